@@ -1,0 +1,140 @@
+import type { ClickEvent } from '../clicks/model';
+import type { Contribution } from '../journeys/visitor-state';
+import { type Key, keys } from '../shared/keys';
+
+/**
+ * Counter updates, pure: which counter item gets which increments for a click or for a change in a
+ * visitor's derived facts. The aggregator merges them per item, so one batch writes each counter item
+ * once. Attribute names are documented in docs/data-model.md.
+ */
+export interface CounterUpdate {
+  key: Key;
+  /** Numeric increments (ADD); may be negative when an out-of-order click moves a first visit. */
+  add: Record<string, number>;
+  /** Descriptive attributes written alongside (SET), so counter items are readable on their own. */
+  set: Record<string, string>;
+}
+
+export const BREAKDOWN_DIMENSIONS = ['country', 'device', 'os', 'browser', 'referrer'] as const;
+export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
+export const BREAKDOWN_PREFIX = 'b:';
+export const HISTOGRAM_PREFIX = 'h:';
+
+export function breakdownAttribute(dimension: BreakdownDimension, value: string): string {
+  return `${BREAKDOWN_PREFIX}${dimension}:${value}`;
+}
+
+export function hourOf(iso: string): string {
+  return iso.slice(0, 13);
+}
+
+export function dayOf(iso: string): string {
+  return iso.slice(0, 10);
+}
+
+/** Counters a raw click moves: its link's hour and its touchpoint's day. Bots only count as bots. */
+export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
+  const hour = hourOf(click.at);
+  const day = dayOf(click.at);
+  const linkAdd: Record<string, number> = {};
+  const touchpointAdd: Record<string, number> = {};
+  if (click.bot) {
+    linkAdd.bots = 1;
+    touchpointAdd.bots = 1;
+  } else {
+    const measure = click.source === 'scan' ? 'scans' : 'clicks';
+    linkAdd[measure] = 1;
+    touchpointAdd[measure] = 1;
+    linkAdd[breakdownAttribute('country', click.country ?? 'unknown')] = 1;
+    linkAdd[breakdownAttribute('device', click.device)] = 1;
+    linkAdd[breakdownAttribute('os', click.os)] = 1;
+    linkAdd[breakdownAttribute('browser', click.browser)] = 1;
+    linkAdd[breakdownAttribute('referrer', click.referrer ?? 'direct')] = 1;
+  }
+  return [
+    {
+      key: keys.linkStatsHour(click.linkId, hour),
+      add: linkAdd,
+      set: { entity: 'link_stats', linkId: click.linkId, hour },
+    },
+    {
+      key: keys.touchpointDay(click.journey, day, click.touchpoint),
+      add: touchpointAdd,
+      set: {
+        entity: 'touchpoint_stats',
+        journey: click.journey,
+        touchpoint: click.touchpoint,
+        stage: click.stage,
+        day,
+      },
+    },
+  ];
+}
+
+function contributionKey(c: Contribution): { key: Key; set: Record<string, string> } {
+  switch (c.kind) {
+    case 'link_uv':
+      return {
+        key: keys.linkStatsHour(c.subject, c.bucket),
+        set: { entity: 'link_stats', linkId: c.subject, hour: c.bucket },
+      };
+    case 'stage':
+      return {
+        key: keys.stageDay(c.journey, c.bucket, c.subject),
+        set: { entity: 'stage_stats', journey: c.journey, stage: c.subject, day: c.bucket },
+      };
+    case 'touchpoint':
+      return {
+        key: keys.touchpointDay(c.journey, c.bucket, c.subject),
+        set: { entity: 'touchpoint_stats', journey: c.journey, touchpoint: c.subject, day: c.bucket },
+      };
+  }
+}
+
+function contributionId(c: Contribution): string {
+  return `${c.kind}|${c.journey}|${c.subject}|${c.bucket}|${c.attribute}`;
+}
+
+/** Counter updates that turn a visitor's contributions `before` into `after` (usually a few +1s). */
+export function contributionDelta(before: Contribution[], after: Contribution[]): CounterUpdate[] {
+  const net = new Map<string, { c: Contribution; n: number }>();
+  for (const c of before) {
+    const id = contributionId(c);
+    net.set(id, { c, n: (net.get(id)?.n ?? 0) - 1 });
+  }
+  for (const c of after) {
+    const id = contributionId(c);
+    net.set(id, { c, n: (net.get(id)?.n ?? 0) + 1 });
+  }
+  const updates: CounterUpdate[] = [];
+  for (const { c, n } of net.values()) {
+    if (n === 0) continue;
+    const { key, set } = contributionKey(c);
+    updates.push({ key, add: { [c.attribute]: n }, set });
+  }
+  return updates;
+}
+
+export function itemId(key: Key): string {
+  return `${key.pk}\u0000${key.sk}`;
+}
+
+/** Merges updates per counter item: the "one write per distinct counter key per batch" rule. */
+export function mergeUpdates(updates: Iterable<CounterUpdate>): Map<string, CounterUpdate> {
+  const merged = new Map<string, CounterUpdate>();
+  for (const u of updates) {
+    const id = itemId(u.key);
+    const target = merged.get(id);
+    if (!target) {
+      merged.set(id, { key: u.key, add: { ...u.add }, set: { ...u.set } });
+      continue;
+    }
+    for (const [attr, n] of Object.entries(u.add)) target.add[attr] = (target.add[attr] ?? 0) + n;
+    Object.assign(target.set, u.set);
+  }
+  for (const [id, u] of merged) {
+    for (const [attr, n] of Object.entries(u.add)) if (n === 0) delete u.add[attr];
+    if (Object.keys(u.add).length === 0) merged.delete(id);
+  }
+  return merged;
+}

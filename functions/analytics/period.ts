@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { ValidationError } from '../shared/errors';
+
+/**
+ * Query periods, [from, to), UTC. Link stats resolve to hours, touchpoints and funnels to days: `from`
+ * is floored and `to` rounded up to the bucket, and responses echo the effective period.
+ */
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+export const DEFAULT_PERIOD_DAYS = 30;
+export const MAX_PERIOD_DAYS = 400;
+
+const instant = z
+  .string()
+  .trim()
+  .refine(
+    (v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)),
+    {
+      message: 'must be a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z)',
+    },
+  );
+
+export const periodQuerySchema = z.object({ from: instant.optional(), to: instant.optional() });
+
+export interface Period {
+  from: Date;
+  to: Date;
+}
+
+function toDate(value: string): Date {
+  // A bare date is midnight UTC; a date-time without offset is read as UTC too.
+  return new Date(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || value.length === 10 ? value : `${value}Z`);
+}
+
+export function resolvePeriod(
+  query: { from?: string; to?: string },
+  bucketMs: number,
+  now = new Date(),
+): Period {
+  const to = query.to ? toDate(query.to) : now;
+  const from = query.from ? toDate(query.from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY);
+  const alignedFrom = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs);
+  const alignedTo = new Date(Math.ceil(to.getTime() / bucketMs) * bucketMs);
+  if (alignedTo <= alignedFrom) throw new ValidationError("'from' must be before 'to'.");
+  if (alignedTo.getTime() - alignedFrom.getTime() > MAX_PERIOD_DAYS * DAY) {
+    throw new ValidationError(`A period can span at most ${MAX_PERIOD_DAYS} days.`);
+  }
+  return { from: alignedFrom, to: alignedTo };
+}
+
+export const HOUR_MS = HOUR;
+export const DAY_MS = DAY;
+
+/** Bucket labels `YYYY-MM-DDTHH` (hours) or `YYYY-MM-DD` (days) covering [from, to). */
+export function buckets(period: Period, bucketMs: number): string[] {
+  const out: string[] = [];
+  const length = bucketMs === HOUR ? 13 : 10;
+  for (let t = period.from.getTime(); t < period.to.getTime(); t += bucketMs) {
+    out.push(new Date(t).toISOString().slice(0, length));
+  }
+  return out;
+}

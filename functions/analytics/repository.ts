@@ -1,0 +1,153 @@
+import { BatchGetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { VisitorState } from '../journeys/visitor-state';
+import { config } from '../shared/config';
+import { db } from '../shared/dynamo';
+import { type Key, keys } from '../shared/keys';
+import { type CounterUpdate, itemId } from './counters';
+
+type TransactItem = NonNullable<
+  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
+>[number];
+
+/** Reads many items by key (strongly consistent), 100 per request, following UnprocessedKeys. */
+async function batchGet(keyList: Key[]): Promise<Map<string, Record<string, unknown>>> {
+  const table = config().tableName;
+  const found = new Map<string, Record<string, unknown>>();
+  for (let i = 0; i < keyList.length; i += 100) {
+    let request: Record<string, unknown>[] | undefined = keyList.slice(i, i + 100) as unknown as Record<
+      string,
+      unknown
+    >[];
+    for (let attempt = 0; request && request.length > 0; attempt++) {
+      const res = await db.send(
+        new BatchGetCommand({ RequestItems: { [table]: { Keys: request, ConsistentRead: true } } }),
+      );
+      for (const item of res.Responses?.[table] ?? []) found.set(itemId(item as Key), item);
+      request = res.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
+      if (request?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
+    }
+  }
+  return found;
+}
+
+/** Highest aggregated sequence number per raw-click partition key. */
+export async function readCheckpoints(clickPks: string[]): Promise<Map<string, string>> {
+  const items = await batchGet(clickPks.map((pk) => keys.checkpoint(pk)));
+  const out = new Map<string, string>();
+  for (const pk of clickPks) {
+    const item = items.get(itemId(keys.checkpoint(pk)));
+    if (item?.seq) out.set(pk, item.seq as string);
+  }
+  return out;
+}
+
+export interface StoredVisitor {
+  state: VisitorState;
+  /** Optimistic-locking version; 0 when the visitor has no item yet. */
+  version: number;
+}
+
+export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
+  const items = await batchGet(visitorIds.map((id) => keys.visitor(id)));
+  const out = new Map<string, StoredVisitor>();
+  for (const id of visitorIds) {
+    const item = items.get(itemId(keys.visitor(id)));
+    out.set(
+      id,
+      item
+        ? { state: item.state as VisitorState, version: Number(item.version) }
+        : { state: { links: {}, journeys: {} }, version: 0 },
+    );
+  }
+  return out;
+}
+
+export function counterWrite(update: CounterUpdate): TransactItem {
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  const adds: string[] = [];
+  const sets: string[] = [];
+  let i = 0;
+  for (const [attr, n] of Object.entries(update.add)) {
+    names[`#a${i}`] = attr;
+    values[`:a${i}`] = n;
+    adds.push(`#a${i} :a${i}`);
+    i++;
+  }
+  for (const [attr, value] of Object.entries(update.set)) {
+    names[`#s${i}`] = attr;
+    values[`:s${i}`] = value;
+    sets.push(`#s${i} = :s${i}`);
+    i++;
+  }
+  return {
+    Update: {
+      TableName: config().tableName,
+      Key: update.key,
+      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    },
+  };
+}
+
+export function visitorWrite(visitorId: string, state: VisitorState, expectedVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: config().tableName,
+      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: expectedVersion + 1 },
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+      ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+    },
+  };
+}
+
+const CHECKPOINT_TTL_SECONDS = 3 * 86400; // longer than the stream's 24 h retention
+
+export function checkpointWrite(
+  clickPk: string,
+  seq: string,
+  previous: string | undefined,
+  nowMs: number,
+): TransactItem {
+  return {
+    Put: {
+      TableName: config().tableName,
+      Item: {
+        ...keys.checkpoint(clickPk),
+        entity: 'checkpoint',
+        seq,
+        ttl: Math.floor(nowMs / 1000) + CHECKPOINT_TTL_SECONDS,
+      },
+      ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'seq = :prev',
+      ExpressionAttributeValues: previous === undefined ? undefined : { ':prev': previous },
+    },
+  };
+}
+
+export async function commit(items: TransactItem[], token: string): Promise<void> {
+  await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+}
+
+/** All items of one partition with sk in [from, to), following pages. Cost: O(items in range). */
+export async function queryRange(
+  pk: string,
+  fromSk: string,
+  toSk: string,
+): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: config().tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of res.Items ?? []) if ((item.sk as string) < toSk) out.push(item);
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return out;
+}

@@ -1,0 +1,258 @@
+import { listJourneyTouchpoints } from '../journeys/repository';
+import { getJourney } from '../journeys/service';
+import { getLink } from '../links/service';
+import { ValidationError } from '../shared/errors';
+import {
+  BREAKDOWN_DIMENSIONS,
+  BREAKDOWN_PREFIX,
+  type BreakdownDimension,
+  HISTOGRAM_PREFIX,
+} from './counters';
+import { buildFunnelReport } from './funnel-report';
+import { buckets, DAY_MS, HOUR_MS, type Period, resolvePeriod } from './period';
+import { journeyDayItems, linkHourItems } from './stats-repository';
+
+/** Read side of analytics: every answer is assembled from counter items, never from raw clicks. */
+
+const num = (v: unknown) => Number(v ?? 0);
+const MAX_HOURLY_SERIES_DAYS = 31;
+const MAX_BREAKDOWN_VALUES = 100;
+
+export interface LinkStats {
+  linkId: string;
+  from: string;
+  to: string;
+  interval: 'hour' | 'day';
+  totals: { clicks: number; scans: number; uniqueVisitors: number; botClicks: number };
+  series: Array<{ t: string; clicks: number; scans: number }>;
+  breakdowns: Record<BreakdownDimension, Array<{ value: string; clicks: number }>>;
+}
+
+export async function linkStats(
+  linkId: string,
+  query: { from?: string; to?: string; interval: 'hour' | 'day' },
+  now = new Date(),
+): Promise<LinkStats> {
+  const link = await getLink(linkId);
+  const bucketMs = query.interval === 'hour' ? HOUR_MS : DAY_MS;
+  // Counters are hourly: the period resolves to hours, or to days for a daily series.
+  const period = resolvePeriod(query, bucketMs, now);
+  if (
+    query.interval === 'hour' &&
+    period.to.getTime() - period.from.getTime() > MAX_HOURLY_SERIES_DAYS * DAY_MS
+  ) {
+    throw new ValidationError(
+      `An hourly series can span at most ${MAX_HOURLY_SERIES_DAYS} days; use interval=day.`,
+    );
+  }
+  const items = await linkHourItems(link.id, hourLabel(period.from), hourLabel(period.to));
+  const totals = { clicks: 0, scans: 0, uniqueVisitors: 0, botClicks: 0 };
+  const labels = buckets(period, bucketMs);
+  const series = new Map(labels.map((t) => [t, { t: bucketStart(t), clicks: 0, scans: 0 }]));
+  const breakdown = new Map<string, Map<string, number>>();
+  for (const item of items) {
+    totals.clicks += num(item.clicks);
+    totals.scans += num(item.scans);
+    totals.uniqueVisitors += num(item.uv);
+    totals.botClicks += num(item.bots);
+    const hour = item.hour as string;
+    const point = series.get(query.interval === 'hour' ? hour : hour.slice(0, 10));
+    if (point) {
+      point.clicks += num(item.clicks);
+      point.scans += num(item.scans);
+    }
+    for (const [attr, value] of Object.entries(item)) {
+      if (!attr.startsWith(BREAKDOWN_PREFIX)) continue;
+      const rest = attr.slice(BREAKDOWN_PREFIX.length);
+      const sep = rest.indexOf(':');
+      const dimension = rest.slice(0, sep);
+      const key = rest.slice(sep + 1);
+      const counts = breakdown.get(dimension) ?? new Map<string, number>();
+      counts.set(key, (counts.get(key) ?? 0) + num(value));
+      breakdown.set(dimension, counts);
+    }
+  }
+  const breakdowns = Object.fromEntries(
+    BREAKDOWN_DIMENSIONS.map((d) => [
+      d,
+      [...(breakdown.get(d) ?? new Map())]
+        .filter(([, clicks]) => clicks > 0)
+        .map(([value, clicks]) => ({ value, clicks }))
+        .sort((a, b) => b.clicks - a.clicks || a.value.localeCompare(b.value))
+        .slice(0, MAX_BREAKDOWN_VALUES),
+    ]),
+  ) as LinkStats['breakdowns'];
+  return {
+    linkId: link.id,
+    from: period.from.toISOString(),
+    to: period.to.toISOString(),
+    interval: query.interval,
+    totals,
+    series: [...series.values()],
+    breakdowns,
+  };
+}
+
+function hourLabel(d: Date): string {
+  return d.toISOString().slice(0, 13);
+}
+
+function bucketStart(label: string): string {
+  return label.length === 13 ? `${label}:00:00.000Z` : `${label}T00:00:00.000Z`;
+}
+
+interface DayCounters {
+  touchpoints: Map<
+    string,
+    {
+      stage: string | null;
+      clicks: number;
+      scans: number;
+      visitors: number;
+      histogram: Record<number, number>;
+    }
+  >;
+  stages: Map<string, { visitors: number; histogram: Record<number, number> }>;
+}
+
+async function journeyCounters(journey: string, period: Period): Promise<DayCounters> {
+  const items = await journeyDayItems(
+    journey,
+    period.from.toISOString().slice(0, 10),
+    period.to.toISOString().slice(0, 10),
+  );
+  const out: DayCounters = { touchpoints: new Map(), stages: new Map() };
+  for (const item of items) {
+    const histogram: Record<number, number> = {};
+    for (const [attr, value] of Object.entries(item)) {
+      if (attr.startsWith(HISTOGRAM_PREFIX))
+        histogram[Number(attr.slice(HISTOGRAM_PREFIX.length))] = num(value);
+    }
+    if (item.entity === 'touchpoint_stats') {
+      const name = item.touchpoint as string;
+      const t = out.touchpoints.get(name) ?? { stage: null, clicks: 0, scans: 0, visitors: 0, histogram: {} };
+      t.stage = (item.stage as string | undefined) ?? t.stage;
+      t.clicks += num(item.clicks);
+      t.scans += num(item.scans);
+      t.visitors += num(item.v);
+      addHistogram(t.histogram, histogram);
+      out.touchpoints.set(name, t);
+    } else if (item.entity === 'stage_stats') {
+      const name = item.stage as string;
+      const s = out.stages.get(name) ?? { visitors: 0, histogram: {} };
+      s.visitors += num(item.v);
+      addHistogram(s.histogram, histogram);
+      out.stages.set(name, s);
+    }
+  }
+  return out;
+}
+
+function addHistogram(target: Record<number, number>, source: Record<number, number>): void {
+  for (const [h, n] of Object.entries(source)) target[Number(h)] = (target[Number(h)] ?? 0) + n;
+}
+
+export interface TouchpointRow {
+  touchpoint: string;
+  stage: string;
+  links: number;
+  clicks: number;
+  scans: number;
+  uniqueVisitors: number;
+  share: number;
+}
+
+export async function touchpointTable(
+  journeyName: string,
+  query: { from?: string; to?: string },
+  now = new Date(),
+): Promise<{ journey: string; from: string; to: string; touchpoints: TouchpointRow[] }> {
+  const journey = await getJourney(journeyName);
+  const period = resolvePeriod(query, DAY_MS, now);
+  const [registry, counters] = await Promise.all([
+    listJourneyTouchpoints(journey.name),
+    journeyCounters(journey.name, period),
+  ]);
+  const names = new Set([...registry.map((r) => r.touchpoint), ...counters.touchpoints.keys()]);
+  const total = [...counters.touchpoints.values()].reduce((sum, t) => sum + t.clicks + t.scans, 0);
+  const rows: TouchpointRow[] = [...names].map((name) => {
+    const reg = registry.find((r) => r.touchpoint === name);
+    const c = counters.touchpoints.get(name);
+    const clicks = c?.clicks ?? 0;
+    const scans = c?.scans ?? 0;
+    return {
+      touchpoint: name,
+      stage: reg?.stage ?? c?.stage ?? 'unknown',
+      links: reg?.links ?? 0,
+      clicks,
+      scans,
+      uniqueVisitors: c?.visitors ?? 0,
+      share: total > 0 ? round4((clicks + scans) / total) : 0,
+    };
+  });
+  const stageRank = new Map(journey.stages.map((s, i) => [s, i]));
+  rows.sort(
+    (a, b) =>
+      (stageRank.get(a.stage) ?? 99) - (stageRank.get(b.stage) ?? 99) ||
+      b.clicks + b.scans - (a.clicks + a.scans) ||
+      a.touchpoint.localeCompare(b.touchpoint),
+  );
+  return {
+    journey: journey.name,
+    from: period.from.toISOString(),
+    to: period.to.toISOString(),
+    touchpoints: rows,
+  };
+}
+
+export async function funnel(
+  journeyName: string,
+  query: { from?: string; to?: string; window: number },
+  now = new Date(),
+) {
+  const journey = await getJourney(journeyName);
+  const period = resolvePeriod(query, DAY_MS, now);
+  const [registry, counters] = await Promise.all([
+    listJourneyTouchpoints(journey.name),
+    journeyCounters(journey.name, period),
+  ]);
+  const stageCounters = Object.fromEntries(
+    journey.stages.map((s) => {
+      const c = counters.stages.get(s);
+      return [s, { visitors: c?.visitors ?? 0, delayHistogram: c?.histogram ?? {} }];
+    }),
+  );
+  // Touchpoints with active links but no visitors stay in: they are the low-reach candidates.
+  const names = new Set([
+    ...registry.filter((r) => r.links > 0).map((r) => r.touchpoint),
+    ...counters.touchpoints.keys(),
+  ]);
+  const touchpoints = [...names]
+    .map((touchpoint) => {
+      const c = counters.touchpoints.get(touchpoint);
+      return {
+        touchpoint,
+        stage: registry.find((r) => r.touchpoint === touchpoint)?.stage ?? c?.stage ?? 'unknown',
+        visitors: c?.visitors ?? 0,
+        delayHistogram: c?.histogram ?? {},
+      };
+    })
+    .filter((t) => journey.stages.includes(t.stage));
+  const report = buildFunnelReport({
+    stages: journey.stages,
+    stageCounters,
+    touchpoints,
+    windowDays: query.window,
+  });
+  return {
+    journey: journey.name,
+    from: period.from.toISOString(),
+    to: period.to.toISOString(),
+    window: query.window,
+    ...report,
+  };
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10_000) / 10_000;
+}

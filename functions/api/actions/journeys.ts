@@ -1,0 +1,23 @@
+import { journeyNameSchema, putJourneySchema } from '../../journeys/model';
+import { getJourney, listJourneys, putJourney } from '../../journeys/service';
+import { json, parseWith } from '../../shared/http';
+import type { ApiAction } from '../context';
+
+export const listJourneysAction: ApiAction = {
+  permission: 'read',
+  run: async () => json(200, { items: await listJourneys() }),
+};
+
+export const getJourneyAction: ApiAction = {
+  permission: 'read',
+  run: async (ctx) =>
+    json(200, await getJourney(parseWith(journeyNameSchema, ctx.params.journey, 'journey name'))),
+};
+
+export const putJourneyAction: ApiAction = {
+  permission: 'admin',
+  run: async (ctx) => {
+    const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');
+    return json(200, await putJourney(name, parseWith(putJourneySchema, ctx.body(), 'journey')));
+  },
+};

@@ -1,0 +1,22 @@
+import { createKeySchema } from '../../auth/model';
+import { createApiKey, listKeys, revokeKey } from '../../auth/service';
+import { json, noContent, parseWith } from '../../shared/http';
+import type { ApiAction } from '../context';
+
+export const createKeyAction: ApiAction = {
+  permission: 'admin',
+  run: async (ctx) => json(201, await createApiKey(parseWith(createKeySchema, ctx.body(), 'API key'))),
+};
+
+export const listKeysAction: ApiAction = {
+  permission: 'admin',
+  run: async () => json(200, { items: await listKeys() }),
+};
+
+export const revokeKeyAction: ApiAction = {
+  permission: 'admin',
+  run: async (ctx) => {
+    await revokeKey(ctx.params.id!);
+    return noContent();
+  },
+};

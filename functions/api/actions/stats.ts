@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { periodQuerySchema } from '../../analytics/period';
+import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
+import { journeyNameSchema } from '../../journeys/model';
+import { toCsv } from '../../shared/csv';
+import { type HttpResult, header, json, parseWith } from '../../shared/http';
+import type { ApiAction, ApiContext } from '../context';
+
+const formatSchema = z.enum(['json', 'csv']).optional();
+
+const linkStatsQuery = periodQuerySchema
+  .extend({
+    interval: z.enum(['hour', 'day']).default('day'),
+    format: formatSchema,
+    breakdown: z.enum(['country', 'device', 'os', 'browser', 'referrer']).optional(),
+  })
+  .strict();
+
+const touchpointsQuery = periodQuerySchema
+  .extend({ journey: journeyNameSchema.default('default'), format: formatSchema })
+  .strict();
+
+const funnelQuery = periodQuerySchema
+  .extend({ window: z.coerce.number().int().min(1).max(90).default(30), format: formatSchema })
+  .strict();
+
+/** `?format=csv` or `Accept: text/csv` picks CSV; JSON otherwise. */
+function wantsCsv(ctx: ApiContext, format: string | undefined): boolean {
+  if (format) return format === 'csv';
+  return (header(ctx.event, 'accept') ?? '').split(',')[0]?.trim().startsWith('text/csv') ?? false;
+}
+
+function csv(filename: string, body: string): HttpResult {
+  return {
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
+    body,
+  };
+}
+
+export const linkStatsAction: ApiAction = {
+  permission: 'read',
+  run: async (ctx) => {
+    const q = parseWith(linkStatsQuery, ctx.query, 'query parameter');
+    const stats = await linkStats(ctx.params.id!, q);
+    if (!wantsCsv(ctx, q.format)) return json(200, stats);
+    if (q.breakdown) {
+      return csv(
+        `link-${stats.linkId}-${q.breakdown}.csv`,
+        toCsv(
+          [q.breakdown, 'clicks'],
+          stats.breakdowns[q.breakdown].map((r) => ({ [q.breakdown!]: r.value, clicks: r.clicks })),
+        ),
+      );
+    }
+    return csv(`link-${stats.linkId}-${q.interval}.csv`, toCsv(['t', 'clicks', 'scans'], stats.series));
+  },
+};
+
+export const touchpointsAction: ApiAction = {
+  permission: 'read',
+  run: async (ctx) => {
+    const q = parseWith(touchpointsQuery, ctx.query, 'query parameter');
+    const table = await touchpointTable(q.journey, q);
+    if (!wantsCsv(ctx, q.format)) return json(200, table);
+    const columns = ['touchpoint', 'stage', 'links', 'clicks', 'scans', 'uniqueVisitors', 'share'];
+    return csv(`touchpoints-${table.journey}.csv`, toCsv(columns, table.touchpoints as never));
+  },
+};
+
+export const funnelAction: ApiAction = {
+  permission: 'read',
+  run: async (ctx) => {
+    const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');
+    const q = parseWith(funnelQuery, ctx.query, 'query parameter');
+    const report = await funnel(name, q);
+    if (!wantsCsv(ctx, q.format)) return json(200, report);
+    const columns = [
+      'section',
+      'stage',
+      'touchpoint',
+      'visitors',
+      'progressed',
+      'rate',
+      'dropOff',
+      'medianHoursToNext',
+      'message',
+    ];
+    const rows = [
+      ...report.stages.map((s) => ({ section: 'stage', ...s, rate: s.conversionRate })),
+      ...report.touchpoints.map((t) => ({ section: 'touchpoint', ...t, rate: t.progressionRate })),
+      ...report.bottlenecks.map((b) => ({ section: `bottleneck:${b.kind}`, ...b })),
+    ];
+    return csv(`funnel-${report.journey}.csv`, toCsv(columns, rows));
+  },
+};

@@ -1,0 +1,31 @@
+import type { Permission } from '../auth/model';
+import { authenticate, authorize, type Principal } from '../auth/service';
+import { type HttpEvent, type HttpResult, header, queryOf, readJsonBody } from '../shared/http';
+
+/** What an API action gets: the request, its path parameters, and helpers that read it safely. */
+export interface ApiContext {
+  event: HttpEvent;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: () => unknown;
+  principal: Principal | null;
+}
+
+export interface ApiAction {
+  /** null: public (health, OpenAPI, dashboard assets). */
+  permission: Permission | null;
+  run: (ctx: ApiContext) => Promise<HttpResult>;
+}
+
+export async function buildContext(
+  event: HttpEvent,
+  params: Record<string, string>,
+  permission: Permission | null,
+): Promise<ApiContext> {
+  let principal: Principal | null = null;
+  if (permission) {
+    principal = await authenticate(header(event, 'authorization'));
+    authorize(principal, permission);
+  }
+  return { event, params, query: queryOf(event), body: () => readJsonBody(event), principal };
+}

@@ -1,0 +1,45 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { config } from '../shared/config';
+import { db } from '../shared/dynamo';
+import { GSI1, keys } from '../shared/keys';
+import type { ApiKey } from './model';
+
+export async function getApiKey(id: string): Promise<ApiKey | null> {
+  const res = await db.send(new GetCommand({ TableName: config().tableName, Key: keys.apiKey(id) }));
+  return (res.Item?.key as ApiKey | undefined) ?? null;
+}
+
+export async function putApiKey(key: ApiKey): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: config().tableName,
+      Item: { ...keys.apiKey(key.id), ...keys.apiKeyListing(key.createdAt, key.id), entity: 'api_key', key },
+    }),
+  );
+}
+
+export async function deleteApiKey(id: string): Promise<boolean> {
+  const res = await db.send(
+    new DeleteCommand({ TableName: config().tableName, Key: keys.apiKey(id), ReturnValues: 'ALL_OLD' }),
+  );
+  return res.Attributes !== undefined;
+}
+
+export async function listApiKeys(): Promise<ApiKey[]> {
+  const out: ApiKey[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: config().tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': keys.apiKeyListingPartition },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of res.Items ?? []) out.push(item.key as ApiKey);
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+  return out;
+}

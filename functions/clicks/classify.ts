@@ -1,0 +1,46 @@
+import Bowser from 'bowser';
+import { isbot } from 'isbot';
+import type { DeviceType } from './model';
+
+export interface UserAgentInfo {
+  bot: boolean;
+  device: DeviceType;
+  os: string;
+  browser: string;
+}
+
+/**
+ * Bot flag from `isbot` (crawlers and link-preview fetchers); device, OS and browser from `bowser`
+ * (MIT; ua-parser-js 2.x is AGPL). A missing user agent is treated as a bot: browsers always send one.
+ */
+export function classifyUserAgent(userAgent: string | undefined): UserAgentInfo {
+  if (!userAgent) return { bot: true, device: 'bot', os: 'unknown', browser: 'unknown' };
+  if (isbot(userAgent)) return { bot: true, device: 'bot', os: 'unknown', browser: 'unknown' };
+  const parsed = Bowser.parse(userAgent);
+  const platform = parsed.platform.type;
+  const device: DeviceType =
+    platform === 'mobile' || platform === 'tablet' || platform === 'desktop' || platform === 'tv'
+      ? platform
+      : 'unknown';
+  return {
+    bot: false,
+    device,
+    os: parsed.os.name || 'unknown',
+    browser: parsed.browser.name || 'unknown',
+  };
+}
+
+/** Only the referrer's host is kept: paths and queries can carry personal data. */
+export function referrerHost(referer: string | undefined): string | null {
+  if (!referer) return null;
+  try {
+    const host = new URL(referer).hostname.toLowerCase();
+    return host.length > 0 && host.length <= 253 ? host : null;
+  } catch {
+    return null;
+  }
+}
+
+export function countryCode(header: string | undefined): string | null {
+  return header && /^[A-Za-z]{2}$/.test(header) ? header.toUpperCase() : null;
+}

@@ -1,0 +1,29 @@
+/** One GET of a short URL, as stored (DESIGN.md §1). No raw IP is ever part of it. */
+export type ClickSource = 'click' | 'scan';
+export type DeviceType = 'mobile' | 'tablet' | 'desktop' | 'tv' | 'bot' | 'unknown';
+
+export interface ClickEvent {
+  id: string;
+  /** ISO time with milliseconds, UTC. */
+  at: string;
+  linkId: string;
+  domain: string;
+  slug: string;
+  /** The link's journey, stage and touchpoint when it was clicked (later edits do not rewrite history). */
+  journey: string;
+  stage: string;
+  touchpoint: string;
+  source: ClickSource;
+  visitorId: string;
+  bot: boolean;
+  device: DeviceType;
+  os: string;
+  browser: string;
+  referrer: string | null;
+  country: string | null;
+  /** The link's click limit at click time, so the aggregator knows when to close the link. */
+  maxClicks: number | null;
+}
+
+/** The structured log line written when a click cannot be stored; `npm run replay` re-inserts it. */
+export const CLICK_WRITE_FAILED = 'click_write_failed';

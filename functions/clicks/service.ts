@@ -1,0 +1,54 @@
+import { config } from '../shared/config';
+import { log } from '../shared/log';
+import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
+import { type ClickItem, clickItem, putClick, putClickIfAbsent, randomPartition } from './repository';
+
+/**
+ * Stores a click. Never throws: if DynamoDB refuses or is slow, the whole item goes to one structured
+ * log line (`click_write_failed`) from which `npm run replay` re-inserts it under the same key.
+ */
+export async function recordClick(click: ClickEvent): Promise<boolean> {
+  const item = clickItem(click, randomPartition(), config().clickRetentionDays);
+  try {
+    await putClick(item);
+    return true;
+  } catch (err) {
+    log.error(CLICK_WRITE_FAILED, {
+      item,
+      error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+    });
+    return false;
+  }
+}
+
+export interface ReplayResult {
+  lines: number;
+  inserted: number;
+  alreadyStored: number;
+  failed: number;
+}
+
+/** Re-inserts clicks from log lines (JSON, one per line); other lines are ignored. */
+export async function replayClickLog(lines: Iterable<string> | AsyncIterable<string>): Promise<ReplayResult> {
+  const result: ReplayResult = { lines: 0, inserted: 0, alreadyStored: 0, failed: 0 };
+  for await (const line of lines) {
+    const start = line.indexOf('{');
+    if (start < 0) continue;
+    let parsed: { message?: string; item?: ClickItem };
+    try {
+      parsed = JSON.parse(line.slice(start));
+    } catch {
+      continue;
+    }
+    if (parsed.message !== CLICK_WRITE_FAILED || !parsed.item?.pk) continue;
+    result.lines++;
+    try {
+      if (await putClickIfAbsent(parsed.item)) result.inserted++;
+      else result.alreadyStored++;
+    } catch (err) {
+      result.failed++;
+      log.error('click_replay_failed', { item: parsed.item, error: (err as Error).message });
+    }
+  }
+  return result;
+}

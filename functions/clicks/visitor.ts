@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { nanoid } from 'nanoid';
+import { getOrCreateDailySalt } from './repository';
+
+export const VISITOR_COOKIE = 'tp_vid';
+const COOKIE_MAX_AGE_SECONDS = 400 * 24 * 3600; // browsers cap cookies at 400 days
+const VISITOR_ID_PATTERN = /^v_[A-Za-z0-9_-]{21}$/;
+
+export interface VisitorRequest {
+  cookieHeader: string | undefined;
+  cookies: string[] | undefined;
+  globalPrivacyControl: boolean;
+  cookiesEnabled: boolean;
+  sourceIp: string;
+  userAgent: string;
+  secure: boolean;
+  now: Date;
+}
+
+export interface Visitor {
+  id: string;
+  /** Set-Cookie value to send, when the visitor got a new cookie id. */
+  setCookie: string | null;
+}
+
+function readCookie(req: VisitorRequest): string | undefined {
+  const all = [...(req.cookies ?? []), ...(req.cookieHeader ? req.cookieHeader.split(';') : [])];
+  for (const pair of all) {
+    const [name, ...rest] = pair.trim().split('=');
+    if (name === VISITOR_COOKIE) return rest.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * The visitor value object, built from the request in one place (DESIGN.md §1, privacy):
+ * - cookies on and no Global Privacy Control: a random first-party id in a cookie on the short domain;
+ * - otherwise: a hash of IP + user agent with a salt that rotates daily and is deleted after two days,
+ *   so the same person cannot be linked across days, and no raw IP is stored.
+ */
+export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
+  if (req.cookiesEnabled && !req.globalPrivacyControl) {
+    const existing = readCookie(req);
+    if (existing && VISITOR_ID_PATTERN.test(existing)) return { id: existing, setCookie: null };
+    const id = `v_${nanoid()}`;
+    const attributes = [`Max-Age=${COOKIE_MAX_AGE_SECONDS}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
+    if (req.secure) attributes.push('Secure');
+    return { id, setCookie: `${VISITOR_COOKIE}=${id}; ${attributes.join('; ')}` };
+  }
+  const day = req.now.toISOString().slice(0, 10);
+  const salt = await getOrCreateDailySalt(day, () => randomBytes(32).toString('hex'));
+  const digest = createHash('sha256').update(`${salt}|${req.sourceIp}|${req.userAgent}`).digest('base64url');
+  return { id: `h_${digest.slice(0, 22)}`, setCookie: null };
+}

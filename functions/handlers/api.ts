@@ -1,0 +1,43 @@
+import * as journeys from '../api/actions/journeys';
+import * as keys from '../api/actions/keys';
+import * as links from '../api/actions/links';
+import { linkQrAction } from '../api/actions/qr';
+import * as stats from '../api/actions/stats';
+import * as system from '../api/actions/system';
+import { type ApiAction, buildContext } from '../api/context';
+import { createRouter } from '../api/router';
+import { type HttpEvent, type HttpResult, toHttpError } from '../shared/http';
+
+const route = createRouter<ApiAction>('api', {
+  'GET /healthz': system.healthAction,
+  'GET /api/openapi.json': system.openApiAction,
+  'GET /dashboard': system.dashboardAction,
+  'GET /dashboard/{asset}': system.dashboardAction,
+  'POST /api/links': links.createLinkAction,
+  'GET /api/links': links.listLinksAction,
+  'POST /api/links/bulk': links.bulkCreateLinksAction,
+  'GET /api/links/{id}': links.getLinkAction,
+  'PATCH /api/links/{id}': links.updateLinkAction,
+  'DELETE /api/links/{id}': links.archiveLinkAction,
+  'GET /api/links/{id}/qr': linkQrAction,
+  'GET /api/links/{id}/stats': stats.linkStatsAction,
+  'GET /api/touchpoints': stats.touchpointsAction,
+  'GET /api/journeys': journeys.listJourneysAction,
+  'GET /api/journeys/{journey}': journeys.getJourneyAction,
+  'PUT /api/journeys/{journey}': journeys.putJourneyAction,
+  'GET /api/journeys/{journey}/funnel': stats.funnelAction,
+  'POST /api/keys': keys.createKeyAction,
+  'GET /api/keys': keys.listKeysAction,
+  'DELETE /api/keys/{id}': keys.revokeKeyAction,
+});
+
+/** Everything under /api, plus /healthz and the dashboard: route, authenticate, run, map errors. */
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  try {
+    const { action, params } = route(event.requestContext.http.method, event.rawPath);
+    const ctx = await buildContext(event, params, action.permission);
+    return await action.run(ctx);
+  } catch (err) {
+    return toHttpError(err, event);
+  }
+}

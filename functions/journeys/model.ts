@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { nameSchema } from '../shared/validation';
+
+/** A named, ordered list of stages. `default` exists from the start and can be redefined. */
+export interface Journey {
+  name: string;
+  stages: string[];
+  builtIn: boolean;
+  updatedAt: string | null;
+}
+
+export const DEFAULT_JOURNEY: Journey = {
+  name: 'default',
+  stages: ['awareness', 'consideration', 'decision', 'retention', 'advocacy'],
+  builtIn: true,
+  updatedAt: null,
+};
+
+export const MAX_STAGES = 20;
+
+export const putJourneySchema = z.strictObject({
+  stages: z
+    .array(nameSchema('stage'))
+    .min(1, 'a journey needs at least one stage')
+    .max(MAX_STAGES, `a journey has at most ${MAX_STAGES} stages`)
+    .refine((stages) => new Set(stages).size === stages.length, 'stages must be distinct'),
+  description: z.string().trim().max(500).optional(),
+});
+export type PutJourneyInput = z.infer<typeof putJourneySchema>;
+
+export const journeyNameSchema = nameSchema('journey');
+
+export interface JourneyTouchpoint {
+  journey: string;
+  touchpoint: string;
+  stage: string;
+  /** Active links currently tagged with this touchpoint. */
+  links: number;
+}

@@ -1,0 +1,57 @@
+import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { DEFAULT_JOURNEY, type Journey, type PutJourneyInput } from './model';
+import { getJourneyItem, listJourneyItems, listJourneyTouchpoints, putJourneyItem } from './repository';
+
+export async function findJourney(name: string): Promise<Journey | null> {
+  const stored = await getJourneyItem(name);
+  if (stored) return stored;
+  return name === DEFAULT_JOURNEY.name ? DEFAULT_JOURNEY : null;
+}
+
+export async function getJourney(name: string): Promise<Journey> {
+  const journey = await findJourney(name);
+  if (!journey)
+    throw new NotFoundError(`There is no journey '${name}'. Define it with PUT /api/journeys/${name}.`);
+  return journey;
+}
+
+export async function listJourneys(): Promise<Journey[]> {
+  const stored = await listJourneyItems();
+  const all = stored.some((j) => j.name === DEFAULT_JOURNEY.name) ? stored : [DEFAULT_JOURNEY, ...stored];
+  return all.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Checks a link's stage against its journey; used by the links service on create and edit. */
+export async function assertStageInJourney(journeyName: string, stage: string): Promise<Journey> {
+  const journey = await findJourney(journeyName);
+  if (!journey) {
+    throw new ValidationError(
+      `There is no journey '${journeyName}'. Define it first with PUT /api/journeys/${journeyName}.`,
+    );
+  }
+  if (!journey.stages.includes(stage)) {
+    throw new ValidationError(
+      `Stage '${stage}' is not a stage of journey '${journeyName}' (${journey.stages.join(' → ')}).`,
+      { journey: journeyName, stages: journey.stages },
+    );
+  }
+  return journey;
+}
+
+/**
+ * Defines or redefines a journey. Removing a stage that active links still use would orphan them, so
+ * that is a 409 naming the touchpoints to move first.
+ */
+export async function putJourney(name: string, input: PutJourneyInput, now = new Date()): Promise<Journey> {
+  const touchpoints = await listJourneyTouchpoints(name);
+  const orphaned = touchpoints.filter((t) => t.links > 0 && !input.stages.includes(t.stage));
+  if (orphaned.length > 0) {
+    throw new ConflictError(
+      `Stages still used by links cannot be removed: ${[...new Set(orphaned.map((t) => t.stage))].join(', ')}. Move or archive those links first.`,
+      { touchpoints: orphaned.map((t) => ({ touchpoint: t.touchpoint, stage: t.stage, links: t.links })) },
+    );
+  }
+  const journey: Journey = { name, stages: input.stages, builtIn: false, updatedAt: now.toISOString() };
+  await putJourneyItem(journey, input.description);
+  return journey;
+}

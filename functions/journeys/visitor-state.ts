@@ -1,0 +1,159 @@
+/**
+ * One visitor's journey state, kept in one item per visitor and updated by the aggregator. It holds
+ * just enough to derive, exactly, every per-visitor fact the funnel and unique counts need:
+ * first click per link, and per journey the earliest click times on each touchpoint (with its stage).
+ *
+ * Bounded (DESIGN.md asks for it): at most MAX_LINKS links, MAX_TOUCHPOINTS touchpoints per journey and
+ * MAX_TIMES click times per touchpoint (the earliest ones, which are the ones first-reach and
+ * progression depend on). A visitor past those bounds stops contributing new facts; counts of clicks
+ * and scans are unaffected. docs/analytics.md explains the bound.
+ */
+export const MAX_LINKS = 500;
+export const MAX_TOUCHPOINTS = 100;
+export const MAX_TIMES = 8;
+
+export interface TouchpointClicks {
+  /** Stage of the touchpoint at its first click. */
+  s: string;
+  /** Earliest click times (epoch ms), sorted ascending, distinct. */
+  t: number[];
+}
+
+export interface VisitorState {
+  /** linkId → first human click (epoch ms). */
+  links: Record<string, number>;
+  /** journey → touchpoint → clicks. */
+  journeys: Record<string, Record<string, TouchpointClicks>>;
+}
+
+export function emptyVisitorState(): VisitorState {
+  return { links: {}, journeys: {} };
+}
+
+export interface VisitorClick {
+  at: number;
+  linkId: string;
+  journey: string;
+  stage: string;
+  touchpoint: string;
+}
+
+/** Adds one human click. Idempotent: the same click applied twice changes nothing the second time. */
+export function applyClick(state: VisitorState, click: VisitorClick): void {
+  const first = state.links[click.linkId];
+  if (first === undefined) {
+    if (Object.keys(state.links).length < MAX_LINKS) state.links[click.linkId] = click.at;
+  } else if (click.at < first) {
+    state.links[click.linkId] = click.at;
+  }
+  state.journeys[click.journey] ??= {};
+  const touchpoints = state.journeys[click.journey]!;
+  let tp = touchpoints[click.touchpoint];
+  if (!tp) {
+    if (Object.keys(touchpoints).length >= MAX_TOUCHPOINTS) return;
+    tp = { s: click.stage, t: [] };
+    touchpoints[click.touchpoint] = tp;
+  }
+  if (tp.t.includes(click.at)) return;
+  if (tp.t.length >= MAX_TIMES && click.at > tp.t[tp.t.length - 1]!) return;
+  tp.t.push(click.at);
+  tp.t.sort((a, b) => a - b);
+  if (tp.t.length > MAX_TIMES) tp.t.length = MAX_TIMES;
+  // The stage that counts is the one of the earliest click on the touchpoint.
+  if (tp.t[0] === click.at) tp.s = click.stage;
+}
+
+/** A fact derived from the state: "counted once at (entity, bucket) with this attribute". */
+export interface Contribution {
+  kind: 'link_uv' | 'stage' | 'touchpoint';
+  /** Link id, stage or touchpoint. */
+  subject: string;
+  journey: string;
+  /** Hour (link_uv, `YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`) of the first click. */
+  bucket: string;
+  /** `uv`/`v` for the visitor itself; `h:<hours>` for the delay to progress to a later stage. */
+  attribute: string;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Delay to the next stage in whole hours, rounded up (0 for none): `delay ≤ W days ⟺ hours ≤ 24·W`. */
+export function delayHours(delayMs: number): number {
+  return Math.ceil(delayMs / HOUR_MS);
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Everything this visitor contributes to the counters, given each journey's stage order. The
+ * aggregator applies the difference between the contributions before and after a batch, which keeps
+ * counters exact even when clicks arrive out of order.
+ */
+export function contributions(
+  state: VisitorState,
+  stageOrder: (journey: string) => string[] | null,
+): Contribution[] {
+  const out: Contribution[] = [];
+  for (const [linkId, first] of Object.entries(state.links)) {
+    out.push({
+      kind: 'link_uv',
+      subject: linkId,
+      journey: '',
+      bucket: iso(first).slice(0, 13),
+      attribute: 'uv',
+    });
+  }
+  for (const [journey, touchpoints] of Object.entries(state.journeys)) {
+    const stages = stageOrder(journey);
+    if (!stages) continue;
+    const rank = new Map(stages.map((s, i) => [s, i]));
+    const clicks: Array<{ at: number; rank: number }> = [];
+    for (const tp of Object.values(touchpoints)) {
+      const r = rank.get(tp.s);
+      if (r === undefined) continue;
+      for (const at of tp.t) clicks.push({ at, rank: r });
+    }
+    clicks.sort((a, b) => a.at - b.at);
+    /** First click at a stage later than `stageRank` at or after `from`. */
+    const progressAfter = (stageRank: number, from: number) =>
+      clicks.find((c) => c.at >= from && c.rank > stageRank)?.at;
+
+    const firstByStage = new Map<number, number>();
+    for (const c of clicks) if (!firstByStage.has(c.rank)) firstByStage.set(c.rank, c.at);
+    for (const [stageRank, first] of firstByStage) {
+      const stage = stages[stageRank]!;
+      const day = iso(first).slice(0, 10);
+      out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: 'v' });
+      const next = progressAfter(stageRank, first);
+      if (next !== undefined) {
+        out.push({
+          kind: 'stage',
+          subject: stage,
+          journey,
+          bucket: day,
+          attribute: `h:${delayHours(next - first)}`,
+        });
+      }
+    }
+    for (const [touchpoint, tp] of Object.entries(touchpoints)) {
+      const first = tp.t[0];
+      const r = rank.get(tp.s);
+      if (first === undefined || r === undefined) continue;
+      const day = iso(first).slice(0, 10);
+      out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: 'v' });
+      const next = progressAfter(r, first);
+      if (next !== undefined) {
+        out.push({
+          kind: 'touchpoint',
+          subject: touchpoint,
+          journey,
+          bucket: day,
+          attribute: `h:${delayHours(next - first)}`,
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,136 @@
+import { assertStageInJourney } from '../journeys/service';
+import { config } from '../shared/config';
+import { decodeCursor, encodeCursor } from '../shared/cursor';
+import { AppError, NotFoundError, ValidationError } from '../shared/errors';
+import type { Link, LinkView } from './model';
+import { toView } from './model';
+import { getLinkById, insertLink, queryLinks, replaceLink } from './repository';
+import type { CreateLinkInput, ListLinksQuery, UpdateLinkInput } from './schema';
+import { generateLinkId, generateSlug, isReservedSlug } from './slug';
+
+const MAX_SLUG_ATTEMPTS = 4;
+
+export function view(link: Link): LinkView {
+  const c = config();
+  return toView(link, c.baseUrl, c.primaryDomain);
+}
+
+/** A destination must not point back at one of our short domains: that would loop or launder links. */
+function assertNotShortDomain(url: string, field: string): void {
+  const host = new URL(url).host.toLowerCase();
+  const hostname = new URL(url).hostname.toLowerCase();
+  if (config().shortDomains.some((d) => d === host || d === hostname)) {
+    throw new ValidationError(
+      `${field} must not point at a short-link domain (${hostname}); that would loop.`,
+    );
+  }
+}
+
+function resolveDomain(domain: string | undefined): string {
+  const c = config();
+  if (domain === undefined) return c.primaryDomain;
+  if (!c.shortDomains.includes(domain)) {
+    throw new ValidationError(`Domain '${domain}' is not one of this installation's short domains.`, {
+      domains: c.shortDomains,
+    });
+  }
+  return domain;
+}
+
+function assertFuture(expiresAt: string | null | undefined, now: Date): void {
+  if (expiresAt && Date.parse(expiresAt) <= now.getTime()) {
+    throw new ValidationError('expiresAt is in the past; a link must expire in the future.');
+  }
+}
+
+export async function createLink(input: CreateLinkInput, now = new Date()): Promise<LinkView> {
+  assertNotShortDomain(input.url, 'url');
+  if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
+  if (input.slug && isReservedSlug(input.slug)) {
+    throw new ValidationError(`The slug '${input.slug}' is reserved; choose another.`);
+  }
+  assertFuture(input.expiresAt, now);
+  const domain = resolveDomain(input.domain);
+  await assertStageInJourney(input.journey, input.stage);
+  const at = now.toISOString();
+  const base: Omit<Link, 'id' | 'slug'> = {
+    domain,
+    url: input.url,
+    touchpoint: input.touchpoint,
+    stage: input.stage,
+    journey: input.journey,
+    channel: input.channel ?? null,
+    category: input.category ?? null,
+    campaign: input.campaign ?? null,
+    tags: input.tags,
+    utm: input.utm,
+    expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
+    maxClicks: input.maxClicks ?? null,
+    fallbackUrl: input.fallbackUrl ?? null,
+    status: 'active',
+    exhaustedAt: null,
+    createdAt: at,
+    updatedAt: at,
+  };
+  for (let attempt = 1; ; attempt++) {
+    const link: Link = { ...base, id: generateLinkId(), slug: input.slug ?? generateSlug() };
+    try {
+      await insertLink(link);
+      return view(link);
+    } catch (err) {
+      const retryable = !input.slug && err instanceof AppError && err.status === 409;
+      if (!retryable || attempt >= MAX_SLUG_ATTEMPTS) throw err;
+    }
+  }
+}
+
+export async function getLink(id: string): Promise<Link> {
+  const link = await getLinkById(id);
+  if (!link) throw new NotFoundError(`There is no link with id '${id}'.`);
+  return link;
+}
+
+export async function updateLink(id: string, input: UpdateLinkInput, now = new Date()): Promise<LinkView> {
+  const before = await getLink(id);
+  if (input.url) assertNotShortDomain(input.url, 'url');
+  if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
+  assertFuture(input.expiresAt, now);
+  const { slug: _slug, domain: _domain, ...changes } = input;
+  const after: Link = {
+    ...before,
+    ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+    updatedAt: laterIso(now, before.updatedAt),
+  } as Link;
+  if (changes.expiresAt) after.expiresAt = new Date(changes.expiresAt).toISOString();
+  // Raising or removing the click limit re-opens an exhausted link.
+  if (changes.maxClicks !== undefined && changes.maxClicks !== before.maxClicks) after.exhaustedAt = null;
+  if (after.journey !== before.journey || after.stage !== before.stage) {
+    await assertStageInJourney(after.journey, after.stage);
+  }
+  await replaceLink(before, after);
+  return view(after);
+}
+
+/** Timestamps must move forward even when two edits land in the same millisecond (optimistic locking). */
+function laterIso(now: Date, previous: string): string {
+  const t = Math.max(now.getTime(), Date.parse(previous) + 1);
+  return new Date(t).toISOString();
+}
+
+export async function archiveLink(id: string, now = new Date()): Promise<void> {
+  const before = await getLink(id);
+  if (before.status === 'archived') return;
+  await replaceLink(before, { ...before, status: 'archived', updatedAt: laterIso(now, before.updatedAt) });
+}
+
+export async function listLinks(
+  query: ListLinksQuery,
+): Promise<{ items: LinkView[]; nextCursor: string | null }> {
+  const { limit, cursor, ...filter } = query;
+  const startKey = cursor ? decodeCursor(cursor) : undefined;
+  if (startKey && (startKey.gsi1pk !== 'LINKS' || !startKey.pk || !startKey.sk || !startKey.gsi1sk)) {
+    throw new ValidationError('The cursor is not valid; use nextCursor from a previous page as it is.');
+  }
+  const page = await queryLinks(filter, limit, startKey);
+  return { items: page.items.map(view), nextCursor: page.nextKey ? encodeCursor(page.nextKey) : null };
+}

@@ -1,0 +1,114 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HttpEvent, HttpResult } from '../shared/http';
+import { type FunctionName, ROUTES } from '../shared/routes';
+
+/** Reads at most `limit` bytes; more than that is reported as `tooLarge` without buffering it all. */
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+): Promise<{ body: Buffer; tooLarge: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) tooLarge = true;
+    else chunks.push(chunk as Buffer);
+  }
+  return { body: Buffer.concat(chunks), tooLarge };
+}
+
+function routePattern(path: string): RegExp {
+  const source = path
+    .split('/')
+    .map((s) => (/^\{\w+\+\}$/.test(s) ? '.+' : /^\{\w+\}$/.test(s) ? '[^/]+' : s.replace(/[.]/g, '\\.')))
+    .join('/');
+  return new RegExp(`^${source}$`);
+}
+
+const compiled = ROUTES.map((r) => ({ ...r, pattern: routePattern(r.path) }));
+
+/** API Gateway's choice: the most specific matching route (exact before `{param}` before `{proxy+}`). */
+export function selectRoute(
+  method: string,
+  path: string,
+): { fn: FunctionName; routeKey: string; slug?: string } | null {
+  const candidates = compiled.filter(
+    (r) => r.pattern.test(path) && (r.method === method || r.method === 'ANY'),
+  );
+  const score = (p: string) => (p.includes('+}') ? 2 : p.includes('{') ? 1 : 0);
+  candidates.sort(
+    (a, b) => score(a.path) - score(b.path) || (a.method === 'ANY' ? 1 : 0) - (b.method === 'ANY' ? 1 : 0),
+  );
+  const best = candidates[0];
+  if (!best) return null;
+  const slug = best.fn === 'redirect' ? path.slice(1) : undefined;
+  return { fn: best.fn, routeKey: `${best.method} ${best.path}`, slug };
+}
+
+/** Builds the API Gateway HTTP API (payload v2) event Lambda would receive for this request. */
+export function toEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  pathParameters?: Record<string, string>,
+): HttpEvent {
+  const url = new URL(req.url ?? '/', 'http://local');
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const cookies = req.headers.cookie
+    ? req.headers.cookie
+        .split(';')
+        .map((c) => c.trim())
+        .filter(Boolean)
+    : undefined;
+  const contentType = headers['content-type'] ?? '';
+  const textual = body.length === 0 || /json|text|xml|form-urlencoded/.test(contentType);
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies,
+    headers,
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    pathParameters,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: `local-${now.getTime()}-${Math.random().toString(36).slice(2, 8)}`,
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length ? (textual ? body.toString('utf8') : body.toString('base64')) : undefined,
+    isBase64Encoded: body.length > 0 && !textual,
+  };
+}
+
+export function writeResult(res: ServerResponse, result: HttpResult): void {
+  const headers: Record<string, string | string[]> = { ...(result.headers ?? {}) } as Record<string, string>;
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body
+    ? result.isBase64Encoded
+      ? Buffer.from(result.body, 'base64')
+      : Buffer.from(result.body, 'utf8')
+    : Buffer.alloc(0);
+  headers['content-length'] = String(body.length);
+  res.writeHead(result.statusCode ?? 200, headers);
+  res.end(body);
+}

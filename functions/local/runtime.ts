@@ -1,0 +1,118 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
+import { StreamPoller } from './stream-poller';
+import { ensureTable } from './table';
+
+export interface LocalRuntimeOptions {
+  port: number;
+  host?: string;
+  /** Where DynamoDB Local keeps its files and the generated admin key; omit for in-memory. */
+  dataDir?: string;
+  baseUrl?: string;
+  /** Use this DynamoDB endpoint instead of starting DynamoDB Local. */
+  dynamodbEndpoint?: string;
+  tableName?: string;
+  apiKey?: string;
+  /** Run the stream poller (the local stand-in for Lambda's event source mapping). */
+  aggregate?: boolean;
+  batchSize?: number;
+  batchingWindowMs?: number;
+}
+
+export interface LocalRuntime {
+  url: string;
+  apiKey: string;
+  apiKeyGenerated: boolean;
+  endpoint: string;
+  server: Server;
+  poller: StreamPoller | undefined;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Everything `npm start` runs, reusable by the end-to-end tests and the benchmarks: DynamoDB Local,
+ * the table, the admin key, the HTTP server over the real handlers, and the stream poller.
+ */
+export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
+  let dynamo: DynamoLocal | undefined;
+  if (!options.dynamodbEndpoint) {
+    dynamo = await startDynamoLocal({
+      dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
+    });
+  }
+  const endpoint = options.dynamodbEndpoint ?? dynamo!.endpoint;
+  const tableName = options.tableName ?? 'touchpoint';
+  const baseUrl = options.baseUrl ?? `http://localhost:${options.port}`;
+  process.env.DYNAMODB_ENDPOINT = endpoint;
+  process.env.TABLE_NAME = tableName;
+  process.env.TOUCHPOINT_BASE_URL = baseUrl;
+  process.env.AWS_REGION ??= 'local';
+
+  const admin = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    await ensureTable(admin, tableName);
+  } finally {
+    admin.destroy();
+  }
+
+  const { registerApiKey, generateSecret } = await import('../auth/service');
+  let apiKey = options.apiKey;
+  let apiKeyGenerated = false;
+  if (!apiKey) {
+    const keyFile = options.dataDir ? join(options.dataDir, 'admin-key') : undefined;
+    if (keyFile && existsSync(keyFile)) {
+      apiKey = readFileSync(keyFile, 'utf8').trim();
+    } else {
+      apiKey = generateSecret();
+      apiKeyGenerated = true;
+      if (keyFile) {
+        mkdirSync(options.dataDir!, { recursive: true });
+        writeFileSync(keyFile, `${apiKey}\n`, { mode: 0o600 });
+      }
+    }
+  }
+  await registerApiKey(apiKey, options.apiKey ? 'TOUCHPOINT_API_KEY' : 'local admin', 'admin');
+
+  const { startHttpServer } = await import('./server');
+  const server = await startHttpServer(options.port, options.host ?? '127.0.0.1');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+
+  let poller: StreamPoller | undefined;
+  if (options.aggregate !== false) {
+    const { handler } = await import('../handlers/aggregate');
+    poller = new StreamPoller({
+      endpoint,
+      tableName,
+      handler,
+      batchSize: options.batchSize ?? 100,
+      batchingWindowMs: options.batchingWindowMs ?? 250,
+      onError: (err) => console.error('stream poller:', err),
+    });
+    poller.start();
+  }
+
+  return {
+    url: `http://localhost:${port}`,
+    apiKey,
+    apiKeyGenerated,
+    endpoint,
+    server,
+    poller,
+    stop: async () => {
+      await poller?.stop();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await dynamo?.stop();
+    },
+  };
+}

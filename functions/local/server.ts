@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:http';
+import type { HttpEvent, HttpResult } from '../shared/http';
+import { errorBody, json } from '../shared/http';
+import { readBody, selectRoute, toEvent, writeResult } from './http-adapter';
+
+type Handler = (event: HttpEvent) => Promise<HttpResult>;
+
+/** Requests larger than this are refused before buffering; the handlers enforce the 256 KB API limit. */
+const HARD_BODY_LIMIT = 10 * 1024 * 1024;
+
+/**
+ * The local HTTP server: turns each request into the API Gateway v2 event Lambda would get and calls
+ * the same handler the stack deploys (chosen by the shared route table).
+ */
+export async function startHttpServer(port: number, host = '127.0.0.1'): Promise<Server> {
+  // Imported here, after the environment (DYNAMODB_ENDPOINT, TABLE_NAME) is set by the caller.
+  const handlers: Record<string, Handler> = {
+    api: (await import('../handlers/api')).handler,
+    redirect: (await import('../handlers/redirect')).handler,
+  };
+  const server = createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const method = req.method ?? 'GET';
+      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+        writeResult(res, { statusCode: 302, headers: { location: '/dashboard' }, body: '' });
+        return;
+      }
+      const route = selectRoute(method, url.pathname);
+      if (!route) {
+        writeResult(res, json(404, errorBody('not_found', `Nothing answers ${method} ${url.pathname}.`)));
+        return;
+      }
+      const { body, tooLarge } = await readBody(req, HARD_BODY_LIMIT);
+      if (tooLarge) {
+        writeResult(
+          res,
+          json(413, errorBody('payload_too_large', 'The request body is far over the 256 KB limit.')),
+        );
+        return;
+      }
+      const event = toEvent(
+        req,
+        body,
+        route.routeKey,
+        route.slug !== undefined ? { slug: route.slug } : undefined,
+      );
+      writeResult(res, await handlers[route.fn]!(event));
+    } catch (err) {
+      writeResult(res, json(500, errorBody('internal_error', 'The local server failed; see its log.')));
+      console.error(err);
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

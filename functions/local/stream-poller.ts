@@ -1,0 +1,221 @@
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type _Record,
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { keys } from '../shared/keys';
+
+/**
+ * Plays Lambda's event source mapping against DynamoDB Local's stream: reads every shard, applies the
+ * same filter as the stack (INSERTs of raw clicks), hands batches of real stream records to the
+ * aggregate handler, and on a reported batch item failure retries from that record, as Lambda does.
+ */
+export interface StreamPollerOptions {
+  endpoint: string;
+  tableName: string;
+  handler: (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | undefined>;
+  batchSize?: number;
+  /** Like Lambda's MaximumBatchingWindowInSeconds: how long to gather records before invoking. */
+  batchingWindowMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+interface ShardState {
+  iterator: string | undefined;
+  pending: DynamoDBRecord[];
+  firstPendingAt: number;
+  closed: boolean;
+}
+
+export class StreamPoller {
+  private readonly streams: DynamoDBStreamsClient;
+  private readonly dynamo: DynamoDBClient;
+  private readonly shards = new Map<string, ShardState>();
+  private streamArn: string | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private lastDiscovery = 0;
+  /** Number of handler invocations so far (tests and benchmarks read it). */
+  invocations = 0;
+  private idleWaiters: Array<{ idleLoopsLeft: number; wake: () => void }> = [];
+
+  constructor(private readonly options: StreamPollerOptions) {
+    const clientConfig = {
+      endpoint: options.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    };
+    this.streams = new DynamoDBStreamsClient(clientConfig);
+    this.dynamo = new DynamoDBClient(clientConfig);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    this.streams.destroy();
+    this.dynamo.destroy();
+  }
+
+  /** Resolves once every shard has been read to its end and nothing is pending (for tests). */
+  async drain(timeoutMs = 20_000): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('stream poller did not drain in time')), timeoutMs);
+      // Two idle passes over every shard after the call: records written before it have been seen.
+      this.idleWaiters.push({
+        idleLoopsLeft: 2,
+        wake: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+
+  private async run(): Promise<void> {
+    const batchSize = this.options.batchSize ?? 100;
+    const windowMs = this.options.batchingWindowMs ?? 200;
+    while (this.running) {
+      let sawRecords = false;
+      try {
+        await this.discoverShards();
+        for (const [shardId, shard] of this.shards) {
+          if (shard.closed && shard.pending.length === 0) continue;
+          if (!shard.closed && shard.iterator && shard.pending.length < batchSize) {
+            const res = await this.streams.send(
+              new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+            );
+            shard.iterator = res.NextShardIterator;
+            if (!shard.iterator) shard.closed = true;
+            const records = (res.Records ?? [])
+              .map((r) => this.toLambdaRecord(r))
+              .filter((r) => this.matches(r));
+            if (records.length > 0) {
+              if (shard.pending.length === 0) shard.firstPendingAt = Date.now();
+              shard.pending.push(...records);
+              sawRecords = true;
+            }
+          }
+          const due =
+            shard.pending.length >= batchSize ||
+            Date.now() - shard.firstPendingAt >= windowMs ||
+            shard.closed;
+          if (shard.pending.length > 0 && due) {
+            await this.invoke(shardId, shard, batchSize);
+            sawRecords = true;
+          }
+        }
+      } catch (err) {
+        this.options.onError?.(err);
+        await sleep(500);
+      }
+      const idle = !sawRecords && [...this.shards.values()].every((s) => s.pending.length === 0);
+      if (idle && this.idleWaiters.length) {
+        for (const waiter of this.idleWaiters) waiter.idleLoopsLeft--;
+        for (const waiter of this.idleWaiters.filter((w) => w.idleLoopsLeft <= 0)) waiter.wake();
+        this.idleWaiters = this.idleWaiters.filter((w) => w.idleLoopsLeft > 0);
+      }
+      if (!sawRecords) await sleep(Math.min(windowMs, 100));
+    }
+  }
+
+  private async invoke(_shardId: string, shard: ShardState, batchSize: number): Promise<void> {
+    const batch = shard.pending.slice(0, batchSize);
+    this.invocations++;
+    let failedFrom = -1;
+    try {
+      const response = await this.options.handler({ Records: batch });
+      const failure = response?.batchItemFailures?.[0]?.itemIdentifier;
+      if (failure) failedFrom = batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure);
+    } catch (err) {
+      this.options.onError?.(err);
+      failedFrom = 0;
+    }
+    if (failedFrom >= 0) {
+      // Keep the failed record and everything after it; try again shortly (Lambda retries the same way).
+      shard.pending.splice(0, failedFrom);
+      shard.firstPendingAt = Date.now();
+      await sleep(200);
+      return;
+    }
+    shard.pending.splice(0, batch.length);
+    shard.firstPendingAt = Date.now();
+  }
+
+  private matches(record: DynamoDBRecord): boolean {
+    const pk = record.dynamodb?.Keys?.pk?.S;
+    return record.eventName === 'INSERT' && pk !== undefined && keys.isClickPk(pk);
+  }
+
+  private toLambdaRecord(r: _Record): DynamoDBRecord {
+    const d = r.dynamodb ?? {};
+    return {
+      eventID: r.eventID,
+      eventName: r.eventName as DynamoDBRecord['eventName'],
+      eventVersion: r.eventVersion,
+      eventSource: 'aws:dynamodb',
+      awsRegion: r.awsRegion,
+      eventSourceARN: this.streamArn,
+      dynamodb: {
+        ApproximateCreationDateTime: d.ApproximateCreationDateTime
+          ? Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000)
+          : undefined,
+        Keys: d.Keys as never,
+        NewImage: d.NewImage as never,
+        SequenceNumber: d.SequenceNumber,
+        SizeBytes: d.SizeBytes,
+        StreamViewType: d.StreamViewType as never,
+      },
+    };
+  }
+
+  private async discoverShards(): Promise<void> {
+    if (Date.now() - this.lastDiscovery < 1000) return;
+    this.lastDiscovery = Date.now();
+    if (!this.streamArn) {
+      const table = await this.dynamo.send(new DescribeTableCommand({ TableName: this.options.tableName }));
+      this.streamArn = table.Table?.LatestStreamArn;
+      if (!this.streamArn) throw new Error(`Table ${this.options.tableName} has no stream`);
+    }
+    let exclusiveStart: string | undefined;
+    do {
+      const res = await this.streams.send(
+        new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: exclusiveStart }),
+      );
+      for (const shard of res.StreamDescription?.Shards ?? []) {
+        const id = shard.ShardId!;
+        if (this.shards.has(id)) continue;
+        // A child shard starts only after its parent has been read to its end (ordering per key).
+        const parent = shard.ParentShardId ? this.shards.get(shard.ParentShardId) : undefined;
+        if (parent && !(parent.closed && parent.pending.length === 0)) continue;
+        const it = await this.streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: this.streamArn,
+            ShardId: id,
+            ShardIteratorType: 'TRIM_HORIZON',
+          }),
+        );
+        this.shards.set(id, {
+          iterator: it.ShardIterator,
+          pending: [],
+          firstPendingAt: Date.now(),
+          closed: false,
+        });
+      }
+      exclusiveStart = res.StreamDescription?.LastEvaluatedShardId;
+    } while (exclusiveStart);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

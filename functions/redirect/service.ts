@@ -1,0 +1,86 @@
+import { nanoid } from 'nanoid';
+import { classifyUserAgent, countryCode, referrerHost } from '../clicks/classify';
+import type { ClickEvent } from '../clicks/model';
+import { recordClick } from '../clicks/service';
+import { identifyVisitor } from '../clicks/visitor';
+import { findLinkForRedirect } from '../links/cache';
+import { destinationFor } from '../links/destination';
+import { inactiveReason } from '../links/model';
+import { config } from '../shared/config';
+import { GoneError, NotFoundError } from '../shared/errors';
+import { SLUG_PATTERN } from '../shared/validation';
+
+export interface RedirectRequest {
+  method: 'GET' | 'HEAD';
+  host: string | undefined;
+  slug: string;
+  query: URLSearchParams;
+  headers: (name: string) => string | undefined;
+  cookies: string[] | undefined;
+  sourceIp: string;
+  now: Date;
+}
+
+export interface RedirectResult {
+  location: string;
+  setCookie: string | null;
+}
+
+const GONE_MESSAGES = {
+  archived: 'This link has been archived.',
+  expired: 'This link has expired.',
+  exhausted: 'This link has reached its click limit.',
+} as const;
+
+/**
+ * The redirect: find the link (cached), decide where to go, record the click. HEAD answers the same
+ * but records nothing. Throws NotFoundError / GoneError for the handler to map.
+ */
+export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
+  const c = config();
+  if (!SLUG_PATTERN.test(req.slug)) throw new NotFoundError(`There is no short link '/${req.slug}'.`);
+  const host = req.host?.toLowerCase();
+  const domain = host && c.shortDomains.includes(host) ? host : c.primaryDomain;
+  const link = await findLinkForRedirect(domain, req.slug, req.now.getTime());
+  if (!link) throw new NotFoundError(`There is no short link '/${req.slug}'.`);
+
+  const inactive = inactiveReason(link, req.now.getTime());
+  if (inactive) {
+    if (link.fallbackUrl) return { location: link.fallbackUrl, setCookie: null };
+    throw new GoneError(GONE_MESSAGES[inactive]);
+  }
+  const location = destinationFor(link, req.query);
+  if (req.method === 'HEAD') return { location, setCookie: null };
+
+  const userAgent = req.headers('user-agent') ?? '';
+  const agent = classifyUserAgent(userAgent);
+  const visitor = await identifyVisitor({
+    cookieHeader: req.headers('cookie'),
+    cookies: req.cookies,
+    globalPrivacyControl: req.headers('sec-gpc') === '1',
+    cookiesEnabled: c.visitorCookies,
+    sourceIp: req.sourceIp,
+    userAgent,
+    secure: c.baseUrl.startsWith('https:'),
+    now: req.now,
+  });
+  const click: ClickEvent = {
+    id: nanoid(12),
+    at: req.now.toISOString(),
+    linkId: link.id,
+    domain: link.domain,
+    slug: link.slug,
+    journey: link.journey,
+    stage: link.stage,
+    touchpoint: link.touchpoint,
+    source: req.query.get('r') === 'qr' ? 'scan' : 'click',
+    visitorId: visitor.id,
+    ...agent,
+    referrer: referrerHost(req.headers('referer')),
+    country: countryCode(req.headers('cloudfront-viewer-country')),
+    maxClicks: link.maxClicks,
+  };
+  await recordClick(click);
+  // Bots get no cookie: crawlers would otherwise mint a new visitor on every fetch.
+  return { location, setCookie: agent.bot ? null : visitor.setCookie };
+}

@@ -1,0 +1,97 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
+import { log } from './log';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2 & {
+  headers?: Record<string, string>;
+  /** Multi-value cookies, as API Gateway v2 expects them. */
+  cookies?: string[];
+};
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function noContent(): HttpResult {
+  return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+}
+
+export function errorBody(code: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { code, message } : { code, message, details } };
+}
+
+/** The one mapper from errors to HTTP. Unknown errors are bugs: logged with their stack, 500 without it. */
+export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
+  if (err instanceof AppError) {
+    return json(err.status, errorBody(err.code, err.message, err.details));
+  }
+  log.error('unhandled_error', {
+    error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+    route: event?.routeKey,
+    path: event?.rawPath,
+  });
+  return json(500, errorBody('internal_error', 'Something went wrong on our side. It has been logged.'));
+}
+
+export function header(event: HttpEvent, name: string): string | undefined {
+  const h = event.headers ?? {};
+  return h[name.toLowerCase()] ?? h[name];
+}
+
+/** Reads a JSON body: 415 for another content type, 413 over 256 KB, 400 for malformed JSON. */
+export function readJsonBody(event: HttpEvent): unknown {
+  const raw = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
+  if (bytes > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `The request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes.`,
+    );
+  }
+  const contentType = (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+    throw new UnsupportedMediaTypeError(
+      `Send the body as JSON with Content-Type: application/json (got ${contentType || 'none'}).`,
+    );
+  }
+  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ValidationError(`The request body is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Validates input with a zod schema and turns its issues into one readable 400. */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({
+    path: i.path.join('.'),
+    message: i.message,
+  }));
+  const first = issues[0]!;
+  const where = first.path ? `${what} field '${first.path}'` : what;
+  throw new ValidationError(`Invalid ${where}: ${first.message}`, { issues });
+}
+
+export function queryOf(event: HttpEvent): Record<string, string | undefined> {
+  return event.queryStringParameters ?? {};
+}
+
+/** decodeURIComponent that turns malformed escapes into a 400 instead of a URIError (500). */
+export function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new ValidationError(`The path segment '${segment.slice(0, 80)}' is not valid URL encoding.`);
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Every DynamoDB key of the single table is built here and nowhere else (see docs/data-model.md).
+ *
+ * Table: partition key `pk`, sort key `sk` (strings); GSI `gsi1` on `gsi1pk`/`gsi1sk` for listings;
+ * TTL attribute `ttl` (epoch seconds) for raw-click retention and stream checkpoints.
+ */
+
+export const TABLE_KEYS = { pk: 'pk', sk: 'sk', gsi1pk: 'gsi1pk', gsi1sk: 'gsi1sk', ttl: 'ttl' } as const;
+export const GSI1 = 'gsi1';
+
+export interface Key {
+  pk: string;
+  sk: string;
+}
+
+/** Number of partition keys raw clicks of one hour are spread over (see docs/data-model.md, hot keys). */
+export const CLICK_PARTITIONS = 32;
+
+export const keys = {
+  /** The authoritative link record, addressed by id. */
+  link: (id: string): Key => ({ pk: `LINK#${id}`, sk: 'LINK' }),
+  /** GSI listing of all links, newest first. */
+  linkListing: (createdAt: string, id: string) => ({ gsi1pk: 'LINKS', gsi1sk: `${createdAt}#${id}` }),
+  linkListingPartition: 'LINKS',
+
+  /** The redirect's lookup record: a copy of the link under its domain and slug (also enforces uniqueness). */
+  slug: (domain: string, slug: string): Key => ({ pk: `SLUG#${domain.toLowerCase()}#${slug}`, sk: 'SLUG' }),
+
+  /** Raw click events: spread over CLICK_PARTITIONS keys per hour so no single key takes >1,000 writes/s. */
+  click: (hour: string, partition: number, at: string, clickId: string): Key => ({
+    pk: `CLICK#${hour}#${partition}`,
+    sk: `${at}#${clickId}`,
+  }),
+  isClickPk: (pk: string) => pk.startsWith('CLICK#'),
+
+  /** Highest stream sequence number already aggregated for one raw-click partition key. */
+  checkpoint: (clickPk: string): Key => ({ pk: `CKPT#${clickPk}`, sk: 'CKPT' }),
+
+  /** Hourly counters of one link: totals and breakdowns. */
+  linkStatsHour: (linkId: string, hour: string): Key => ({ pk: `STATS#${linkId}`, sk: `H#${hour}` }),
+  linkStatsPartition: (linkId: string) => `STATS#${linkId}`,
+  linkStatsHourSk: (hour: string) => `H#${hour}`,
+
+  /** Daily counters of a journey: one item per touchpoint and one per stage. */
+  journeyStatsPartition: (journey: string) => `JSTATS#${journey}`,
+  touchpointDay: (journey: string, day: string, touchpoint: string): Key => ({
+    pk: `JSTATS#${journey}`,
+    sk: `D#${day}#T#${touchpoint}`,
+  }),
+  stageDay: (journey: string, day: string, stage: string): Key => ({
+    pk: `JSTATS#${journey}`,
+    sk: `D#${day}#S#${stage}`,
+  }),
+  journeyStatsDaySk: (day: string) => `D#${day}#`,
+
+  /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
+  visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),
+
+  /** A journey definition, and the registry of its touchpoints (stage and number of links). */
+  journey: (name: string): Key => ({ pk: `JOURNEY#${name}`, sk: 'JOURNEY' }),
+  journeyListing: (name: string) => ({ gsi1pk: 'JOURNEYS', gsi1sk: name }),
+  journeyListingPartition: 'JOURNEYS',
+  journeyTouchpoint: (journey: string, touchpoint: string): Key => ({
+    pk: `JOURNEY#${journey}`,
+    sk: `TP#${touchpoint}`,
+  }),
+  journeyTouchpointPrefix: 'TP#',
+  journeyPartition: (journey: string) => `JOURNEY#${journey}`,
+
+  /** The daily salt for cookieless visitor ids (expires by TTL after two days). */
+  salt: (day: string): Key => ({ pk: `SALT#${day}`, sk: 'SALT' }),
+
+  /** API keys, addressed by the public id embedded in the secret (`tp_<id>_<secret>`). */
+  apiKey: (id: string): Key => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
+  apiKeyListing: (createdAt: string, id: string) => ({ gsi1pk: 'APIKEYS', gsi1sk: `${createdAt}#${id}` }),
+  apiKeyListingPartition: 'APIKEYS',
+} as const;

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Building blocks for the zod schemas at the edge, shared by every concept. */
+
+export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Slug-like names for touchpoints, journeys, stages, channels: lowercase, digits, '-', '_', '.'. */
+export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?$/;
+
+export const nameSchema = (what: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(
+      NAME_PATTERN,
+      `${what} must be 1-80 characters of a-z, 0-9, '-', '_' or '.', like 'spring-poster-lobby'`,
+    );
+
+export const MAX_URL_LENGTH = 2048;
+
+/** An absolute http(s) URL; whether it points back at a short domain is checked by the service. */
+export const httpUrlSchema = z
+  .string()
+  .trim()
+  .max(MAX_URL_LENGTH, `must be at most ${MAX_URL_LENGTH} characters`)
+  .refine((value) => {
+    try {
+      const u = new URL(value);
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname.length > 0;
+    } catch {
+      return false;
+    }
+  }, 'must be an absolute http:// or https:// URL');
+
+export const isoDateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });

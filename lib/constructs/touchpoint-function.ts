@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** Repository root (this file lives in lib/constructs/). Entries and the lock file are resolved from it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** Newest Node.js runtime in aws-cdk-lib 2.276; the esbuild target below must match it. */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+export const ESBUILD_TARGET = 'node24';
+
+/**
+ * `require` for CommonJS dependencies bundled into an ES module (qrcode requires Node built-ins).
+ * The import is aliased so it cannot clash with a `createRequire` the bundled code declares itself.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);";
+
+/**
+ * Exactly the DynamoDB actions each function needs, nothing table-level (no Scan, no DescribeTable,
+ * no admin actions). `indexes` adds the table's index ARNs as resources (Query on `gsi1`).
+ * The aggregate function's stream read permissions come from its event source mapping.
+ */
+export const TABLE_ACCESS = {
+  /** Link lookup by slug, and the click write. */
+  redirect: { actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], indexes: false },
+  /** Links, journeys, API keys and statistics reads (Query on the table and on gsi1). */
+  api: {
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:TransactWriteItems',
+      'dynamodb:ConditionCheckItem',
+    ],
+    indexes: true,
+  },
+  /** Counters, visitor state and per-shard checkpoints, written in transactions. */
+  aggregate: {
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:BatchGetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:TransactWriteItems',
+      'dynamodb:ConditionCheckItem',
+    ],
+    indexes: false,
+  },
+} as const satisfies Record<string, { actions: readonly `dynamodb:${string}`[]; indexes: boolean }>;
+
+export type TableAccess = keyof typeof TABLE_ACCESS;
+
+export interface TouchpointFunctionProps {
+  /** Handler file, relative to the repository root (e.g. `functions/handlers/redirect.ts`). */
+  readonly entry: string;
+  readonly description?: string;
+  /** @default 1024 */
+  readonly memorySize?: number;
+  /** @default 10 seconds */
+  readonly timeout?: Duration;
+  readonly environment?: Record<string, string>;
+  /** @default one month */
+  readonly logRetention?: logs.RetentionDays;
+  /** Removal policy of the function's log group. @default RemovalPolicy.DESTROY */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** Extra bundling options, merged over the shared defaults (e.g. `commandHooks`). */
+  readonly bundling?: BundlingOptions;
+  readonly reservedConcurrentExecutions?: number;
+}
+
+/**
+ * A Lambda function built from a TypeScript handler with the project's shared defaults: ARM64, the
+ * newest Node.js runtime, ES module output bundled locally by esbuild (minified, with source maps),
+ * its own log group with a retention, and explicit least-privilege table access via `bindTable`.
+ */
+export class TouchpointFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: TouchpointFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
+    });
+    const lockFile = `${PROJECT_ROOT}package-lock.json`;
+    super(scope, id, {
+      entry: `${PROJECT_ROOT}${props.entry}`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: existsSync(lockFile) ? lockFile : undefined,
+      description: props.description,
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 1024,
+      timeout: props.timeout ?? Duration.seconds(10),
+      logGroup,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: ESBUILD_TARGET,
+        minify: true,
+        sourceMap: true,
+        // Line numbers map without shipping the sources: smaller bundles, faster cold starts.
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        // Pin the SDK version from package-lock.json instead of whatever the runtime ships.
+        bundleAwsSDK: true,
+        forceDockerBundling: false,
+        ...props.bundling,
+      },
+    });
+  }
+
+  /**
+   * Give this function exactly the table actions of `access` (see TABLE_ACCESS) through an explicit
+   * policy statement, and tell it the table's name.
+   */
+  bindTable(table: dynamodb.ITable, access: TableAccess): this {
+    const { actions, indexes } = TABLE_ACCESS[access];
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: `TouchpointTable${access[0]!.toUpperCase()}${access.slice(1)}`,
+        effect: iam.Effect.ALLOW,
+        actions: [...actions],
+        resources: indexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn],
+      }),
+    );
+    this.addEnvironment('TABLE_NAME', table.tableName);
+    return this;
+  }
+}

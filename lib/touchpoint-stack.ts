@@ -1,0 +1,219 @@
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { GSI1, TABLE_KEYS } from '../functions/shared/keys';
+import { type FunctionName, ROUTES } from '../functions/shared/routes';
+import { TouchpointFunction } from './constructs/touchpoint-function';
+
+export interface TouchpointStackProps extends StackProps {
+  /**
+   * Custom (branded) short-link domains. The first is the primary one: links are built on
+   * `https://<first>`; the others are accepted as extra short domains. Requires `certificateArn`.
+   */
+  readonly domainNames?: string[];
+  /** ACM certificate (in the stack's region) covering every name in `domainNames`. */
+  readonly certificateArn?: string;
+  /** How long raw click events are kept (DynamoDB TTL). @default 395 */
+  readonly clickRetentionDays?: number;
+  /** How long the redirect function caches a link lookup in memory. @default 10 */
+  readonly linkCacheTtlSeconds?: number;
+  /** Whether the redirect sets a first-party visitor cookie to join clicks into journeys. @default true */
+  readonly visitorCookies?: boolean;
+  /** Delete the table (and log groups) with the stack: for throwaway dev stacks only. @default false */
+  readonly destroyOnRemoval?: boolean;
+}
+
+/**
+ * Touchpoint: one DynamoDB table, an HTTP API in front of the redirect and api functions, and the
+ * aggregate function consuming the table's stream (raw click inserts only) into counters.
+ */
+export class TouchpointStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly httpApi: apigwv2.HttpApi;
+  readonly redirectFunction: TouchpointFunction;
+  readonly apiFunction: TouchpointFunction;
+  readonly aggregateFunction: TouchpointFunction;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly domainNames: apigwv2.DomainName[] = [];
+
+  constructor(scope: Construct, id: string, props: TouchpointStackProps = {}) {
+    super(scope, id, props);
+
+    const domains = (props.domainNames ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean);
+    if (domains.length > 0 && !props.certificateArn) {
+      throw new Error(
+        'TouchpointStack: domainNames need a certificateArn (an ACM certificate in this region).',
+      );
+    }
+    const clickRetentionDays = props.clickRetentionDays ?? 395;
+    if (!Number.isInteger(clickRetentionDays) || clickRetentionDays < 1 || clickRetentionDays > 3650) {
+      throw new Error(
+        `TouchpointStack: clickRetentionDays must be an integer 1..3650, got ${clickRetentionDays}`,
+      );
+    }
+    const destroy = props.destroyOnRemoval ?? false;
+    const logRemovalPolicy = destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN;
+
+    // --- Table -------------------------------------------------------------------------------
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: TABLE_KEYS.pk, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.sk, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_KEYS.ttl,
+      stream: dynamodb.StreamViewType.NEW_IMAGE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      deletionProtection: !destroy,
+      removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI1,
+      partitionKey: { name: TABLE_KEYS.gsi1pk, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TABLE_KEYS.gsi1sk, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    // --- HTTP API (created first: its endpoint is the default short-link base URL) --------------
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Touchpoint short links, QR codes and analytics API',
+      createDefaultStage: true,
+    });
+
+    const baseUrl = domains.length > 0 ? `https://${domains[0]}` : this.httpApi.apiEndpoint;
+    const sharedEnv: Record<string, string> = {
+      TOUCHPOINT_BASE_URL: baseUrl,
+      TOUCHPOINT_SHORT_DOMAINS: domains.slice(1).join(','),
+      CLICK_RETENTION_DAYS: String(clickRetentionDays),
+      LINK_CACHE_TTL_SECONDS: String(props.linkCacheTtlSeconds ?? 10),
+      VISITOR_COOKIES: (props.visitorCookies ?? true) ? 'on' : 'off',
+    };
+
+    // --- Functions -----------------------------------------------------------------------------
+    this.redirectFunction = new TouchpointFunction(this, 'RedirectFunction', {
+      entry: 'functions/handlers/redirect.ts',
+      description: 'Touchpoint: short link redirect and click capture (hot path)',
+      memorySize: 1024,
+      timeout: Duration.seconds(5),
+      environment: sharedEnv,
+      logRemovalPolicy,
+    }).bindTable(this.table, 'redirect');
+
+    this.apiFunction = new TouchpointFunction(this, 'ApiFunction', {
+      entry: 'functions/handlers/api.ts',
+      description: 'Touchpoint: links, QR codes, journeys, API keys, statistics and dashboard',
+      memorySize: 1024,
+      timeout: Duration.seconds(29),
+      environment: sharedEnv,
+      logRemovalPolicy,
+      bundling: {
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Ship the dashboard's static files next to the bundle (served from ./dashboard).
+          afterBundling: (inputDir: string, outputDir: string) => [
+            `if [ -d "${inputDir}/functions/dashboard/public" ]; then mkdir -p "${outputDir}/dashboard" && cp -R "${inputDir}/functions/dashboard/public/." "${outputDir}/dashboard/"; fi`,
+          ],
+        },
+      },
+    }).bindTable(this.table, 'api');
+
+    this.aggregateFunction = new TouchpointFunction(this, 'AggregateFunction', {
+      entry: 'functions/handlers/aggregate.ts',
+      description: 'Touchpoint: aggregates raw clicks from the table stream into counters and journeys',
+      memorySize: 1024,
+      timeout: Duration.seconds(60),
+      environment: sharedEnv,
+      logRemovalPolicy,
+    }).bindTable(this.table, 'aggregate');
+
+    // --- Stream consumer -----------------------------------------------------------------------
+    this.deadLetterQueue = new sqs.Queue(this, 'AggregateDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.aggregateFunction.addEventSource(
+      new DynamoEventSource(this.table, {
+        startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+        batchSize: 500,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 10,
+        // One batch per shard at a time: per-shard checkpoints rely on in-order delivery.
+        parallelizationFactor: 1,
+        onFailure: new SqsDlq(this.deadLetterQueue),
+        // Only raw click inserts; the aggregate's own counter/checkpoint writes never re-trigger it.
+        filters: [
+          lambda.FilterCriteria.filter({
+            eventName: lambda.FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { [TABLE_KEYS.pk]: { S: lambda.FilterRule.beginsWith('CLICK#') } } },
+          }),
+        ],
+      }),
+    );
+
+    new cloudwatch.Alarm(this, 'AggregateDeadLetterAlarm', {
+      alarmDescription:
+        'Click batches the aggregate function gave up on (see the DLQ; replay with npm run replay/recount).',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // --- Routes: exactly the shared route table -------------------------------------------------
+    const integrations: Record<FunctionName, HttpLambdaIntegration> = {
+      // One resource-policy statement per function for the whole API instead of one per route.
+      redirect: new HttpLambdaIntegration('RedirectIntegration', this.redirectFunction, {
+        scopePermissionToRoute: false,
+      }),
+      api: new HttpLambdaIntegration('ApiIntegration', this.apiFunction, { scopePermissionToRoute: false }),
+    };
+    for (const route of ROUTES) {
+      new apigwv2.HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', '_')}`, {
+        httpApi: this.httpApi,
+        routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
+        integration: integrations[route.fn],
+      });
+    }
+
+    // --- Custom domains ------------------------------------------------------------------------
+    if (domains.length > 0 && props.certificateArn) {
+      const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn);
+      domains.forEach((domainName, i) => {
+        const domain = new apigwv2.DomainName(this, `Domain${i}`, { domainName, certificate });
+        new apigwv2.ApiMapping(this, `Domain${i}Mapping`, {
+          api: this.httpApi,
+          domainName: domain,
+          stage: this.httpApi.defaultStage,
+        });
+        this.domainNames.push(domain);
+        new CfnOutput(this, `Domain${i}Target`, {
+          description: `DNS target (CNAME or alias) for ${domainName}`,
+          value: domain.regionalDomainName,
+        });
+      });
+    }
+
+    // --- Outputs -------------------------------------------------------------------------------
+    new CfnOutput(this, 'ApiUrl', { description: 'HTTP API endpoint', value: this.httpApi.apiEndpoint });
+    new CfnOutput(this, 'BaseUrl', { description: 'Short-link base URL', value: baseUrl });
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Failed click batches of the aggregate function',
+      value: this.deadLetterQueue.queueUrl,
+    });
+  }
+}
