@@ -6,6 +6,13 @@ import { resolve } from 'node:path';
 import { JavaMissingError } from '../functions/local/dynamodb-local';
 import { startLocalRuntime } from '../functions/local/runtime';
 
+// The AWS SDK warns on every start that it will want Node 22 from 2027; Node 20 is supported today.
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (!warning.message.includes('NodeVersionSupportWarning'))
+    process.stderr.write(`${warning.name}: ${warning.message}\n`);
+});
+
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)

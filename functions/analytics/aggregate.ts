@@ -73,8 +73,10 @@ function tokenFor(items: unknown[]): string {
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],
-  now = Date.now(),
+  options: { now?: number; maxTransactionItems?: number } = {},
 ): Promise<DynamoDBBatchResponse & { stats: AggregateStats }> {
+  const now = options.now ?? Date.now();
+  const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
   const stats: AggregateStats = {
     records: records.length,
     applied: 0,
@@ -130,7 +132,7 @@ export async function aggregateRecords(
   let currentIds = new Set<string>();
   for (const plan of plans) {
     const union = new Set([...currentIds, ...plan.itemIds]);
-    if (current.length > 0 && union.size > MAX_TRANSACTION_ITEMS) {
+    if (current.length > 0 && union.size > maxItems) {
       chunks.push(current);
       current = [];
       currentIds = new Set(plan.itemIds);

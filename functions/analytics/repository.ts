@@ -1,4 +1,10 @@
-import { BatchGetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
@@ -150,4 +156,46 @@ export async function queryRange(
     startKey = res.LastEvaluatedKey;
   } while (startKey);
   return out;
+}
+
+/** Reads the whole table, page by page (admin tools only: recount; the API never scans). */
+export async function scanEntities(onItem: (item: Record<string, unknown>) => void): Promise<void> {
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(
+      new ScanCommand({ TableName: config().tableName, ExclusiveStartKey: startKey }),
+    );
+    for (const item of res.Items ?? []) onItem(item);
+    startKey = res.LastEvaluatedKey;
+  } while (startKey);
+}
+
+/** Replaces a counter item with exact values (recount --repair), keeping its descriptive attributes. */
+export async function putCounterItem(
+  update: CounterUpdate,
+  previous: Record<string, unknown> | undefined,
+): Promise<void> {
+  const descriptive = Object.fromEntries(
+    Object.entries(previous ?? {}).filter(([a]) => !/^(clicks|scans|bots|uv|v|b:.*|h:.*)$/.test(a)),
+  );
+  await db.send(
+    new PutCommand({
+      TableName: config().tableName,
+      Item: { ...descriptive, ...update.set, ...update.add, ...update.key },
+    }),
+  );
+}
+
+/** Writes a recomputed visitor state (recount --repair), bumping its version so racing writers retry. */
+export async function putVisitorState(
+  visitorId: string,
+  state: VisitorState,
+  version: number,
+): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: config().tableName,
+      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: version + 1 },
+    }),
+  );
 }

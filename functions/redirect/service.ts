@@ -8,7 +8,7 @@ import { destinationFor } from '../links/destination';
 import { inactiveReason } from '../links/model';
 import { config } from '../shared/config';
 import { GoneError, NotFoundError } from '../shared/errors';
-import { SLUG_PATTERN } from '../shared/validation';
+import { SLUG_PATTERN } from '../shared/patterns';
 
 export interface RedirectRequest {
   method: 'GET' | 'HEAD';

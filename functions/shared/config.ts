@@ -1,24 +1,13 @@
-import { z } from 'zod';
-
 /**
  * Environment, validated once per process. Lambda, the local server and the tests all read it here;
  * a misconfigured deployment fails at start with a readable message instead of at the first request.
+ * Hand-written rather than zod: this module is on the redirect's cold-start path.
  */
-const envSchema = z.object({
-  TABLE_NAME: z.string().min(1).default('touchpoint'),
-  TOUCHPOINT_BASE_URL: z.url().default('http://localhost:3000'),
-  TOUCHPOINT_SHORT_DOMAINS: z.string().default(''),
-  CLICK_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(395),
-  LINK_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(300).default(10),
-  LINK_NEGATIVE_CACHE_TTL_SECONDS: z.coerce.number().min(0).max(60).default(2),
-  VISITOR_COOKIES: z.enum(['on', 'off']).default('on'),
-});
-
 export interface Config {
   tableName: string;
   /** Base URL of the primary short-link domain, without a trailing slash. */
   baseUrl: string;
-  /** Hostnames (lowercase) that serve short links: the base URL's host plus any branded domains. */
+  /** Hostnames (lowercase, with port if any) that serve short links: the base URL's plus branded ones. */
   shortDomains: string[];
   primaryDomain: string;
   clickRetentionDays: number;
@@ -27,27 +16,43 @@ export interface Config {
   visitorCookies: boolean;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+function numberVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`Invalid configuration: ${name} must be a number from ${min} to ${max}, got '${raw}'`);
   }
-  const e = parsed.data;
-  const baseUrl = e.TOUCHPOINT_BASE_URL.replace(/\/+$/, '');
-  const primaryDomain = new URL(baseUrl).host.toLowerCase();
-  const extra = e.TOUCHPOINT_SHORT_DOMAINS.split(',')
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const rawBase = env.TOUCHPOINT_BASE_URL || 'http://localhost:3000';
+  let base: URL;
+  try {
+    base = new URL(rawBase);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('protocol');
+  } catch {
+    throw new Error(`Invalid configuration: TOUCHPOINT_BASE_URL must be an http(s) URL, got '${rawBase}'`);
+  }
+  const cookies = env.VISITOR_COOKIES ?? 'on';
+  if (cookies !== 'on' && cookies !== 'off') {
+    throw new Error(`Invalid configuration: VISITOR_COOKIES must be 'on' or 'off', got '${cookies}'`);
+  }
+  const primaryDomain = base.host.toLowerCase();
+  const extra = (env.TOUCHPOINT_SHORT_DOMAINS ?? '')
+    .split(',')
     .map((d) => d.trim().toLowerCase())
     .filter(Boolean);
   return {
-    tableName: e.TABLE_NAME,
-    baseUrl,
+    tableName: env.TABLE_NAME || 'touchpoint',
+    baseUrl: `${base.origin}${base.pathname}`.replace(/\/+$/, ''),
     primaryDomain,
     shortDomains: [...new Set([primaryDomain, ...extra])],
-    clickRetentionDays: e.CLICK_RETENTION_DAYS,
-    linkCacheTtlMs: e.LINK_CACHE_TTL_SECONDS * 1000,
-    linkNegativeCacheTtlMs: e.LINK_NEGATIVE_CACHE_TTL_SECONDS * 1000,
-    visitorCookies: e.VISITOR_COOKIES === 'on',
+    clickRetentionDays: numberVar(env, 'CLICK_RETENTION_DAYS', 395, 1, 3650),
+    linkCacheTtlMs: numberVar(env, 'LINK_CACHE_TTL_SECONDS', 10, 0, 300) * 1000,
+    linkNegativeCacheTtlMs: numberVar(env, 'LINK_NEGATIVE_CACHE_TTL_SECONDS', 2, 0, 60) * 1000,
+    visitorCookies: cookies === 'on',
   };
 }
 

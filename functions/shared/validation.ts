@@ -2,10 +2,9 @@ import { z } from 'zod';
 
 /** Building blocks for the zod schemas at the edge, shared by every concept. */
 
-export const SLUG_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+import { NAME_PATTERN } from './patterns';
 
-/** Slug-like names for touchpoints, journeys, stages, channels: lowercase, digits, '-', '_', '.'. */
-export const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9._-]{0,78}[a-z0-9])?$/;
+export { NAME_PATTERN, SLUG_PATTERN } from './patterns';
 
 export const nameSchema = (what: string) =>
   z

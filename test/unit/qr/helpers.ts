@@ -7,14 +7,13 @@ import { crc32 } from '../../../functions/qr/png';
 
 export const CONTENT = 'https://sho.rt/abc?r=qr';
 
-/** Splits a PNG into its chunks without going through the encoder; CRCs use crc32, itself checked against standard values. */
 export interface Chunk {
   type: string;
   data: Buffer;
   crcOk: boolean;
 }
 
-/** Splits a PNG into its chunks, independently of the encoder. */
+/** Splits a PNG into its chunks without the encoder; CRCs use crc32, itself checked against standard values. */
 export function readChunks(png: Buffer): Chunk[] {
   if (png.toString('latin1', 0, 8) !== '\x89PNG\r\n\x1a\n') throw new Error('not a PNG signature');
   const chunks: Chunk[] = [];
@@ -88,7 +87,8 @@ export function parseSvg(svg: string): ParsedSvg {
   if (attr(root, 'xmlns') !== 'http://www.w3.org/2000/svg') throw new Error('missing SVG namespace');
   const viewBox = (attr(root, 'viewBox') ?? '').split(' ').map(Number);
   const [minX, minY, vw, vh] = viewBox;
-  if (minX !== 0 || minY !== 0 || !vw || vw !== vh || !Number.isInteger(vw)) throw new Error(`bad viewBox ${viewBox}`);
+  if (minX !== 0 || minY !== 0 || !vw || vw !== vh || !Number.isInteger(vw))
+    throw new Error(`bad viewBox ${viewBox}`);
   const rect = /<rect\s[^>]*\/>/.exec(svg)?.[0] ?? '';
   if (attr(rect, 'width') !== String(vw) || attr(rect, 'height') !== String(vh)) {
     throw new Error('background rect does not cover the viewBox');
@@ -102,7 +102,11 @@ export function parseSvg(svg: string): ParsedSvg {
   let y = 0;
   for (const command of commands) {
     const op = command[0];
-    const args = command.slice(1).trim().split(/[\s,]+/).map(Number);
+    const args = command
+      .slice(1)
+      .trim()
+      .split(/[\s,]+/)
+      .map(Number);
     if (op === 'M' || op === 'm') {
       if (args.length !== 2 || args.some(Number.isNaN)) throw new Error(`bad move '${command}'`);
       x = op === 'M' ? args[0]! : x + args[0]!;
@@ -112,9 +116,11 @@ export function parseSvg(svg: string): ParsedSvg {
       if (args.length !== 1 || !Number.isInteger(n) || n <= 0) throw new Error(`bad run '${command}'`);
       // A stroke of width 1 along y covers the module row [y - 0.5, y + 0.5].
       const row = y - 0.5;
-      if (!Number.isInteger(x) || !Number.isInteger(row)) throw new Error(`run off the module grid at ${x},${y}`);
+      if (!Number.isInteger(x) || !Number.isInteger(row))
+        throw new Error(`run off the module grid at ${x},${y}`);
       for (let c = x; c < x + n; c++) {
-        if (row < 0 || row >= vh || c < 0 || c >= vw) throw new Error(`run outside the viewBox at ${c},${row}`);
+        if (row < 0 || row >= vh || c < 0 || c >= vw)
+          throw new Error(`run outside the viewBox at ${c},${row}`);
         if (grid[row]![c]) throw new Error(`module ${c},${row} painted twice`);
         grid[row]![c] = 1;
       }

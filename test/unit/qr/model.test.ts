@@ -14,11 +14,20 @@ function rejection(query: Record<string, string | undefined>): ValidationError {
 
 describe('parseQrOptions', () => {
   it('applies the defaults to an empty query', () => {
-    expect(parseQrOptions({})).toEqual({ format: 'svg', size: 512, margin: 4, fg: '000000', bg: 'ffffff', ecc: 'M' });
+    expect(parseQrOptions({})).toEqual({
+      format: 'svg',
+      size: 512,
+      margin: 4,
+      fg: '000000',
+      bg: 'ffffff',
+      ecc: 'M',
+    });
   });
 
   it('treats blank values like absent ones', () => {
-    expect(parseQrOptions({ format: '', size: ' ', margin: '', fg: '', bg: '', ecc: '' })).toEqual(parseQrOptions({}));
+    expect(parseQrOptions({ format: '', size: ' ', margin: '', fg: '', bg: '', ecc: '' })).toEqual(
+      parseQrOptions({}),
+    );
   });
 
   it('coerces and normalises query-string values', () => {
@@ -45,14 +54,7 @@ describe('parseQrOptions', () => {
     expect(err.details).toEqual({ issues: [{ path: 'size', message: 'must be between 64 and 2048' }] });
   });
 
-  it.each([
-    ['63'],
-    ['2049'],
-    ['1.5'],
-    ['-100'],
-    ['abc'],
-    ['1e3'],
-  ])('rejects size=%s', (size) => {
+  it.each([['63'], ['2049'], ['1.5'], ['-100'], ['abc'], ['1e3']])('rejects size=%s', (size) => {
     expect(rejection({ size }).message).toMatch(/^size must be .*between 64 and 2048$/);
   });
 
@@ -60,11 +62,14 @@ describe('parseQrOptions', () => {
     expect(rejection({ margin }).message).toMatch(/^margin must be .*between 0 and 16$/);
   });
 
-  it.each([['zzz'], ['12345'], ['#1234567'], ['##000000'], ['red'], ['rgb(0,0,0)']])('rejects fg=%s', (fg) => {
-    const err = rejection({ fg });
-    expect(err.status).toBe(400);
-    expect(err.message).toMatch(/^fg must be a hex colour/);
-  });
+  it.each([['zzz'], ['12345'], ['#1234567'], ['##000000'], ['red'], ['rgb(0,0,0)']])(
+    'rejects fg=%s',
+    (fg) => {
+      const err = rejection({ fg });
+      expect(err.status).toBe(400);
+      expect(err.message).toMatch(/^fg must be a hex colour/);
+    },
+  );
 
   it('rejects a bad bg', () => {
     expect(rejection({ bg: 'white' }).message).toMatch(/^bg must be a hex colour/);
@@ -90,7 +95,9 @@ describe('parseQrOptions', () => {
   });
 
   it('rejects low contrast', () => {
-    expect(rejection({ fg: 'aaaaaa', bg: 'ffffff' }).message).toMatch(/fg 'aaaaaa' and bg 'ffffff'.*at least 3:1/);
+    expect(rejection({ fg: 'aaaaaa', bg: 'ffffff' }).message).toMatch(
+      /fg 'aaaaaa' and bg 'ffffff'.*at least 3:1/,
+    );
     expect(rejection({ fg: '777777', bg: '555555' }).message).toMatch(/contrast ratio/);
   });
 

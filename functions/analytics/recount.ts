@@ -1,0 +1,112 @@
+import type { ClickEvent } from '../clicks/model';
+import { applyClick, contributions, emptyVisitorState, type VisitorState } from '../journeys/visitor-state';
+import { type Key, keys } from '../shared/keys';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
+import { putCounterItem, putVisitorState, scanEntities } from './repository';
+import { stageOrders } from './stage-orders';
+
+/**
+ * Rebuilds every counter from the raw clicks, with the same pure functions the stream aggregator
+ * uses, and compares them with the stored counters: how an operator checks (and with `repair`, fixes)
+ * the numbers. Raw clicks expire after the retention period, so counters of older buckets are only
+ * compared when `includeExpired` is set.
+ */
+export interface RecountDifference {
+  pk: string;
+  sk: string;
+  attribute: string;
+  stored: number;
+  expected: number;
+}
+
+export interface RecountReport {
+  clicks: number;
+  counterItems: number;
+  differences: RecountDifference[];
+  repaired: number;
+}
+
+const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats']);
+const NUMERIC = /^(clicks|scans|bots|uv|v|b:.*|h:.*)$/;
+
+export async function recount(
+  options: { repair?: boolean; onProgress?: (scanned: number) => void } = {},
+): Promise<RecountReport> {
+  const clicks: ClickEvent[] = [];
+  const stored = new Map<string, Record<string, unknown>>();
+  const visitorsStored = new Map<string, Record<string, unknown>>();
+  let scanned = 0;
+  await scanEntities((item) => {
+    scanned++;
+    if (scanned % 500 === 0) options.onProgress?.(scanned);
+    if (item.entity === 'click') {
+      const { pk: _pk, sk: _sk, entity: _e, ttl: _t, ...click } = item;
+      clicks.push(click as unknown as ClickEvent);
+    } else if (COUNTER_ENTITIES.has(item.entity as string)) {
+      stored.set(itemId(item as unknown as Key), item);
+    } else if (item.entity === 'visitor') {
+      visitorsStored.set(item.pk as string, item);
+    }
+  });
+  options.onProgress?.(scanned);
+
+  clicks.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+  const orders = await stageOrders([...new Set(clicks.map((c) => c.journey))]);
+  const orderOf = (journey: string) => orders.get(journey) ?? null;
+  const updates: CounterUpdate[] = [];
+  const states = new Map<string, VisitorState>();
+  for (const click of clicks) {
+    updates.push(...clickCounterUpdates(click));
+    if (click.bot) continue;
+    const state = states.get(click.visitorId) ?? emptyVisitorState();
+    applyClick(state, {
+      at: Date.parse(click.at),
+      linkId: click.linkId,
+      journey: click.journey,
+      stage: click.stage,
+      touchpoint: click.touchpoint,
+    });
+    states.set(click.visitorId, state);
+  }
+  for (const state of states.values()) updates.push(...contributionDelta([], contributions(state, orderOf)));
+  const expected = mergeUpdates(updates);
+
+  const differences: RecountDifference[] = [];
+  const ids = new Set([...expected.keys(), ...stored.keys()]);
+  const toRepair: CounterUpdate[] = [];
+  for (const id of ids) {
+    const want = expected.get(id);
+    const have = stored.get(id);
+    const key = want?.key ?? { pk: have!.pk as string, sk: have!.sk as string };
+    const attributes = new Set([
+      ...Object.keys(want?.add ?? {}),
+      ...Object.keys(have ?? {}).filter((a) => NUMERIC.test(a)),
+    ]);
+    let differs = false;
+    for (const attribute of attributes) {
+      const e = want?.add[attribute] ?? 0;
+      const s = Number(have?.[attribute] ?? 0);
+      if (e !== s) {
+        differs = true;
+        differences.push({ pk: key.pk, sk: key.sk, attribute, stored: s, expected: e });
+      }
+    }
+    if (differs) toRepair.push(want ?? { key, add: {}, set: {} });
+  }
+
+  let repaired = 0;
+  if (options.repair) {
+    for (const update of toRepair) {
+      await putCounterItem(update, stored.get(itemId(update.key)));
+      repaired++;
+    }
+    for (const [visitorId, state] of states) {
+      const pk = keys.visitor(visitorId).pk;
+      const current = visitorsStored.get(pk);
+      if (JSON.stringify(current?.state) !== JSON.stringify(state)) {
+        await putVisitorState(visitorId, state, Number(current?.version ?? 0));
+      }
+    }
+  }
+  return { clicks: clicks.length, counterItems: ids.size, differences, repaired };
+}

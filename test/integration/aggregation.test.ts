@@ -1,0 +1,270 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { aggregateRecords } from '../../functions/analytics/aggregate';
+import { recount } from '../../functions/analytics/recount';
+import { dynamoClient } from '../../functions/shared/dynamo';
+import { setupApp } from '../support/app';
+import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
+import { pumpStream } from '../support/stream';
+
+/**
+ * Clicks made through the real redirect handler, aggregated from the real DynamoDB Local stream, and
+ * every reported number checked against a hand count.
+ */
+const ANDROID_UA =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36';
+const PREVIEW_UA = 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)';
+
+let app: Awaited<ReturnType<typeof setupApp>>;
+const links: Record<string, { id: string; slug: string }> = {};
+
+function at(iso: string) {
+  vi.setSystemTime(new Date(iso));
+}
+
+async function clickAs(
+  visitor: { cookies?: string[] },
+  link: string,
+  options: { scan?: boolean; ua?: string; headers?: Record<string, string>; method?: string } = {},
+) {
+  const res = await app.click(links[link]!.slug, {
+    query: options.scan ? { r: 'qr' } : undefined,
+    userAgent: options.ua ?? BROWSER_UA,
+    cookies: visitor.cookies,
+    headers: options.headers,
+    method: options.method,
+  });
+  expect(res.statusCode).toBe(302);
+  const cookie = res.cookies?.[0];
+  if (cookie && !visitor.cookies) visitor.cookies = [cookie.split(';')[0]!];
+  return res;
+}
+
+async function stats(link: string, query: Record<string, string>) {
+  const res = await app.api({ path: `/api/links/${links[link]!.id}/stats`, query });
+  expect(res.statusCode).toBe(200);
+  return parseBody<{
+    totals: Record<string, number>;
+    series: Array<{ t: string; clicks: number; scans: number }>;
+    breakdowns: Record<string, Array<{ value: string; clicks: number }>>;
+  }>(res);
+}
+
+async function touchpoints(query: Record<string, string>) {
+  const res = await app.api({ path: '/api/touchpoints', query });
+  expect(res.statusCode).toBe(200);
+  return parseBody<{ touchpoints: Array<Record<string, unknown>> }>(res).touchpoints;
+}
+
+beforeAll(async () => {
+  app = await setupApp();
+  for (const [name, touchpoint, stage] of [
+    ['A', 'ig-ad', 'awareness'],
+    ['B', 'poster', 'awareness'],
+    ['C', 'pricing-email', 'consideration'],
+  ] as const) {
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/links',
+      body: { url: `https://shop.example/${name}`, touchpoint, stage },
+    });
+    expect(res.statusCode).toBe(201);
+    links[name] = parseBody(res);
+  }
+
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const v1: { cookies?: string[] } = {};
+  const v2: { cookies?: string[] } = {};
+  const v3: { cookies?: string[] } = {};
+  at('2026-11-01T10:00:00Z');
+  await clickAs(v1, 'A', {
+    headers: { 'cloudfront-viewer-country': 'US', referer: 'https://www.instagram.com/p/xyz?igsh=1' },
+  });
+  at('2026-11-01T10:15:00Z');
+  await clickAs({}, 'A', { ua: BOT_UA });
+  await clickAs({}, 'A', { method: 'HEAD' }); // HEAD is never counted
+  at('2026-11-01T10:30:00Z');
+  await clickAs(v1, 'A', { scan: true, headers: { 'cloudfront-viewer-country': 'US' } });
+  at('2026-11-01T11:00:00Z');
+  await clickAs(v2, 'B', { scan: true, ua: DESKTOP_UA, headers: { 'cloudfront-viewer-country': 'DE' } });
+  at('2026-11-02T09:00:00Z');
+  await clickAs(v1, 'C', { headers: { 'cloudfront-viewer-country': 'US' } });
+  at('2026-11-02T12:00:00Z');
+  await clickAs(v3, 'A', { ua: ANDROID_UA });
+  await clickAs({}, 'A', { ua: PREVIEW_UA });
+  at('2026-11-03T08:00:00Z');
+  await clickAs(v2, 'B', { scan: true, ua: DESKTOP_UA, headers: { 'cloudfront-viewer-country': 'DE' } });
+  vi.useRealTimers();
+
+  await pumpStream();
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('link stats from the stream aggregator', () => {
+  it('reports totals, daily series and breakdowns that match a hand count', async () => {
+    const s = await stats('A', { from: '2026-11-01', to: '2026-11-04', interval: 'day' });
+    // Human: v1 click + v1 scan (Nov 1), v3 click (Nov 2). Bots: Googlebot, the link preview. HEAD: nothing.
+    expect(s.totals).toEqual({ clicks: 2, scans: 1, uniqueVisitors: 2, botClicks: 2 });
+    expect(s.series).toEqual([
+      { t: '2026-11-01T00:00:00.000Z', clicks: 1, scans: 1 },
+      { t: '2026-11-02T00:00:00.000Z', clicks: 1, scans: 0 },
+      { t: '2026-11-03T00:00:00.000Z', clicks: 0, scans: 0 },
+    ]);
+    expect(s.breakdowns.country).toEqual([
+      { value: 'US', clicks: 2 },
+      { value: 'unknown', clicks: 1 },
+    ]);
+    expect(s.breakdowns.device).toEqual([{ value: 'mobile', clicks: 3 }]);
+    expect(s.breakdowns.os).toEqual([
+      { value: 'iOS', clicks: 2 },
+      { value: 'Android', clicks: 1 },
+    ]);
+    expect(s.breakdowns.referrer).toEqual([
+      { value: 'direct', clicks: 2 },
+      { value: 'www.instagram.com', clicks: 1 },
+    ]);
+  });
+
+  it('counts a visitor once, in the hour of their first click, in an hourly series', async () => {
+    const s = await stats('A', {
+      from: '2026-11-01T10:00:00Z',
+      to: '2026-11-01T12:00:00Z',
+      interval: 'hour',
+    });
+    expect(s.series).toEqual([
+      { t: '2026-11-01T10:00:00.000Z', clicks: 1, scans: 1 },
+      { t: '2026-11-01T11:00:00.000Z', clicks: 0, scans: 0 },
+    ]);
+    expect(s.totals.uniqueVisitors).toBe(1);
+  });
+
+  it('counts unique visitors whose first click falls in the period only', async () => {
+    // v1 first clicked on Nov 1, so from Nov 2 only v3 is new; v1's later clicks are not "unique" again.
+    const s = await stats('A', { from: '2026-11-02', to: '2026-11-04' });
+    expect(s.totals).toEqual({ clicks: 1, scans: 0, uniqueVisitors: 1, botClicks: 1 });
+    const b = await stats('B', { from: '2026-11-01', to: '2026-11-04' });
+    expect(b.totals).toEqual({ clicks: 0, scans: 2, uniqueVisitors: 1, botClicks: 0 });
+  });
+
+  it('answers CSV with a header row', async () => {
+    const res = await app.api({
+      path: `/api/links/${links.A!.id}/stats`,
+      query: { from: '2026-11-01', to: '2026-11-03', format: 'csv' },
+    });
+    expect(res.headers?.['content-type']).toMatch(/^text\/csv/);
+    expect(res.body).toBe(
+      't,clicks,scans\r\n2026-11-01T00:00:00.000Z,1,1\r\n2026-11-02T00:00:00.000Z,1,0\r\n',
+    );
+  });
+});
+
+describe('touchpoint table', () => {
+  it('lists every touchpoint of the journey with links, clicks, scans, unique visitors and share', async () => {
+    const rows = await touchpoints({ journey: 'default', from: '2026-11-01', to: '2026-11-04' });
+    // Human clicks+scans: ig-ad 3, poster 2, pricing-email 1 → shares 3/6, 2/6, 1/6.
+    expect(rows).toEqual([
+      {
+        touchpoint: 'ig-ad',
+        stage: 'awareness',
+        links: 1,
+        clicks: 2,
+        scans: 1,
+        uniqueVisitors: 2,
+        share: 0.5,
+      },
+      {
+        touchpoint: 'poster',
+        stage: 'awareness',
+        links: 1,
+        clicks: 0,
+        scans: 2,
+        uniqueVisitors: 1,
+        share: 0.3333,
+      },
+      {
+        touchpoint: 'pricing-email',
+        stage: 'consideration',
+        links: 1,
+        clicks: 1,
+        scans: 0,
+        uniqueVisitors: 1,
+        share: 0.1667,
+      },
+    ]);
+  });
+
+  it('restricts every number to the period', async () => {
+    const rows = await touchpoints({ journey: 'default', from: '2026-11-02', to: '2026-11-03' });
+    const byName = Object.fromEntries(rows.map((r) => [r.touchpoint, r]));
+    expect(byName['ig-ad']).toMatchObject({ clicks: 1, scans: 0, uniqueVisitors: 1, share: 0.5 });
+    expect(byName.poster).toMatchObject({ clicks: 0, scans: 0, uniqueVisitors: 0, share: 0 });
+    expect(byName['pricing-email']).toMatchObject({ clicks: 1, uniqueVisitors: 1, share: 0.5 });
+  });
+
+  it('answers CSV', async () => {
+    const res = await app.api({
+      path: '/api/touchpoints',
+      query: { journey: 'default', from: '2026-11-01', to: '2026-11-04', format: 'csv' },
+    });
+    const lines = res.body!.trim().split('\r\n');
+    expect(lines[0]).toBe('touchpoint,stage,links,clicks,scans,uniqueVisitors,share');
+    expect(lines[1]).toBe('ig-ad,awareness,1,2,1,2,0.5');
+    expect(lines).toHaveLength(4);
+  });
+});
+
+describe('exactly once under redelivery', () => {
+  it('counts nothing twice when every batch is delivered again', async () => {
+    const before = await stats('A', { from: '2026-11-01', to: '2026-11-04' });
+    const batches = await pumpStream(); // a new poller starts from TRIM_HORIZON: every record again
+    expect(batches.flat()).toHaveLength(8); // 8 GETs; the HEAD stored nothing
+    for (const batch of batches) {
+      const result = await aggregateRecords(batch);
+      expect(result.stats.applied).toBe(0);
+    }
+    expect(await stats('A', { from: '2026-11-01', to: '2026-11-04' })).toEqual(before);
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('counts each click once when a batch fails half way and is retried', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at('2026-11-05T10:00:00Z');
+    for (let i = 0; i < 12; i++) {
+      await clickAs({}, i % 2 ? 'A' : 'C', { scan: i % 3 === 0 });
+    }
+    vi.useRealTimers();
+
+    // Fail the third transaction of the batch, after two have committed.
+    let commits = 0;
+    const failThird =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        if (context.commandName === 'TransactWriteItemsCommand' && ++commits === 3) {
+          throw Object.assign(new Error('injected: connection reset'), { name: 'TimeoutError' });
+        }
+        return next(args);
+      };
+    dynamoClient.middlewareStack.add(failThird as never, { step: 'initialize', name: 'failThird' });
+    const outcomes: Array<{ applied: number; failed: boolean }> = [];
+    try {
+      await pumpStream(async (records) => {
+        const result = await aggregateRecords(records, { maxTransactionItems: 6 });
+        outcomes.push({ applied: result.stats.applied, failed: result.batchItemFailures.length > 0 });
+        return result;
+      });
+    } finally {
+      dynamoClient.middlewareStack.remove('failThird');
+    }
+    expect(outcomes.some((o) => o.failed)).toBe(true); // the failure happened and was retried
+    expect(outcomes.reduce((n, o) => n + o.applied, 0)).toBe(12);
+
+    const a = await stats('A', { from: '2026-11-05', to: '2026-11-06' });
+    const c = await stats('C', { from: '2026-11-05', to: '2026-11-06' });
+    // i odd → A (6 clicks: i=3,9 are scans), i even → C (i=0,6 scans).
+    expect(a.totals).toEqual({ clicks: 4, scans: 2, uniqueVisitors: 6, botClicks: 0 });
+    expect(c.totals).toEqual({ clicks: 4, scans: 2, uniqueVisitors: 6, botClicks: 0 });
+    expect((await recount()).differences).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+import type { TestProject } from 'vitest/node';
+import { startDynamoLocal } from '../../functions/local/dynamodb-local';
+
+/** One in-memory DynamoDB Local for the whole test run; each test file uses tables of its own. */
+export default async function setup(project: TestProject) {
+  const dynamo = await startDynamoLocal();
+  project.provide('dynamoEndpoint', dynamo.endpoint);
+  return async () => {
+    await dynamo.stop();
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamoEndpoint: string;
+  }
+}

@@ -1,0 +1,11 @@
+import { inject } from 'vitest';
+
+// Runs in each test worker before the test file is imported, so the shared DynamoDB client
+// (created at module load) points at the run's DynamoDB Local.
+process.env.DYNAMODB_ENDPOINT = inject('dynamoEndpoint');
+process.env.AWS_REGION = 'local';
+process.env.AWS_ACCESS_KEY_ID = 'local';
+process.env.AWS_SECRET_ACCESS_KEY = 'local';
+process.env.TOUCHPOINT_LOG_SILENT = '1';
+process.env.TOUCHPOINT_BASE_URL ??= 'https://tp.test';
+process.env.TABLE_NAME = `test_${Math.random().toString(36).slice(2, 10)}`;
