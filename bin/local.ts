@@ -18,12 +18,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number, got ${process.env.PORT}`);
   const dataDir = resolve(process.env.TOUCHPOINT_DATA_DIR ?? '.data');
+  // Read before starting: the runtime sets DYNAMODB_ENDPOINT for the handlers.
+  const externalEndpoint = process.env.DYNAMODB_ENDPOINT;
   const runtime = await startLocalRuntime({
     port,
     host: process.env.HOST ?? '127.0.0.1',
     dataDir,
     baseUrl: process.env.TOUCHPOINT_BASE_URL ?? `http://localhost:${port}`,
-    dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT,
+    dynamodbEndpoint: externalEndpoint,
     tableName: process.env.TABLE_NAME,
     apiKey: process.env.TOUCHPOINT_API_KEY,
   });
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
       `  Touchpoint is running at ${runtime.url}`,
       `  Dashboard:   ${runtime.url}/dashboard`,
       `  Admin key:   ${runtime.apiKey} ${keyNote}`,
-      `  DynamoDB:    ${runtime.endpoint}${process.env.DYNAMODB_ENDPOINT ? '' : ` (DynamoDB Local, data in ${dataDir}/dynamodb)`}`,
+      `  DynamoDB:    ${runtime.endpoint}${externalEndpoint ? '' : ` (DynamoDB Local, data in ${dataDir}/dynamodb)`}`,
       '',
       `  Try: curl -H "Authorization: Bearer ${runtime.apiKey}" ${runtime.url}/api/links`,
       '  Ctrl-C stops the server and DynamoDB Local.',

@@ -1,4 +1,11 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
 import { GSI1, keys } from '../shared/keys';
@@ -23,6 +30,35 @@ export async function deleteApiKey(id: string): Promise<boolean> {
     new DeleteCommand({ TableName: config().tableName, Key: keys.apiKey(id), ReturnValues: 'ALL_OLD' }),
   );
   return res.Attributes !== undefined;
+}
+
+/**
+ * Deletes a key only while `survivorId` (another admin key) still exists, in one transaction: two
+ * admins revoking each other at the same moment cannot leave the installation without an admin.
+ * Returns false when the survivor was gone.
+ */
+export async function deleteApiKeyKeeping(id: string, survivorId: string): Promise<boolean> {
+  const table = config().tableName;
+  try {
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Delete: { TableName: table, Key: keys.apiKey(id) } },
+          {
+            ConditionCheck: {
+              TableName: table,
+              Key: keys.apiKey(survivorId),
+              ConditionExpression: 'attribute_exists(pk)',
+            },
+          },
+        ],
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof TransactionCanceledException) return false;
+    throw err;
+  }
 }
 
 export async function listApiKeys(): Promise<ApiKey[]> {

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../shared/errors';
 import { type ApiKey, type ApiKeyView, type CreateKeyInput, can, type Permission, type Role } from './model';
-import { deleteApiKey, getApiKey, listApiKeys, putApiKey } from './repository';
+import { deleteApiKey, deleteApiKeyKeeping, getApiKey, listApiKeys, putApiKey } from './repository';
 
 const KEY_FORMAT = /^tp_([a-z0-9]{12})_([A-Za-z0-9_-]{32,})$/;
 
@@ -103,8 +103,13 @@ export async function revokeKey(id: string): Promise<void> {
   const all = await listApiKeys();
   const target = all.find((k) => k.id === id);
   if (!target) throw new NotFoundError(`There is no API key with id '${id}'.`);
-  if (target.role === 'admin' && all.filter((k) => k.role === 'admin').length === 1) {
-    throw new ConflictError('This is the last admin key; create another admin key before revoking it.');
+  if (target.role !== 'admin') {
+    await deleteApiKey(id);
+    return;
   }
-  await deleteApiKey(id);
+  const lastAdmin = new ConflictError(
+    'This is the last admin key; create another admin key before revoking it.',
+  );
+  const survivor = all.find((k) => k.role === 'admin' && k.id !== id);
+  if (!survivor || !(await deleteApiKeyKeeping(id, survivor.id))) throw lastAdmin;
 }

@@ -130,11 +130,13 @@ export async function getLinkBySlug(domain: string, slug: string): Promise<Link 
 /** Marks a link as having reached its click limit (the aggregator calls this). */
 export async function markLinkExhausted(link: Link, at: string): Promise<void> {
   const table = config().tableName;
+  // Links are stored with `exhaustedAt: null`, so "not yet marked" is "missing or NULL".
   const set = {
     UpdateExpression: 'SET #l.exhaustedAt = :at',
-    ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#l.exhaustedAt)',
+    ConditionExpression:
+      'attribute_exists(pk) AND (attribute_not_exists(#l.exhaustedAt) OR attribute_type(#l.exhaustedAt, :null))',
     ExpressionAttributeNames: { '#l': LINK_FIELDS },
-    ExpressionAttributeValues: { ':at': at },
+    ExpressionAttributeValues: { ':at': at, ':null': 'NULL' },
   };
   try {
     await db.send(
@@ -146,8 +148,10 @@ export async function markLinkExhausted(link: Link, at: string): Promise<void> {
       }),
     );
   } catch (err) {
-    if (err instanceof TransactionCanceledException) return; // already marked: nothing to do
-    throw err;
+    const alreadyMarked =
+      err instanceof TransactionCanceledException &&
+      (err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+    if (!alreadyMarked) throw err;
   }
 }
 

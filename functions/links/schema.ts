@@ -4,21 +4,18 @@ import { httpUrlSchema, isoDateTimeSchema, nameSchema, SLUG_PATTERN } from '../s
 /** Request shapes of the links API, validated at the edge. Unknown fields are rejected (typos surface). */
 
 const utmValue = z.string().trim().min(1).max(200);
-export const utmSchema = z
-  .strictObject({
-    source: utmValue.optional(),
-    medium: utmValue.optional(),
-    campaign: utmValue.optional(),
-    term: utmValue.optional(),
-    content: utmValue.optional(),
-  })
-  .default({});
+export const utmSchema = z.strictObject({
+  source: utmValue.optional(),
+  medium: utmValue.optional(),
+  campaign: utmValue.optional(),
+  term: utmValue.optional(),
+  content: utmValue.optional(),
+});
 
 const tagsSchema = z
   .array(z.string().trim().min(1).max(40, 'each tag is at most 40 characters'))
   .max(20, 'at most 20 tags')
-  .transform((tags) => [...new Set(tags)])
-  .default([]);
+  .transform((tags) => [...new Set(tags)]);
 
 const slugSchema = z
   .string()
@@ -32,10 +29,10 @@ export const createLinkSchema = z.strictObject({
   channel: nameSchema('channel').optional(),
   category: z.enum(['digital', 'physical', 'human']).optional(),
   campaign: z.string().trim().min(1).max(100).optional(),
-  tags: tagsSchema,
+  tags: tagsSchema.default([]),
   slug: slugSchema.optional(),
   domain: z.string().trim().toLowerCase().min(1).max(253).optional(),
-  utm: utmSchema,
+  utm: utmSchema.default({}),
   expiresAt: isoDateTimeSchema.optional(),
   maxClicks: z.number().int().min(1).max(1_000_000_000).optional(),
   fallbackUrl: httpUrlSchema.optional(),

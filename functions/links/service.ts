@@ -17,8 +17,10 @@ export function view(link: Link): LinkView {
 
 /** A destination must not point back at one of our short domains: that would loop or launder links. */
 function assertNotShortDomain(url: string, field: string): void {
-  const host = new URL(url).host.toLowerCase();
-  const hostname = new URL(url).hostname.toLowerCase();
+  const parsed = new URL(url);
+  // `tp.test.` is the same host as `tp.test` (a fully qualified name), so drop a trailing dot.
+  const hostname = parsed.hostname.toLowerCase().replace(/\.$/, '');
+  const host = parsed.port ? `${hostname}:${parsed.port}` : hostname;
   if (config().shortDomains.some((d) => d === host || d === hostname)) {
     throw new ValidationError(
       `${field} must not point at a short-link domain (${hostname}); that would loop.`,
@@ -84,8 +86,12 @@ export async function createLink(input: CreateLinkInput, now = new Date()): Prom
   }
 }
 
+const LINK_ID_PATTERN = /^[0-9a-z]{1,64}$/;
+
 export async function getLink(id: string): Promise<Link> {
-  const link = await getLinkById(id);
+  // Ids we issue are short lowercase alphanumerics; anything else cannot exist (and DynamoDB would
+  // reject keys over 2 KB with an error instead of "not found").
+  const link = LINK_ID_PATTERN.test(id) ? await getLinkById(id) : null;
   if (!link) throw new NotFoundError(`There is no link with id '${id}'.`);
   return link;
 }
@@ -123,14 +129,26 @@ export async function archiveLink(id: string, now = new Date()): Promise<void> {
   await replaceLink(before, { ...before, status: 'archived', updatedAt: laterIso(now, before.updatedAt) });
 }
 
+/** Rebuilds the start key from exactly the attributes a listing cursor holds, each checked. */
+function linkCursorKey(decoded: Record<string, string>): Record<string, string> {
+  const { pk, sk, gsi1pk, gsi1sk } = decoded;
+  const valid =
+    typeof pk === 'string' &&
+    /^LINK#[0-9a-z]{1,64}$/.test(pk) &&
+    sk === 'LINK' &&
+    gsi1pk === 'LINKS' &&
+    typeof gsi1sk === 'string' &&
+    gsi1sk.length <= 200 &&
+    Object.keys(decoded).length === 4;
+  if (!valid)
+    throw new ValidationError('The cursor is not valid; use nextCursor from a previous page as it is.');
+  return { pk, sk, gsi1pk, gsi1sk };
+}
+
 export async function listLinks(
   query: ListLinksQuery,
 ): Promise<{ items: LinkView[]; nextCursor: string | null }> {
   const { limit, cursor, ...filter } = query;
-  const startKey = cursor ? decodeCursor(cursor) : undefined;
-  if (startKey && (startKey.gsi1pk !== 'LINKS' || !startKey.pk || !startKey.sk || !startKey.gsi1sk)) {
-    throw new ValidationError('The cursor is not valid; use nextCursor from a previous page as it is.');
-  }
-  const page = await queryLinks(filter, limit, startKey);
+  const page = await queryLinks(filter, limit, cursor ? linkCursorKey(decodeCursor(cursor)) : undefined);
   return { items: page.items.map(view), nextCursor: page.nextKey ? encodeCursor(page.nextKey) : null };
 }

@@ -50,6 +50,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   process.env.TABLE_NAME = tableName;
   process.env.TOUCHPOINT_BASE_URL = baseUrl;
   process.env.AWS_REGION ??= 'local';
+  const { resetConfig } = await import('../shared/config');
+  resetConfig();
 
   const admin = new DynamoDBClient({
     endpoint,

@@ -37,23 +37,26 @@ beforeAll(async () => {
 });
 
 describe('creating keys', () => {
-  it.each(['admin', 'editor', 'viewer'] as const)('creates a %s key whose secret is shown once and works', async (role) => {
-    const created = await createKey(role, `ci ${role}`);
-    expect(created).toMatchObject({ name: `ci ${role}`, role });
-    expect(created.id).toEqual(expect.any(String));
-    expect(created.key).toEqual(expect.any(String));
-    expect(created.key.length).toBeGreaterThanOrEqual(32);
-    expect(created.lastFour).toBe(created.key.slice(-4));
-    expect(created).not.toHaveProperty('hash');
-    // The secret authenticates.
-    expect((await as(created.key, { path: '/api/links' })).statusCode).toBe(200);
-    // Listed without the secret (or its hash).
-    const listed = (await listKeys()).find((k) => k.id === created.id);
-    expect(listed).toMatchObject({ id: created.id, name: `ci ${role}`, role, lastFour: created.lastFour });
-    expect(listed).not.toHaveProperty('key');
-    expect(listed).not.toHaveProperty('hash');
-    expect(JSON.stringify(await listKeys())).not.toContain(created.key);
-  });
+  it.each(['admin', 'editor', 'viewer'] as const)(
+    'creates a %s key whose secret is shown once and works',
+    async (role) => {
+      const created = await createKey(role, `ci ${role}`);
+      expect(created).toMatchObject({ name: `ci ${role}`, role });
+      expect(created.id).toEqual(expect.any(String));
+      expect(created.key).toEqual(expect.any(String));
+      expect(created.key.length).toBeGreaterThanOrEqual(32);
+      expect(created.lastFour).toBe(created.key.slice(-4));
+      expect(created).not.toHaveProperty('hash');
+      // The secret authenticates.
+      expect((await as(created.key, { path: '/api/links' })).statusCode).toBe(200);
+      // Listed without the secret (or its hash).
+      const listed = (await listKeys()).find((k) => k.id === created.id);
+      expect(listed).toMatchObject({ id: created.id, name: `ci ${role}`, role, lastFour: created.lastFour });
+      expect(listed).not.toHaveProperty('key');
+      expect(listed).not.toHaveProperty('hash');
+      expect(JSON.stringify(await listKeys())).not.toContain(created.key);
+    },
+  );
 
   it('stores keys hashed: no secret appears anywhere in the table', async () => {
     const created = [await createKey('admin'), await createKey('editor'), await createKey('viewer')];
@@ -113,7 +116,11 @@ describe('role permissions', () => {
     ['read a journey', async () => ({ path: '/api/journeys/default' }), 'viewer'],
     ['read a funnel', async () => ({ path: '/api/journeys/default/funnel' }), 'viewer'],
     ['create a link', async () => ({ method: 'POST', path: '/api/links', body: link }), 'editor'],
-    ['bulk-create links', async () => ({ method: 'POST', path: '/api/links/bulk', body: { links: [link] } }), 'editor'],
+    [
+      'bulk-create links',
+      async () => ({ method: 'POST', path: '/api/links/bulk', body: { links: [link] } }),
+      'editor',
+    ],
     [
       'edit a link',
       async () => ({ method: 'PATCH', path: `/api/links/${linkId}`, body: { campaign: 'matrix' } }),
@@ -132,7 +139,11 @@ describe('role permissions', () => {
       async () => ({ method: 'PUT', path: '/api/journeys/matrix', body: { stages: ['one', 'two'] } }),
       'admin',
     ],
-    ['create a key', async () => ({ method: 'POST', path: '/api/keys', body: { name: 'm', role: 'viewer' } }), 'admin'],
+    [
+      'create a key',
+      async () => ({ method: 'POST', path: '/api/keys', body: { name: 'm', role: 'viewer' } }),
+      'admin',
+    ],
     ['list keys', async () => ({ path: '/api/keys' }), 'admin'],
     [
       'revoke a key',

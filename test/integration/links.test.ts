@@ -2,10 +2,10 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearLinkCache } from '../../functions/links/cache';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
-import { bodyOf, countItems, expectApiError } from '../support/inspect';
+import { bodyOf, countItems, expectApiError, type Json } from '../support/inspect';
 
 type App = Awaited<ReturnType<typeof setupApp>>;
-type Link = Record<string, any>;
+type Link = Json;
 
 const LINK_FIELDS = [
   'id',
@@ -136,7 +136,11 @@ describe('creating a link', () => {
   it('generates slugs without look-alike characters (0 O o 1 l I), all different', async () => {
     const slugs: string[] = [];
     for (let i = 0; i < 25; i++) {
-      const link = await create({ url: `https://shop.example/p/${i}`, touchpoint: 'slug-probe', stage: 'decision' });
+      const link = await create({
+        url: `https://shop.example/p/${i}`,
+        touchpoint: 'slug-probe',
+        stage: 'decision',
+      });
       slugs.push(link.slug);
     }
     for (const slug of slugs) {
@@ -161,7 +165,12 @@ describe('creating a link', () => {
   });
 
   it('refuses a taken slug with 409 and leaves the existing link alone', async () => {
-    const first = await create({ url: 'https://shop.example/first', touchpoint: 'taken', stage: 'awareness', slug: 'taken-1' });
+    const first = await create({
+      url: 'https://shop.example/first',
+      touchpoint: 'taken',
+      stage: 'awareness',
+      slug: 'taken-1',
+    });
     const items = await countItems();
     const res = await app.api({
       method: 'POST',
@@ -176,7 +185,11 @@ describe('creating a link', () => {
   });
 
   it('reads a link by id, and answers 404 for an unknown id', async () => {
-    const link = await create({ url: 'https://shop.example/read', touchpoint: 'read-me', stage: 'retention' });
+    const link = await create({
+      url: 'https://shop.example/read',
+      touchpoint: 'read-me',
+      stage: 'retention',
+    });
     const res = await app.api({ path: `/api/links/${link.id}` });
     expect(res.statusCode).toBe(200);
     expect(parseBody(res)).toEqual(link);
@@ -241,11 +254,17 @@ describe('listing links', () => {
     // Other tests of this file create links too; the listing must include all of ours and only matches.
     for (const id of expected) expect(ids).toContain(id);
     const page = await list({ [name]: value, limit: '100' });
-    for (const link of page.items) expect(matches(link), `${link.id} does not match ${name}=${value}`).toBe(true);
+    for (const link of page.items)
+      expect(matches(link), `${link.id} does not match ${name}=${value}`).toBe(true);
   });
 
   it('combines filters', async () => {
-    const { ids } = await listAll({ stage: 'awareness', campaign: 'autumn', touchpoint: 'list-tp-0', limit: '4' });
+    const { ids } = await listAll({
+      stage: 'awareness',
+      campaign: 'autumn',
+      touchpoint: 'list-tp-0',
+      limit: '4',
+    });
     const expected = created
       .filter((l) => l.stage === 'awareness' && l.campaign === 'autumn' && l.touchpoint === 'list-tp-0')
       .map((l) => l.id);
@@ -261,7 +280,11 @@ describe('listing links', () => {
 
 describe('editing a link', () => {
   it('changes the destination: the short link then redirects to the new URL', async () => {
-    const link = await create({ url: 'https://shop.example/old', touchpoint: 'edit-dest', stage: 'decision' });
+    const link = await create({
+      url: 'https://shop.example/old',
+      touchpoint: 'edit-dest',
+      stage: 'decision',
+    });
     expect((await app.click(link.slug)).headers?.location).toBe('https://shop.example/old');
     const res = await app.api({
       method: 'PATCH',
@@ -278,7 +301,9 @@ describe('editing a link', () => {
     const redirect = await app.click(link.slug);
     expect(redirect.statusCode).toBe(302);
     expect(redirect.headers?.location).toBe('https://shop.example/new');
-    expect(parseBody<Link>(await app.api({ path: `/api/links/${link.id}` })).url).toBe('https://shop.example/new');
+    expect(parseBody<Link>(await app.api({ path: `/api/links/${link.id}` })).url).toBe(
+      'https://shop.example/new',
+    );
   });
 
   it('changing only the destination keeps the tags, UTM parameters and other fields', async () => {
@@ -313,28 +338,48 @@ describe('editing a link', () => {
     ['domain', { domain: 'other.example' }],
     ['slug together with a destination', { slug: 'x2', url: 'https://shop.example/x' }],
   ])('refuses to change the %s (400) and changes nothing', async (_what, body) => {
-    const link = await create({ url: 'https://shop.example/fixed', touchpoint: 'edit-fixed', stage: 'awareness' });
+    const link = await create({
+      url: 'https://shop.example/fixed',
+      touchpoint: 'edit-fixed',
+      stage: 'awareness',
+    });
     const res = await app.api({ method: 'PATCH', path: `/api/links/${link.id}`, body });
     expectApiError(res, 400, 'validation_error');
     expect(parseBody(await app.api({ path: `/api/links/${link.id}` }))).toEqual(link);
   });
 
   it('refuses a stage that is not in the journey', async () => {
-    const link = await create({ url: 'https://shop.example/st', touchpoint: 'edit-stage', stage: 'awareness' });
-    const res = await app.api({ method: 'PATCH', path: `/api/links/${link.id}`, body: { stage: 'purchase' } });
+    const link = await create({
+      url: 'https://shop.example/st',
+      touchpoint: 'edit-stage',
+      stage: 'awareness',
+    });
+    const res = await app.api({
+      method: 'PATCH',
+      path: `/api/links/${link.id}`,
+      body: { stage: 'purchase' },
+    });
     expectApiError(res, 400, 'validation_error');
     expect(parseBody<Link>(await app.api({ path: `/api/links/${link.id}` })).stage).toBe('awareness');
   });
 
   it('answers 404 for an unknown link', async () => {
-    const res = await app.api({ method: 'PATCH', path: '/api/links/nope', body: { url: 'https://shop.example/' } });
+    const res = await app.api({
+      method: 'PATCH',
+      path: '/api/links/nope',
+      body: { url: 'https://shop.example/' },
+    });
     expectApiError(res, 404, 'not_found');
   });
 });
 
 describe('archiving a link', () => {
   it('answers 204; the link then reads as archived and its short URL answers 410', async () => {
-    const link = await create({ url: 'https://shop.example/arch', touchpoint: 'archive-me', stage: 'awareness' });
+    const link = await create({
+      url: 'https://shop.example/arch',
+      touchpoint: 'archive-me',
+      stage: 'awareness',
+    });
     expect((await app.click(link.slug)).statusCode).toBe(302);
     const res = await app.api({ method: 'DELETE', path: `/api/links/${link.id}` });
     expect(res.statusCode).toBe(204);
@@ -361,7 +406,11 @@ describe('archiving a link', () => {
   });
 
   it('can be re-activated with PATCH status active', async () => {
-    const link = await create({ url: 'https://shop.example/again', touchpoint: 'archive-again', stage: 'awareness' });
+    const link = await create({
+      url: 'https://shop.example/again',
+      touchpoint: 'archive-again',
+      stage: 'awareness',
+    });
     await app.api({ method: 'DELETE', path: `/api/links/${link.id}` });
     const res = await app.api({ method: 'PATCH', path: `/api/links/${link.id}`, body: { status: 'active' } });
     expect(res.statusCode, res.body).toBe(200);
@@ -391,7 +440,9 @@ describe('bulk create', () => {
       },
     });
     expect(res.statusCode, res.body).toBe(201);
-    const { results } = bodyOf<{ results: Array<{ link?: Link; error?: { code: string; message: string } }> }>(res);
+    const { results } = bodyOf<{
+      results: Array<{ link?: Link; error?: { code: string; message: string } }>;
+    }>(res);
     expect(results).toHaveLength(6);
     expect(results[0]!.link?.url).toBe('https://shop.example/b0');
     expect(results[1]!.error?.code).toBe('validation_error');
@@ -440,13 +491,16 @@ describe('journeys', () => {
       body: { stages: ['awareness', 'research', 'purchase', 'support'] },
     });
     expect(put.statusCode, put.body).toBe(200);
-    expect(parseBody(put)).toMatchObject({ name: 'b2b', stages: ['awareness', 'research', 'purchase', 'support'] });
+    expect(parseBody(put)).toMatchObject({
+      name: 'b2b',
+      stages: ['awareness', 'research', 'purchase', 'support'],
+    });
 
     const read = parseBody(await app.api({ path: '/api/journeys/b2b' }));
     expect(read).toMatchObject({ name: 'b2b', stages: ['awareness', 'research', 'purchase', 'support'] });
-    const names = parseBody<{ items: Array<{ name: string }> }>(await app.api({ path: '/api/journeys' })).items.map(
-      (j) => j.name,
-    );
+    const names = parseBody<{ items: Array<{ name: string }> }>(
+      await app.api({ path: '/api/journeys' }),
+    ).items.map((j) => j.name);
     expect(names).toEqual(expect.arrayContaining(['default', 'b2b']));
 
     const link = await create({
@@ -475,9 +529,17 @@ describe('journeys', () => {
   });
 
   it('refuses to remove a stage that active links still use (409)', async () => {
-    await app.api({ method: 'PUT', path: '/api/journeys/events', body: { stages: ['invite', 'attend', 'follow-up'] } });
+    await app.api({
+      method: 'PUT',
+      path: '/api/journeys/events',
+      body: { stages: ['invite', 'attend', 'follow-up'] },
+    });
     await create({ url: 'https://shop.example/ev', touchpoint: 'booth', stage: 'attend', journey: 'events' });
-    const res = await app.api({ method: 'PUT', path: '/api/journeys/events', body: { stages: ['invite', 'follow-up'] } });
+    const res = await app.api({
+      method: 'PUT',
+      path: '/api/journeys/events',
+      body: { stages: ['invite', 'follow-up'] },
+    });
     expectApiError(res, 409, 'conflict');
     expect(parseBody(await app.api({ path: '/api/journeys/events' }))).toMatchObject({
       stages: ['invite', 'attend', 'follow-up'],

@@ -27,7 +27,9 @@ function clicksFor(count: number, seed: number): ClickEvent[] {
     return {
       id: `c${seed}-${i}`,
       // Spread over the 30 days, at three hours of each day.
-      at: new Date(start + (n % 30) * 86_400_000 + (9 + (n % 3) * 4) * 3_600_000 + (n % 3_600) * 1000).toISOString(),
+      at: new Date(
+        start + (n % 30) * 86_400_000 + (9 + (n % 3) * 4) * 3_600_000 + (n % 3_600) * 1000,
+      ).toISOString(),
       linkId,
       domain: 'tp.test',
       slug: 'x',
@@ -95,7 +97,8 @@ describe('analytics read cost', () => {
     // larger numbers: scale every counter item by 1,000, as 999,000 more such clicks would.
     const counterItems: Array<Record<string, unknown>> = [];
     await scanEntities((item) => {
-      if (['link_stats', 'touchpoint_stats', 'stage_stats'].includes(item.entity as string)) counterItems.push(item);
+      if (['link_stats', 'touchpoint_stats', 'stage_stats'].includes(item.entity as string))
+        counterItems.push(item);
     });
     const scale = async (item: Record<string, unknown>) => {
       const numeric = Object.entries(item).filter(([, v]) => typeof v === 'number');
@@ -105,11 +108,14 @@ describe('analytics read cost', () => {
           Key: { pk: item.pk, sk: item.sk },
           UpdateExpression: `SET ${numeric.map((_, i) => `#a${i} = :v${i}`).join(', ')}`,
           ExpressionAttributeNames: Object.fromEntries(numeric.map(([k], i) => [`#a${i}`, k])),
-          ExpressionAttributeValues: Object.fromEntries(numeric.map(([, v], i) => [`:v${i}`, (v as number) * 1000])),
+          ExpressionAttributeValues: Object.fromEntries(
+            numeric.map(([, v], i) => [`:v${i}`, (v as number) * 1000]),
+          ),
         }),
       );
     };
-    for (let i = 0; i < counterItems.length; i += 25) await Promise.all(counterItems.slice(i, i + 25).map(scale));
+    for (let i = 0; i < counterItems.length; i += 25)
+      await Promise.all(counterItems.slice(i, i + 25).map(scale));
     const large = await countRequests(readAll);
     expect(large.result.totals.clicks + large.result.totals.scans).toBe(900_000);
     expect(large.requests).toBe(small.requests);
@@ -125,8 +131,9 @@ describe('analytics read cost', () => {
     dynamoClient.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'TransactWriteItemsCommand') {
-          const input = (args as { input: { TransactItems: Array<{ Update?: { Key: Record<string, { S: string }> } }> } })
-            .input;
+          const input = (
+            args as { input: { TransactItems: Array<{ Update?: { Key: Record<string, { S: string }> } }> } }
+          ).input;
           const keysInTransaction = input.TransactItems.filter((a) => a.Update).map(
             (a) => `${a.Update!.Key.pk!.S} ${a.Update!.Key.sk!.S}`,
           );

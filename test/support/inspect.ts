@@ -7,6 +7,10 @@ import type { HttpResult } from '../../functions/shared/http';
 
 export type Item = Record<string, unknown>;
 
+/** A response body as tests read it: free-form JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are free-form JSON in tests
+export type Json = Record<string, any>;
+
 /** Every item of a table (this test file's table unless another is named). */
 export async function scanAll(tableName = process.env.TABLE_NAME!): Promise<Item[]> {
   const items: Item[] = [];
@@ -32,7 +36,7 @@ export async function storedClicks(linkId?: string, tableName?: string): Promise
 }
 
 /** The parsed JSON body of a handler result. */
-export function bodyOf<T = Record<string, any>>(result: HttpResult): T {
+export function bodyOf<T = Json>(result: HttpResult): T {
   return JSON.parse(result.body ?? 'null') as T;
 }
 

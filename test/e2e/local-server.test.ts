@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../functions/local/dynamodb-local';
+import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime';
+import { type Json, storedClicks } from '../support/inspect';
+
+/**
+ * The real local server (`npm start` minus the DynamoDB Local child: it uses the test run's one), driven
+ * over HTTP the way a marketer's curl and a customer's browser would.
+ */
+const API_KEY = 'e2e-admin-key-0123456789abcdef';
+const TABLE = `e2e_${Math.random().toString(36).slice(2, 10)}`;
+const BROWSER =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1';
+
+let runtime: LocalRuntime;
+let base: string;
+
+const auth = { authorization: `Bearer ${API_KEY}` };
+
+async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${base}${path}`, {
+    ...init,
+    headers: { ...auth, ...(init.headers ?? {}) },
+    redirect: 'manual',
+  });
+}
+
+async function createLink(body: Record<string, unknown>): Promise<Json> {
+  const res = await api('/api/links', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return res.json();
+}
+
+/** Polls until `check` passes or `timeoutMs` elapses; returns the last value either way. */
+async function poll<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!check(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    value = await read();
+  }
+  return value;
+}
+
+beforeAll(async () => {
+  // A short link cache so the click-limit test does not wait the default 10 s.
+  process.env.LINK_CACHE_TTL_SECONDS = '1';
+  const port = await freePort();
+  runtime = await startLocalRuntime({
+    port,
+    dynamodbEndpoint: inject('dynamoEndpoint'),
+    tableName: TABLE,
+    apiKey: API_KEY,
+    batchingWindowMs: 100,
+  });
+  base = runtime.url;
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('the local server over HTTP', () => {
+  it('answers /healthz', async () => {
+    const res = await fetch(`${base}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('serves the OpenAPI document and the dashboard without a key', async () => {
+    const doc = await fetch(`${base}/api/openapi.json`);
+    expect(doc.status).toBe(200);
+    expect((await doc.json()).openapi).toMatch(/^3\.1/);
+    const dashboard = await fetch(`${base}/dashboard`);
+    expect(dashboard.status).toBe(200);
+    expect(dashboard.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('redirects, counts a click and a scan from one visitor, ignores HEAD and bots in human numbers', async () => {
+    const link = await createLink({
+      url: 'https://shop.example/e2e',
+      touchpoint: 'e2e-poster',
+      stage: 'awareness',
+      utm: { source: 'poster' },
+    });
+    expect(link.shortUrl).toBe(`${base}/${link.slug}`);
+
+    const click = await fetch(link.shortUrl, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
+    expect(click.status).toBe(302);
+    expect(click.headers.get('location')).toBe('https://shop.example/e2e?utm_source=poster');
+    expect(click.headers.get('cache-control')).toBe('no-store');
+    const setCookie = click.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^tp_vid=v_[^;]+;/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/SameSite=Lax/i);
+    const cookie = setCookie.split(';')[0]!;
+
+    const head = await fetch(link.shortUrl, {
+      method: 'HEAD',
+      redirect: 'manual',
+      headers: { 'user-agent': BROWSER },
+    });
+    expect(head.status).toBe(302);
+    expect(head.headers.get('location')).toBe('https://shop.example/e2e?utm_source=poster');
+
+    const scan = await fetch(link.qrContent, {
+      redirect: 'manual',
+      headers: { 'user-agent': BROWSER, cookie },
+    });
+    expect(scan.status).toBe(302);
+    expect(scan.headers.get('location')).toBe('https://shop.example/e2e?utm_source=poster');
+    expect(scan.headers.get('set-cookie')).toBeNull();
+
+    const bot = await fetch(link.shortUrl, {
+      redirect: 'manual',
+      headers: { 'user-agent': 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' },
+    });
+    expect(bot.status).toBe(302);
+
+    // GET, scan and bot are stored; HEAD is not.
+    const raw = await storedClicks(link.id, TABLE);
+    expect(raw.map((c) => `${c.source}${c.bot ? '/bot' : ''}`).sort()).toEqual([
+      'click',
+      'click/bot',
+      'scan',
+    ]);
+
+    const stats = await poll(
+      async () => (await (await api(`/api/links/${link.id}/stats`)).json()) as Json,
+      (s) => s.totals?.clicks === 1 && s.totals?.scans === 1 && s.totals?.botClicks === 1,
+    );
+    expect(stats.totals).toEqual({ clicks: 1, scans: 1, uniqueVisitors: 1, botClicks: 1 });
+    const today = new Date().toISOString().slice(0, 10);
+    const point = stats.series.find((p: { t: string }) => p.t.startsWith(today));
+    expect(point).toMatchObject({ clicks: 1, scans: 1 });
+    expect(stats.breakdowns.device).toEqual([{ value: 'mobile', clicks: 2 }]);
+
+    const csv = await api(`/api/links/${link.id}/stats?format=csv`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    expect((await csv.text()).split('\r\n')[0]).toBe('t,clicks,scans');
+  });
+
+  it('closes a link at its click limit: later visitors go to the fallback URL', async () => {
+    const link = await createLink({
+      url: 'https://shop.example/limited',
+      touchpoint: 'e2e-limited',
+      stage: 'decision',
+      maxClicks: 1,
+      fallbackUrl: 'https://shop.example/sold-out',
+    });
+    const first = await fetch(link.shortUrl, { redirect: 'manual', headers: { 'user-agent': BROWSER } });
+    expect(first.headers.get('location')).toBe('https://shop.example/limited');
+    const read = await poll(
+      async () => (await (await api(`/api/links/${link.id}`)).json()) as Json,
+      (l) => l.status === 'exhausted',
+    );
+    expect(read.status).toBe('exhausted');
+    const later = await poll(
+      () => fetch(link.shortUrl, { method: 'HEAD', redirect: 'manual', headers: { 'user-agent': BROWSER } }),
+      (r) => r.headers.get('location') === 'https://shop.example/sold-out',
+      5_000,
+    );
+    expect(later.status).toBe(302);
+    expect(later.headers.get('location')).toBe('https://shop.example/sold-out');
+  });
+
+  it('answers unknown routes and unknown slugs with JSON 404s', async () => {
+    for (const path of ['/api/nothing', '/api/links/x/y/z', '/no-such-slug', '/a/b/c']) {
+      const res = await api(path);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get('content-type'), path).toMatch(/^application\/json/);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code, path).toBe('not_found');
+      expect(body.error.message.length, path).toBeGreaterThan(10);
+    }
+  });
+
+  it('refuses requests without a key, with the wrong content type, or over 256 KB', async () => {
+    expect((await fetch(`${base}/api/links`)).status).toBe(401);
+    const wrongType = await api('/api/links', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ url: 'https://shop.example/', touchpoint: 't', stage: 'awareness' }),
+    });
+    expect(wrongType.status).toBe(415);
+    const big = await api('/api/links', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        url: 'https://shop.example/',
+        touchpoint: 't',
+        stage: 'awareness',
+        x: 'y'.repeat(300_000),
+      }),
+    });
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('serves a QR code PNG over HTTP as binary', async () => {
+    const link = await createLink({
+      url: 'https://shop.example/qr',
+      touchpoint: 'e2e-qr',
+      stage: 'awareness',
+    });
+    const res = await api(`/api/links/${link.id}/qr?format=png&size=256`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/png');
+    const bytes = Buffer.from(await res.arrayBuffer());
+    expect(bytes.subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
+    const { decodeQrPng } = await import('../support/qr-image');
+    expect(decodeQrPng(bytes)).toBe(link.qrContent);
+  });
+});
