@@ -19,6 +19,10 @@ import { stageOrders } from './stage-orders';
 
 /** DynamoDB allows 100 actions per TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
+/** `#aN :aN, ` is ~13 bytes: 200 attributes keep one update expression under ~2.6 KB of the 4 KB limit. */
+const MAX_ATTRIBUTES_PER_UPDATE = 200;
+/** Conflicts with a concurrent shard (same counter or visitor item) are retried here before Lambda's retry. */
+const IN_HANDLER_ATTEMPTS = 4;
 
 interface ParsedClick {
   seq: string;
@@ -73,7 +77,48 @@ function tokenFor(items: unknown[]): string {
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],
-  options: { now?: number; maxTransactionItems?: number } = {},
+  options: AggregateOptions = {},
+): Promise<DynamoDBBatchResponse & { stats: AggregateStats }> {
+  let remaining = records;
+  let total: AggregateStats | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const result = await aggregateOnce(remaining, options);
+    total = total ? addStats(total, result.stats) : result.stats;
+    const failed = result.batchItemFailures[0]?.itemIdentifier;
+    if (!failed || attempt >= IN_HANDLER_ATTEMPTS)
+      return { batchItemFailures: result.batchItemFailures, stats: total };
+    // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
+    // a concurrent shard usually clears on the next attempt.
+    remaining = remaining.slice(
+      Math.max(
+        0,
+        remaining.findIndex((r) => r.dynamodb?.SequenceNumber === failed),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
+  }
+}
+
+export interface AggregateOptions {
+  now?: number;
+  maxTransactionItems?: number;
+}
+
+function addStats(a: AggregateStats, b: AggregateStats): AggregateStats {
+  return {
+    records: a.records,
+    applied: a.applied + b.applied,
+    skippedAlreadyCounted: a.skippedAlreadyCounted + b.skippedAlreadyCounted,
+    transactions: a.transactions + b.transactions,
+    counterWrites: a.counterWrites + b.counterWrites,
+    visitorWrites: a.visitorWrites + b.visitorWrites,
+    checkpointWrites: a.checkpointWrites + b.checkpointWrites,
+  };
+}
+
+async function aggregateOnce(
+  records: DynamoDBRecord[],
+  options: AggregateOptions,
 ): Promise<DynamoDBBatchResponse & { stats: AggregateStats }> {
   const now = options.now ?? Date.now();
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
@@ -102,42 +147,61 @@ export async function aggregateRecords(
   // Plan each record: its counter updates, given the visitor's state just before it.
   const working = new Map<string, VisitorState>();
   const plans: RecordPlan[] = fresh.map((p) => {
-    const updates = clickCounterUpdates(p.click);
-    let visitorAfter: VisitorState | undefined;
-    if (!p.click.bot) {
-      const vid = p.click.visitorId;
-      const before = working.get(vid) ?? visitors.get(vid)!.state;
-      visitorAfter = structuredClone(before);
-      applyClick(visitorAfter, {
-        at: Date.parse(p.click.at),
-        linkId: p.click.linkId,
-        journey: p.click.journey,
-        stage: p.click.stage,
-        touchpoint: p.click.touchpoint,
-      });
-      updates.push(
-        ...contributionDelta(contributions(before, orderOf), contributions(visitorAfter, orderOf)),
-      );
-      working.set(vid, visitorAfter);
+    const clickUpdates = clickCounterUpdates(p.click);
+    const base = new Set([...clickUpdates.map((u) => itemId(u.key)), itemId(keys.checkpoint(p.clickPk))]);
+    if (p.click.bot) return { parsed: p, updates: clickUpdates, itemIds: base };
+    const vid = p.click.visitorId;
+    const before = working.get(vid) ?? visitors.get(vid)!.state;
+    const visitorAfter = structuredClone(before);
+    applyClick(visitorAfter, {
+      at: Date.parse(p.click.at),
+      linkId: p.click.linkId,
+      journey: p.click.journey,
+      stage: p.click.stage,
+      touchpoint: p.click.touchpoint,
+    });
+    const delta = contributionDelta(contributions(before, orderOf), contributions(visitorAfter, orderOf));
+    const itemIds = new Set([...base, ...delta.map((u) => itemId(u.key)), itemId(keys.visitor(vid))]);
+    if (itemIds.size > maxItems) {
+      // A pathological visitor (a shared cookieless id, an undetected crawler) whose one click would move
+      // more counters than a transaction holds: count the click, leave its journey state as it was,
+      // rather than poison the batch forever.
+      log.warn('visitor_state_skipped', { visitorId: vid, items: itemIds.size, clickId: p.click.id });
+      return { parsed: p, updates: clickUpdates, itemIds: base };
     }
-    const itemIds = new Set(updates.map((u) => itemId(u.key)));
-    itemIds.add(itemId(keys.checkpoint(p.clickPk)));
-    if (visitorAfter) itemIds.add(itemId(keys.visitor(p.click.visitorId)));
-    return { parsed: p, updates, visitorAfter, itemIds };
+    working.set(vid, visitorAfter);
+    return { parsed: p, updates: [...clickUpdates, ...delta], visitorAfter, itemIds };
   });
 
-  // Cut the plans into transactions of at most 100 distinct items, in stream order.
+  // Cut the plans into transactions in stream order: at most `maxItems` distinct items, and few enough
+  // attributes per counter item that its update expression stays far below DynamoDB's 4 KB.
   const chunks: RecordPlan[][] = [];
   let current: RecordPlan[] = [];
   let currentIds = new Set<string>();
+  let attributes = new Map<string, Set<string>>();
   for (const plan of plans) {
     const union = new Set([...currentIds, ...plan.itemIds]);
-    if (current.length > 0 && union.size > maxItems) {
+    const widened = new Map([...attributes].map(([id, names]) => [id, new Set(names)]));
+    for (const u of plan.updates) {
+      const id = itemId(u.key);
+      const names = widened.get(id) ?? new Set<string>();
+      for (const name of Object.keys(u.add)) names.add(name);
+      widened.set(id, names);
+    }
+    const tooWide = [...widened.values()].some((names) => names.size > MAX_ATTRIBUTES_PER_UPDATE);
+    if (current.length > 0 && (union.size > maxItems || tooWide)) {
       chunks.push(current);
       current = [];
       currentIds = new Set(plan.itemIds);
+      attributes = new Map();
+      for (const u of plan.updates) {
+        const names = attributes.get(itemId(u.key)) ?? new Set<string>();
+        for (const name of Object.keys(u.add)) names.add(name);
+        attributes.set(itemId(u.key), names);
+      }
     } else {
       currentIds = union;
+      attributes = widened;
     }
     current.push(plan);
   }
@@ -177,6 +241,11 @@ export async function aggregateRecords(
     for (const vid of lastState.keys()) versions.set(vid, (versions.get(vid) ?? 0) + 1);
   }
 
-  await enforceClickLimits(fresh.map((p) => p.click));
+  try {
+    await enforceClickLimits(fresh.map((p) => p.click));
+  } catch (err) {
+    // The counters are committed; a failed limit check must not make Lambda redeliver the batch.
+    log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
+  }
   return { batchItemFailures: [], stats };
 }

@@ -1,15 +1,19 @@
 import type { ClickEvent } from '../clicks/model';
 import { applyClick, contributions, emptyVisitorState, type VisitorState } from '../journeys/visitor-state';
-import { type Key, keys } from '../shared/keys';
+import { config } from '../shared/config';
+import type { Key } from '../shared/keys';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
-import { putCounterItem, putVisitorState, scanEntities } from './repository';
+import { putCounterItem, scanEntities } from './repository';
 import { stageOrders } from './stage-orders';
 
 /**
  * Rebuilds every counter from the raw clicks, with the same pure functions the stream aggregator
  * uses, and compares them with the stored counters: how an operator checks (and with `repair`, fixes)
- * the numbers. Raw clicks expire after the retention period, so counters of older buckets are only
- * compared when `includeExpired` is set.
+ * the numbers. Raw clicks expire after the retention period, so only counter buckets whose clicks are
+ * all still retained are compared or repaired; older counters are left alone.
+ *
+ * Repair writes absolute values: pause aggregation while it runs (disable the event source mapping in
+ * AWS; locally, stop `npm start`), or increments committed meanwhile are overwritten.
  */
 export interface RecountDifference {
   pk: string;
@@ -30,11 +34,18 @@ const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats
 const NUMERIC = /^(clicks|scans|bots|uv|v|b:.*|h:.*)$/;
 
 export async function recount(
-  options: { repair?: boolean; onProgress?: (scanned: number) => void } = {},
+  options: { repair?: boolean; onProgress?: (scanned: number) => void; now?: Date } = {},
 ): Promise<RecountReport> {
+  // First bucket whose clicks cannot have expired yet (a day of margin for TTL's own delay).
+  const retainedFrom = new Date(
+    (options.now ?? new Date()).getTime() - (config().clickRetentionDays - 1) * 86_400_000,
+  ).toISOString();
+  const retained = (item: { hour?: unknown; day?: unknown } | undefined) => {
+    const bucket = String(item?.hour ?? item?.day ?? '');
+    return bucket >= retainedFrom.slice(0, bucket.length);
+  };
   const clicks: ClickEvent[] = [];
   const stored = new Map<string, Record<string, unknown>>();
-  const visitorsStored = new Map<string, Record<string, unknown>>();
   let scanned = 0;
   await scanEntities((item) => {
     scanned++;
@@ -44,8 +55,6 @@ export async function recount(
       clicks.push(click as unknown as ClickEvent);
     } else if (COUNTER_ENTITIES.has(item.entity as string)) {
       stored.set(itemId(item as unknown as Key), item);
-    } else if (item.entity === 'visitor') {
-      visitorsStored.set(item.pk as string, item);
     }
   });
   options.onProgress?.(scanned);
@@ -72,7 +81,9 @@ export async function recount(
   const expected = mergeUpdates(updates);
 
   const differences: RecountDifference[] = [];
-  const ids = new Set([...expected.keys(), ...stored.keys()]);
+  const ids = new Set(
+    [...expected.keys(), ...stored.keys()].filter((id) => retained(expected.get(id)?.set ?? stored.get(id))),
+  );
   const toRepair: CounterUpdate[] = [];
   for (const id of ids) {
     const want = expected.get(id);
@@ -99,13 +110,6 @@ export async function recount(
     for (const update of toRepair) {
       await putCounterItem(update, stored.get(itemId(update.key)));
       repaired++;
-    }
-    for (const [visitorId, state] of states) {
-      const pk = keys.visitor(visitorId).pk;
-      const current = visitorsStored.get(pk);
-      if (JSON.stringify(current?.state) !== JSON.stringify(state)) {
-        await putVisitorState(visitorId, state, Number(current?.version ?? 0));
-      }
     }
   }
   return { clicks: clicks.length, counterItems: ids.size, differences, repaired };

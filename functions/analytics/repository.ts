@@ -185,17 +185,3 @@ export async function putCounterItem(
     }),
   );
 }
-
-/** Writes a recomputed visitor state (recount --repair), bumping its version so racing writers retry. */
-export async function putVisitorState(
-  visitorId: string,
-  state: VisitorState,
-  version: number,
-): Promise<void> {
-  await db.send(
-    new PutCommand({
-      TableName: config().tableName,
-      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: version + 1 },
-    }),
-  );
-}

@@ -34,8 +34,10 @@ export function classifyUserAgent(userAgent: string | undefined): UserAgentInfo 
 export function referrerHost(referer: string | undefined): string | null {
   if (!referer) return null;
   try {
-    const host = new URL(referer).hostname.toLowerCase();
-    return host.length > 0 && host.length <= 253 ? host : null;
+    const host = new URL(referer).hostname.toLowerCase().replace(/\.$/, '');
+    // Each host becomes a counter attribute: long made-up hosts are folded so a client cannot bloat items.
+    if (host.length === 0) return null;
+    return host.length <= 64 ? host : 'other';
   } catch {
     return null;
   }

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
+import { log } from '../shared/log';
 import { getOrCreateDailySalt } from './repository';
 
 export const VISITOR_COOKIE = 'tp_vid';
@@ -32,6 +33,25 @@ function readCookie(req: VisitorRequest): string | undefined {
   return undefined;
 }
 
+const fallbackSalts = new Map<string, string>();
+
+/**
+ * The shared daily salt; if DynamoDB cannot give it (throttling, an outage), a salt private to this
+ * instance for the day: visitor ids then differ between instances, but the redirect never fails.
+ */
+async function dailySalt(day: string): Promise<string> {
+  try {
+    return await getOrCreateDailySalt(day, () => randomBytes(32).toString('hex'));
+  } catch (err) {
+    log.warn('visitor_salt_unavailable', { error: err instanceof Error ? err.message : String(err) });
+    if (!fallbackSalts.has(day)) {
+      fallbackSalts.clear();
+      fallbackSalts.set(day, randomBytes(32).toString('hex'));
+    }
+    return fallbackSalts.get(day)!;
+  }
+}
+
 /**
  * The visitor value object, built from the request in one place (DESIGN.md §1, privacy):
  * - cookies on and no Global Privacy Control: a random first-party id in a cookie on the short domain;
@@ -48,7 +68,7 @@ export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
     return { id, setCookie: `${VISITOR_COOKIE}=${id}; ${attributes.join('; ')}` };
   }
   const day = req.now.toISOString().slice(0, 10);
-  const salt = await getOrCreateDailySalt(day, () => randomBytes(32).toString('hex'));
+  const salt = await dailySalt(day);
   const digest = createHash('sha256').update(`${salt}|${req.sourceIp}|${req.userAgent}`).digest('base64url');
   return { id: `h_${digest.slice(0, 22)}`, setCookie: null };
 }

@@ -48,6 +48,17 @@ export async function listJourneyItems(): Promise<Journey[]> {
   return out;
 }
 
+export async function getJourneyTouchpoint(
+  journey: string,
+  touchpoint: string,
+): Promise<JourneyTouchpoint | null> {
+  const res = await db.send(
+    new GetCommand({ TableName: config().tableName, Key: keys.journeyTouchpoint(journey, touchpoint) }),
+  );
+  if (!res.Item) return null;
+  return { journey, touchpoint, stage: res.Item.stage, links: Number(res.Item.links ?? 0) };
+}
+
 /** The journey's touchpoint registry: one item per touchpoint with its stage and active link count. */
 export async function listJourneyTouchpoints(journey: string): Promise<JourneyTouchpoint[]> {
   const out: JourneyTouchpoint[] = [];

@@ -1,6 +1,12 @@
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import { DEFAULT_JOURNEY, type Journey, type PutJourneyInput } from './model';
-import { getJourneyItem, listJourneyItems, listJourneyTouchpoints, putJourneyItem } from './repository';
+import {
+  getJourneyItem,
+  getJourneyTouchpoint,
+  listJourneyItems,
+  listJourneyTouchpoints,
+  putJourneyItem,
+} from './repository';
 
 export async function findJourney(name: string): Promise<Journey | null> {
   const stored = await getJourneyItem(name);
@@ -36,6 +42,26 @@ export async function assertStageInJourney(journeyName: string, stage: string): 
     );
   }
   return journey;
+}
+
+/**
+ * A touchpoint serves one stage of its journey: every active link of `spring-poster` is at the same
+ * stage, or the funnel could not say where the touchpoint sits. `ownLinks` is how many of the
+ * touchpoint's active links are the one being edited (0 or 1).
+ */
+export async function assertTouchpointStage(
+  journey: string,
+  touchpoint: string,
+  stage: string,
+  ownLinks: number,
+): Promise<void> {
+  const registered = await getJourneyTouchpoint(journey, touchpoint);
+  if (registered && registered.links - ownLinks > 0 && registered.stage !== stage) {
+    throw new ConflictError(
+      `Touchpoint '${touchpoint}' is at stage '${registered.stage}' of journey '${journey}'; a touchpoint serves one stage. Use '${registered.stage}' or another touchpoint name.`,
+      { touchpoint, stage: registered.stage, links: registered.links },
+    );
+  }
 }
 
 /**

@@ -130,13 +130,14 @@ export async function getLinkBySlug(domain: string, slug: string): Promise<Link 
 /** Marks a link as having reached its click limit (the aggregator calls this). */
 export async function markLinkExhausted(link: Link, at: string): Promise<void> {
   const table = config().tableName;
-  // Links are stored with `exhaustedAt: null`, so "not yet marked" is "missing or NULL".
+  // Links are stored with `exhaustedAt: null`, so "not yet marked" is "missing or NULL". The limit must
+  // still be the one the count was checked against: an edit raising it meanwhile wins.
   const set = {
     UpdateExpression: 'SET #l.exhaustedAt = :at',
     ConditionExpression:
-      'attribute_exists(pk) AND (attribute_not_exists(#l.exhaustedAt) OR attribute_type(#l.exhaustedAt, :null))',
+      'attribute_exists(pk) AND #l.maxClicks = :limit AND (attribute_not_exists(#l.exhaustedAt) OR attribute_type(#l.exhaustedAt, :null))',
     ExpressionAttributeNames: { '#l': LINK_FIELDS },
-    ExpressionAttributeValues: { ':at': at, ':null': 'NULL' },
+    ExpressionAttributeValues: { ':at': at, ':null': 'NULL', ':limit': link.maxClicks },
   };
   try {
     await db.send(

@@ -1,4 +1,4 @@
-import { assertStageInJourney } from '../journeys/service';
+import { assertStageInJourney, assertTouchpointStage } from '../journeys/service';
 import { config } from '../shared/config';
 import { decodeCursor, encodeCursor } from '../shared/cursor';
 import { AppError, NotFoundError, ValidationError } from '../shared/errors';
@@ -54,6 +54,7 @@ export async function createLink(input: CreateLinkInput, now = new Date()): Prom
   assertFuture(input.expiresAt, now);
   const domain = resolveDomain(input.domain);
   await assertStageInJourney(input.journey, input.stage);
+  await assertTouchpointStage(input.journey, input.touchpoint, input.stage, 0);
   const at = now.toISOString();
   const base: Omit<Link, 'id' | 'slug'> = {
     domain,
@@ -110,8 +111,19 @@ export async function updateLink(id: string, input: UpdateLinkInput, now = new D
   if (changes.expiresAt) after.expiresAt = new Date(changes.expiresAt).toISOString();
   // Raising or removing the click limit re-opens an exhausted link.
   if (changes.maxClicks !== undefined && changes.maxClicks !== before.maxClicks) after.exhaustedAt = null;
-  if (after.journey !== before.journey || after.stage !== before.stage) {
+  const placementChanged =
+    after.journey !== before.journey ||
+    after.stage !== before.stage ||
+    after.touchpoint !== before.touchpoint;
+  const restored = before.status === 'archived' && after.status === 'active';
+  if (after.status === 'active' && (placementChanged || restored)) {
+    // The journey may have been redefined while the link was archived.
     await assertStageInJourney(after.journey, after.stage);
+    const ownLinks =
+      before.status === 'active' && before.journey === after.journey && before.touchpoint === after.touchpoint
+        ? 1
+        : 0;
+    await assertTouchpointStage(after.journey, after.touchpoint, after.stage, ownLinks);
   }
   await replaceLink(before, after);
   return view(after);

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { keys } from '../shared/keys';
+import { log } from '../shared/log';
 
 /**
  * Plays Lambda's event source mapping against DynamoDB Local's stream: reads every shard, applies the
@@ -29,7 +30,14 @@ interface ShardState {
   pending: DynamoDBRecord[];
   firstPendingAt: number;
   closed: boolean;
+  /** Last sequence number read, to get a fresh iterator after an error. */
+  lastSequence: string | undefined;
+  /** Failed deliveries of the batch at the head of `pending`. */
+  attempts: number;
 }
+
+/** Like the stack's event source mapping: 10 retries, then the batch goes to the failure destination. */
+const MAX_RETRIES = 10;
 
 export class StreamPoller {
   private readonly streams: DynamoDBStreamsClient;
@@ -89,29 +97,12 @@ export class StreamPoller {
       try {
         await this.discoverShards();
         for (const [shardId, shard] of this.shards) {
-          if (shard.closed && shard.pending.length === 0) continue;
-          if (!shard.closed && shard.iterator && shard.pending.length < batchSize) {
-            const res = await this.streams.send(
-              new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
-            );
-            shard.iterator = res.NextShardIterator;
-            if (!shard.iterator) shard.closed = true;
-            const records = (res.Records ?? [])
-              .map((r) => this.toLambdaRecord(r))
-              .filter((r) => this.matches(r));
-            if (records.length > 0) {
-              if (shard.pending.length === 0) shard.firstPendingAt = Date.now();
-              shard.pending.push(...records);
-              sawRecords = true;
-            }
-          }
-          const due =
-            shard.pending.length >= batchSize ||
-            Date.now() - shard.firstPendingAt >= windowMs ||
-            shard.closed;
-          if (shard.pending.length > 0 && due) {
-            await this.invoke(shardId, shard, batchSize);
-            sawRecords = true;
+          try {
+            if (await this.pollShard(shardId, shard, batchSize, windowMs)) sawRecords = true;
+          } catch (err) {
+            // One shard's trouble (an expired iterator, say) must not stop the others: re-open it.
+            this.options.onError?.(err);
+            shard.iterator = await this.iteratorAfter(shardId, shard.lastSequence).catch(() => undefined);
           }
         }
       } catch (err) {
@@ -128,27 +119,88 @@ export class StreamPoller {
     }
   }
 
-  private async invoke(_shardId: string, shard: ShardState, batchSize: number): Promise<void> {
+  /** Reads the shard and invokes the handler when a batch is due; true when anything happened. */
+  private async pollShard(
+    shardId: string,
+    shard: ShardState,
+    batchSize: number,
+    windowMs: number,
+  ): Promise<boolean> {
+    let active = false;
+    if (shard.closed && shard.pending.length === 0) return false;
+    if (!shard.closed && shard.iterator && shard.pending.length < batchSize) {
+      const res = await this.streams.send(
+        new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),
+      );
+      shard.iterator = res.NextShardIterator;
+      if (!shard.iterator) shard.closed = true;
+      const raw = res.Records ?? [];
+      if (raw.length)
+        shard.lastSequence = raw[raw.length - 1]!.dynamodb?.SequenceNumber ?? shard.lastSequence;
+      const records = raw.map((r) => this.toLambdaRecord(r)).filter((r) => this.matches(r));
+      if (records.length > 0) {
+        if (shard.pending.length === 0) shard.firstPendingAt = Date.now();
+        shard.pending.push(...records);
+        active = true;
+      }
+    }
+    const due =
+      shard.pending.length >= batchSize || Date.now() - shard.firstPendingAt >= windowMs || shard.closed;
+    if (shard.pending.length > 0 && due) {
+      await this.invoke(shardId, shard, batchSize);
+      active = true;
+    }
+    return active;
+  }
+
+  private async iteratorAfter(shardId: string, sequence: string | undefined): Promise<string | undefined> {
+    const res = await this.streams.send(
+      new GetShardIteratorCommand({
+        StreamArn: this.streamArn,
+        ShardId: shardId,
+        ...(sequence
+          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequence }
+          : { ShardIteratorType: 'TRIM_HORIZON' }),
+      }),
+    );
+    return res.ShardIterator;
+  }
+
+  private async invoke(shardId: string, shard: ShardState, batchSize: number): Promise<void> {
     const batch = shard.pending.slice(0, batchSize);
     this.invocations++;
     let failedFrom = -1;
     try {
       const response = await this.options.handler({ Records: batch });
       const failure = response?.batchItemFailures?.[0]?.itemIdentifier;
-      if (failure) failedFrom = batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure);
+      if (failure) {
+        // An identifier that is not in the batch fails the whole batch, as with Lambda.
+        failedFrom = Math.max(
+          0,
+          batch.findIndex((r) => r.dynamodb?.SequenceNumber === failure),
+        );
+      }
     } catch (err) {
       this.options.onError?.(err);
       failedFrom = 0;
     }
-    if (failedFrom >= 0) {
-      // Keep the failed record and everything after it; try again shortly (Lambda retries the same way).
-      shard.pending.splice(0, failedFrom);
+    if (failedFrom < 0) {
+      shard.pending.splice(0, batch.length);
+      shard.attempts = 0;
       shard.firstPendingAt = Date.now();
-      await sleep(200);
       return;
     }
-    shard.pending.splice(0, batch.length);
+    // Keep the failed record and everything after it and try again shortly, as Lambda does; after
+    // MAX_RETRIES the rest of the batch is logged (the local failure destination) and skipped.
+    shard.pending.splice(0, failedFrom);
+    shard.attempts = failedFrom > 0 ? 1 : shard.attempts + 1;
+    if (shard.attempts > MAX_RETRIES) {
+      const dropped = shard.pending.splice(0, batch.length - failedFrom);
+      shard.attempts = 0;
+      log.error('stream_batch_failed', { shardId, records: dropped });
+    }
     shard.firstPendingAt = Date.now();
+    await sleep(Math.min(2000, 100 * 2 ** shard.attempts));
   }
 
   private matches(record: DynamoDBRecord): boolean {
@@ -209,6 +261,8 @@ export class StreamPoller {
           pending: [],
           firstPendingAt: Date.now(),
           closed: false,
+          lastSequence: undefined,
+          attempts: 0,
         });
       }
       exclusiveStart = res.StreamDescription?.LastEvaluatedShardId;

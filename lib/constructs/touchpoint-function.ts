@@ -45,10 +45,11 @@ export const TABLE_ACCESS = {
     ],
     indexes: true,
   },
-  /** Counters, visitor state and per-shard checkpoints, written in transactions. */
+  /** Counters, visitor state and per-key checkpoints, written in transactions; Query sums a link's counters for maxClicks. */
   aggregate: {
     actions: [
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:BatchGetItem',
       'dynamodb:UpdateItem',
       'dynamodb:PutItem',

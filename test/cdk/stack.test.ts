@@ -187,6 +187,7 @@ describe('TouchpointStack (defaults)', () => {
     expect(new Set(actionsOf(onTable))).toEqual(
       new Set([
         'dynamodb:GetItem',
+        'dynamodb:Query',
         'dynamodb:BatchGetItem',
         'dynamodb:UpdateItem',
         'dynamodb:PutItem',

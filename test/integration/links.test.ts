@@ -206,7 +206,7 @@ describe('listing links', () => {
     // spread out so the filtered listing has to read several DynamoDB pages between matches.
     const specs = Array.from({ length: 120 }, (_, i) => ({
       url: `https://shop.example/list/${i}`,
-      touchpoint: `list-tp-${i % 4}`,
+      touchpoint: `list-tp-${i % 3}`, // a touchpoint serves one stage
       stage: ['awareness', 'consideration', 'decision'][i % 3],
       campaign: i % 3 === 0 ? 'autumn' : undefined,
       tags: [0, 37, 74, 111].includes(i) ? ['rare', 'listing'] : ['listing'],
@@ -348,6 +348,19 @@ describe('editing a link', () => {
     expect(parseBody(await app.api({ path: `/api/links/${link.id}` }))).toEqual(link);
   });
 
+  it('keeps a touchpoint at one stage: a second stage for it is a 409 and changes nothing', async () => {
+    await create({ url: 'https://shop.example/one', touchpoint: 'one-stage-tp', stage: 'awareness' });
+    const before = await countItems();
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/links',
+      body: { url: 'https://shop.example/two', touchpoint: 'one-stage-tp', stage: 'decision' },
+    });
+    expectApiError(res, 409, 'conflict');
+    expect(parseBody<{ error: { message: string } }>(res).error.message).toMatch(/one-stage-tp.*awareness/);
+    expect(await countItems()).toBe(before);
+  });
+
   it('refuses a stage that is not in the journey', async () => {
     const link = await create({
       url: 'https://shop.example/st',
@@ -435,7 +448,7 @@ describe('bulk create', () => {
           { url: 'https://shop.example/b2', touchpoint: 'bulk', stage: 'no-such-stage' },
           { url: 'https://shop.example/b3', touchpoint: 'bulk', stage: 'awareness', slug: 'bulk-dup' },
           { url: 'https://shop.example/b4', touchpoint: 'bulk', stage: 'awareness', slug: 'bulk-dup' },
-          { url: 'https://shop.example/b5', touchpoint: 'bulk', stage: 'decision' },
+          { url: 'https://shop.example/b5', touchpoint: 'bulk-decision', stage: 'decision' },
         ],
       },
     });

@@ -97,7 +97,11 @@ export async function request(path, options = {}) {
       credentials: 'omit',
     });
   } catch {
-    throw new ApiError(0, 'network_error', 'Could not reach the server. Check your connection and try again.');
+    throw new ApiError(
+      0,
+      'network_error',
+      'Could not reach the server. Check your connection and try again.',
+    );
   }
   if (!response.ok) {
     const error = await errorFrom(response);

@@ -1,6 +1,13 @@
 // Touchpoint dashboard: a small single-page app over the public API. No framework, no build step.
 import { ApiError, api, clearKey, download, fetchBlob, getKey, setKey, whenUnauthorized } from './api.js';
-import { bucketLabel, formatHours, formatNumber, formatPercent, renderFunnel, renderTimeSeries } from './charts.js';
+import {
+  bucketLabel,
+  formatHours,
+  formatNumber,
+  formatPercent,
+  renderFunnel,
+  renderTimeSeries,
+} from './charts.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Small DOM helpers
@@ -43,13 +50,13 @@ function formatDateTime(iso) {
 // Status and errors
 
 let statusTimer;
-/** Announces a message in the polite live region at the top of the page. */
+/** Announces a message in the polite live region (a toast at the bottom of the window) for a while. */
 function announce(message, kind = 'success') {
   const status = $('#status');
   clearTimeout(statusTimer);
   status.className = `status is-${kind}`;
   status.textContent = message;
-  if (kind !== 'error') statusTimer = setTimeout(() => (status.textContent = ''), 10_000);
+  statusTimer = setTimeout(() => (status.textContent = ''), kind === 'error' ? 20_000 : 10_000);
 }
 
 /** Shows an API (or other) error in a box with role="alert" and marks the fields it names. */
@@ -63,7 +70,9 @@ function showError(box, err, form) {
   }
   const issues = err instanceof ApiError && Array.isArray(err.details?.issues) ? err.details.issues : [];
   if (issues.length > 1) {
-    box.append(h('ul', {}, ...issues.slice(1).map((i) => h('li', {}, i.path ? `${i.path}: ${i.message}` : i.message))));
+    box.append(
+      h('ul', {}, ...issues.slice(1).map((i) => h('li', {}, i.path ? `${i.path}: ${i.message}` : i.message))),
+    );
   }
   if (form) {
     for (const issue of issues) {
@@ -91,6 +100,17 @@ function clearError(box, form) {
       else field.removeAttribute('aria-describedby');
     }
   }
+}
+
+const generations = {};
+/**
+ * Starts a new request of a kind and returns a check that stays true only while no newer request of
+ * the same kind has started, so a slow, stale answer never overwrites a fresh one.
+ */
+function newRequest(kind) {
+  const generation = (generations[kind] ?? 0) + 1;
+  generations[kind] = generation;
+  return () => generations[kind] === generation;
 }
 
 /** Runs an async action with the button disabled (and marked busy) meanwhile. */
@@ -144,7 +164,8 @@ function periodQuery(period = state.period) {
     return { from: new Date(now - DAY_MS).toISOString(), to: new Date(now).toISOString() };
   }
   if (period.preset === 'custom') {
-    if (!period.from || !period.to) throw new Error('Choose both a start and an end date for a custom period.');
+    if (!period.from || !period.to)
+      throw new Error('Choose both a start and an end date for a custom period.');
     return { from: period.from, to: isoDay(Date.parse(period.to) + DAY_MS) };
   }
   const days = Number.parseInt(period.preset, 10) || 30;
@@ -199,9 +220,7 @@ function fillJourneySelects() {
 
 function fillStageSelect(select, journey, withAny) {
   const previous = select.value;
-  const stages = journey
-    ? journeyStages(journey)
-    : [...new Set(state.journeys.flatMap((j) => j.stages))];
+  const stages = journey ? journeyStages(journey) : [...new Set(state.journeys.flatMap((j) => j.stages))];
   const options = withAny ? [h('option', { value: '' }, 'Any stage')] : [];
   for (const stage of stages) options.push(h('option', { value: stage }, stage));
   select.replaceChildren(...options);
@@ -235,7 +254,14 @@ let currentView = null;
 function parseHash() {
   const raw = location.hash.replace(/^#\/?/, '');
   const [path, qs] = raw.split('?');
-  const parts = (path ?? '').split('/').filter(Boolean).map(decodeURIComponent);
+  const decode = (part) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const parts = (path ?? '').split('/').filter(Boolean).map(decode);
   return { parts, params: new URLSearchParams(qs ?? '') };
 }
 
@@ -298,7 +324,8 @@ async function signIn(key) {
   const journeys = await api('/api/journeys', { key });
   setKey(key);
   state.journeys = journeys.items;
-  if (!state.journeys.some((j) => j.name === state.journey)) state.journey = state.journeys[0]?.name ?? 'default';
+  if (!state.journeys.some((j) => j.name === state.journey))
+    state.journey = state.journeys[0]?.name ?? 'default';
   fillJourneySelects();
   $('#nav').hidden = false;
   $('#sign-out').hidden = false;
@@ -393,7 +420,8 @@ function createBody(form) {
     body.expiresAt = at.toISOString();
   }
   const utm = {};
-  for (const key of ['source', 'medium', 'campaign', 'term', 'content']) if (value(`utm.${key}`)) utm[key] = value(`utm.${key}`);
+  for (const key of ['source', 'medium', 'campaign', 'term', 'content'])
+    if (value(`utm.${key}`)) utm[key] = value(`utm.${key}`);
   if (Object.keys(utm).length) body.utm = utm;
   return body;
 }
@@ -401,7 +429,9 @@ function createBody(form) {
 function bindCreate() {
   const form = $('#create-form');
   const box = $('#create-error');
-  $('#create-journey').addEventListener('change', (e) => fillStageSelect($('#create-stage'), e.target.value, false));
+  $('#create-journey').addEventListener('change', (e) =>
+    fillStageSelect($('#create-stage'), e.target.value, false),
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     clearError(box, form);
@@ -444,7 +474,11 @@ function linkRow(link) {
     {},
     cell(
       'Short link',
-      h('a', { href: `#/link/${encodeURIComponent(link.id)}`, class: 'break' }, link.shortUrl.replace(/^https?:\/\//, '')),
+      h(
+        'a',
+        { href: `#/link/${encodeURIComponent(link.id)}`, class: 'break' },
+        link.shortUrl.replace(/^https?:\/\//, ''),
+      ),
     ),
     cell('Touchpoint', link.touchpoint),
     cell('Stage', link.journey === 'default' ? link.stage : `${link.stage} (${link.journey})`),
@@ -469,10 +503,12 @@ async function loadLinks({ append = false } = {}) {
   const box = $('#links-error');
   clearError(box);
   const query = append ? state.links.query : filterQuery();
+  const current = newRequest('links');
   try {
     const page = await api('/api/links', {
       query: { ...query, limit: 20, cursor: append ? state.links.nextCursor : undefined },
     });
+    if (!current()) return;
     state.links = {
       items: append ? [...state.links.items, ...page.items] : page.items,
       nextCursor: page.nextCursor,
@@ -480,7 +516,7 @@ async function loadLinks({ append = false } = {}) {
     };
     renderLinks(append ? page.items : null);
   } catch (err) {
-    showError(box, err);
+    if (current()) showError(box, err);
   }
 }
 
@@ -489,7 +525,8 @@ function renderLinks(appended) {
   if (appended) tbody.append(...appended.map(linkRow));
   else tbody.replaceChildren(...state.links.items.map(linkRow));
   const count = state.links.items.length;
-  const filtered = Object.keys(state.links.query).length > 0;
+  // Active links are the default view, not a filter the user chose.
+  const filtered = Object.entries(state.links.query).some(([k, v]) => !(k === 'status' && v === 'active'));
   $('#links-summary').textContent =
     count === 0
       ? filtered
@@ -506,7 +543,9 @@ function renderLinks(appended) {
 
 function bindList() {
   const form = $('#filter-form');
-  $('#filter-journey').addEventListener('change', (e) => fillStageSelect($('#filter-stage'), e.target.value, true));
+  $('#filter-journey').addEventListener('change', (e) =>
+    fillStageSelect($('#filter-stage'), e.target.value, true),
+  );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     await busy(form.querySelector('button[type=submit]'), () => loadLinks());
@@ -537,15 +576,17 @@ async function loadLink(id) {
     $('#link-body').hidden = true;
     state.stats = null;
   }
+  const current = newRequest('link');
   try {
     const link = await api(`/api/links/${encodeURIComponent(id)}`);
+    if (!current()) return;
     state.link = link;
     renderLink();
     $('#link-body').hidden = false;
     writeScope($('#stats-form'));
     await Promise.all([refreshQr(), loadStats()]);
   } catch (err) {
-    showError(box, err);
+    if (current()) showError(box, err);
   }
 }
 
@@ -559,7 +600,11 @@ function renderLink() {
 
   const rows = [];
   const add = (term, ...value) => rows.push(h('dt', {}, term), h('dd', {}, ...value));
-  const copy = h('button', { type: 'button', class: 'button-quiet button-small', 'aria-label': 'Copy short URL' }, 'Copy');
+  const copy = h(
+    'button',
+    { type: 'button', class: 'button-quiet button-small', 'aria-label': 'Copy short URL' },
+    'Copy',
+  );
   copy.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(link.shortUrl);
@@ -568,10 +613,23 @@ function renderLink() {
       announce('Could not copy: select the short URL and copy it by hand.', 'error');
     }
   });
-  add('Short URL', h('span', { class: 'copy-row' }, h('a', { href: link.shortUrl, class: 'break' }, link.shortUrl), copy));
+  add(
+    'Short URL',
+    h('span', { class: 'copy-row' }, h('a', { href: link.shortUrl, class: 'break' }, link.shortUrl), copy),
+  );
   add(
     'Destination',
-    h('a', { href: link.url, class: 'break', target: '_blank', rel: 'noopener noreferrer', id: 'link-destination' }, link.url),
+    h(
+      'a',
+      {
+        href: link.url,
+        class: 'break',
+        target: '_blank',
+        rel: 'noopener noreferrer',
+        id: 'link-destination',
+      },
+      link.url,
+    ),
   );
   add('Journey', link.journey);
   add('Stage', link.stage);
@@ -598,6 +656,19 @@ function renderLink() {
   $('#qr-image').alt = `QR code for ${link.qrContent}`;
 }
 
+/**
+ * PATCHes the current link. The current UTM parameters and tags are sent with every change: the API
+ * otherwise resets them to empty on a PATCH that leaves them out (zod 4 applies their `.default()` even
+ * inside `.optional()`).
+ */
+function patchLink(changes) {
+  const { utm, tags } = state.link;
+  return api(`/api/links/${encodeURIComponent(state.link.id)}`, {
+    method: 'PATCH',
+    body: { utm, tags, ...changes },
+  });
+}
+
 function bindLink() {
   const form = $('#edit-form');
   form.addEventListener('submit', async (event) => {
@@ -606,9 +677,7 @@ function bindLink() {
     clearError(box, form);
     try {
       const url = $('#edit-url').value.trim();
-      const link = await busy(form.querySelector('button[type=submit]'), () =>
-        api(`/api/links/${encodeURIComponent(state.link.id)}`, { method: 'PATCH', body: { url } }),
-      );
+      const link = await busy(form.querySelector('button[type=submit]'), () => patchLink({ url }));
       state.link = link;
       renderLink();
       announce(`Destination updated: ${link.shortUrl} now leads to ${link.url}`);
@@ -629,7 +698,9 @@ function bindLink() {
     const box = $('#archive-error');
     clearError(box);
     try {
-      await busy(e.currentTarget, () => api(`/api/links/${encodeURIComponent(state.link.id)}`, { method: 'DELETE' }));
+      await busy(e.currentTarget, () =>
+        api(`/api/links/${encodeURIComponent(state.link.id)}`, { method: 'DELETE' }),
+      );
       state.link = await api(`/api/links/${encodeURIComponent(state.link.id)}`);
       renderLink();
       announce(`Archived ${state.link.shortUrl}. It no longer redirects.`);
@@ -642,9 +713,7 @@ function bindLink() {
     const box = $('#archive-error');
     clearError(box);
     try {
-      state.link = await busy(e.currentTarget, () =>
-        api(`/api/links/${encodeURIComponent(state.link.id)}`, { method: 'PATCH', body: { status: 'active' } }),
-      );
+      state.link = await busy(e.currentTarget, () => patchLink({ status: 'active' }));
       renderLink();
       announce(`Restored ${state.link.shortUrl}.`);
       $('#archive-button').focus();
@@ -699,7 +768,11 @@ function bindLink() {
       readPeriod(statsForm);
       const query = { ...statsQuery(), format: 'csv' };
       const name = await busy(e.currentTarget, () =>
-        download(`/api/links/${encodeURIComponent(state.link.id)}/stats`, query, `link-${state.link.slug}.csv`),
+        download(
+          `/api/links/${encodeURIComponent(state.link.id)}/stats`,
+          query,
+          `link-${state.link.slug}.csv`,
+        ),
       );
       announce(`Downloaded ${name}`);
     } catch (err) {
@@ -724,11 +797,13 @@ async function refreshQr() {
   if (!state.link) return;
   const box = $('#qr-error');
   const form = $('#qr-form');
+  const current = newRequest('qr');
   try {
     const blob = await fetchBlob(`/api/links/${encodeURIComponent(state.link.id)}/qr`, {
       ...qrQuery(),
       format: 'svg',
     });
+    if (!current()) return;
     clearError(box, form);
     const url = URL.createObjectURL(blob);
     const img = $('#qr-image');
@@ -737,6 +812,7 @@ async function refreshQr() {
     img.src = url;
     if (old) setTimeout(() => URL.revokeObjectURL(old), 1000);
   } catch (err) {
+    if (!current()) return;
     clearError(box, form);
     showError(box, err, form);
   }
@@ -753,13 +829,15 @@ async function loadStats() {
   if (!state.link) return;
   const box = $('#stats-error');
   clearError(box);
+  const current = newRequest('stats');
   try {
     const query = statsQuery();
     const stats = await api(`/api/links/${encodeURIComponent(state.link.id)}/stats`, { query });
+    if (!current()) return;
     state.stats = stats;
     renderStats();
   } catch (err) {
-    showError(box, err);
+    if (current()) showError(box, err);
   }
 }
 
@@ -776,7 +854,7 @@ function renderStats() {
     total('is-clicks', 'Clicks', totals.clicks),
     total('is-scans', 'Scans', totals.scans),
     total('', 'Unique visitors', totals.uniqueVisitors),
-    total('', 'Bot clicks (excluded)', totals.botClicks),
+    total('', 'Bot clicks (not counted)', totals.botClicks),
   );
   renderTimeSeries($('#stats-chart'), { series, interval, totals });
   $('#stats-table tbody').replaceChildren(
@@ -790,7 +868,13 @@ function renderStats() {
       ),
     ),
   );
-  const names = { device: 'Device', os: 'Operating system', browser: 'Browser', country: 'Country', referrer: 'Referrer' };
+  const names = {
+    device: 'Device',
+    os: 'Operating system',
+    browser: 'Browser',
+    country: 'Country',
+    referrer: 'Referrer',
+  };
   const blocks = [];
   for (const [key, label] of Object.entries(names)) {
     const rows = breakdowns[key] ?? [];
@@ -848,9 +932,22 @@ function renderTouchpointHead() {
   const cells = TOUCHPOINT_COLUMNS.map((column) => {
     const active = sort?.key === column.key;
     const numeric = column.type === 'number' || column.type === 'percent';
-    const th = h('th', { scope: 'col', class: numeric ? 'num' : null, 'aria-sort': active ? sort.dir : null });
-    const icon = h('span', { class: 'sort-icon', 'aria-hidden': 'true' }, active ? (sort.dir === 'ascending' ? '▲' : '▼') : '↕');
-    const button = h('button', { type: 'button', 'data-sort': column.key }, column.label, icon);
+    const th = h('th', {
+      scope: 'col',
+      class: numeric ? 'num' : null,
+      'aria-sort': active ? sort.dir : null,
+    });
+    const icon = h(
+      'span',
+      { class: 'sort-icon', 'aria-hidden': 'true' },
+      active ? (sort.dir === 'ascending' ? '▲' : '▼') : '↕',
+    );
+    const button = h(
+      'button',
+      { type: 'button', class: 'sort-button', 'data-sort': column.key },
+      column.label,
+      icon,
+    );
     button.addEventListener('click', () => {
       const same = state.touchpoints.sort?.key === column.key;
       const dir = same
@@ -877,7 +974,15 @@ function renderTouchpoints() {
   const tbody = $('#touchpoints-table tbody');
   if (rows.length === 0) {
     tbody.replaceChildren(
-      h('tr', {}, h('td', { colspan: TOUCHPOINT_COLUMNS.length, class: 'empty' }, 'No touchpoints in this journey yet.')),
+      h(
+        'tr',
+        {},
+        h(
+          'td',
+          { colspan: TOUCHPOINT_COLUMNS.length, class: 'empty' },
+          'No touchpoints in this journey yet.',
+        ),
+      ),
     );
   } else {
     tbody.replaceChildren(
@@ -897,12 +1002,12 @@ function renderTouchpoints() {
               r.touchpoint,
             ),
           ),
-          h('td', {}, r.stage),
-          h('td', { class: 'num' }, formatNumber(r.links)),
-          h('td', { class: 'num' }, formatNumber(r.clicks)),
-          h('td', { class: 'num' }, formatNumber(r.scans)),
-          h('td', { class: 'num' }, formatNumber(r.uniqueVisitors)),
-          h('td', { class: 'num' }, formatPercent(r.share)),
+          h('td', { 'data-label': 'Stage' }, r.stage),
+          h('td', { class: 'num', 'data-label': 'Links' }, formatNumber(r.links)),
+          h('td', { class: 'num', 'data-label': 'Clicks' }, formatNumber(r.clicks)),
+          h('td', { class: 'num', 'data-label': 'Scans' }, formatNumber(r.scans)),
+          h('td', { class: 'num', 'data-label': 'Unique visitors' }, formatNumber(r.uniqueVisitors)),
+          h('td', { class: 'num', 'data-label': 'Share' }, formatPercent(r.share)),
         ),
       ),
     );
@@ -919,14 +1024,22 @@ async function loadTouchpoints() {
   const form = $('#touchpoints-form');
   const box = $('#touchpoints-error');
   clearError(box);
+  const current = newRequest('touchpoints');
   try {
     readPeriod(form);
     state.journey = form.elements.namedItem('journey').value || state.journey;
     const result = await api('/api/touchpoints', { query: { journey: state.journey, ...periodQuery() } });
-    state.touchpoints = { ...state.touchpoints, rows: result.touchpoints, journey: result.journey, from: result.from, to: result.to };
+    if (!current()) return;
+    state.touchpoints = {
+      ...state.touchpoints,
+      rows: result.touchpoints,
+      journey: result.journey,
+      from: result.from,
+      to: result.to,
+    };
     renderTouchpoints();
   } catch (err) {
-    showError(box, err);
+    if (current()) showError(box, err);
   }
 }
 
@@ -943,7 +1056,11 @@ function bindTouchpoints() {
       readPeriod(form);
       const journey = form.elements.namedItem('journey').value;
       const name = await busy(e.currentTarget, () =>
-        download('/api/touchpoints', { journey, ...periodQuery(), format: 'csv' }, `touchpoints-${journey}.csv`),
+        download(
+          '/api/touchpoints',
+          { journey, ...periodQuery(), format: 'csv' },
+          `touchpoints-${journey}.csv`,
+        ),
       );
       announce(`Downloaded ${name}`);
     } catch (err) {
@@ -971,12 +1088,15 @@ async function loadFunnel() {
   const form = $('#funnel-form');
   const box = $('#funnel-error');
   clearError(box, form);
+  const current = newRequest('funnel');
   try {
     const query = funnelQuery(form);
-    state.funnel = await api(`/api/journeys/${encodeURIComponent(state.journey)}/funnel`, { query });
+    const report = await api(`/api/journeys/${encodeURIComponent(state.journey)}/funnel`, { query });
+    if (!current()) return;
+    state.funnel = report;
     renderFunnelView();
   } catch (err) {
-    showError(box, err, form);
+    if (current()) showError(box, err, form);
   }
 }
 
@@ -1004,12 +1124,16 @@ function renderFunnelView() {
         'ul',
         { class: 'bottleneck-list' },
         ...report.bottlenecks.map((b) => {
-          const numbers = [
-            b.kind === 'low_reach'
-              ? `Reach ${formatPercent(b.rate)} of a typical touchpoint`
-              : `Rate ${formatPercent(b.rate)} against ${formatPercent(b.baselineRate)}`,
-            `about ${formatNumber(b.lostVisitors)} visitor${b.lostVisitors === 1 ? '' : 's'} lost`,
-          ];
+          const numbers = [];
+          if (b.kind === 'low_reach') numbers.push(`Reach ${formatPercent(b.rate)} of a typical touchpoint`);
+          else if (b.baselineRate !== b.rate) {
+            numbers.push(`${formatPercent(b.rate)} against ${formatPercent(b.baselineRate)}`);
+          } else numbers.push(`${formatPercent(b.rate)} went on`);
+          if (b.lostVisitors > 0) {
+            numbers.push(
+              `about ${formatNumber(b.lostVisitors)} visitor${b.lostVisitors === 1 ? '' : 's'} lost`,
+            );
+          }
           if (b.pValue !== undefined) numbers.push(`p = ${b.pValue}`);
           return h(
             'li',
@@ -1039,12 +1163,22 @@ function renderFunnelView() {
       return h(
         'tr',
         { class: flagged ? 'is-bottleneck' : null },
-        h('th', { scope: 'row' }, s.stage, flagged ? ' ' : null, flagged ? h('span', { class: 'badge badge-bottleneck' }, 'Bottleneck') : null),
-        h('td', { class: 'num' }, formatNumber(s.visitors)),
-        h('td', { class: 'num' }, s.conversionRate === null ? '–' : formatNumber(s.progressed)),
-        h('td', { class: 'num' }, formatPercent(s.conversionRate)),
-        h('td', { class: 'num' }, formatPercent(s.dropOff)),
-        h('td', { class: 'num' }, formatHours(s.medianHoursToNext)),
+        h(
+          'th',
+          { scope: 'row' },
+          s.stage,
+          flagged ? ' ' : null,
+          flagged ? h('span', { class: 'badge badge-bottleneck' }, 'Bottleneck') : null,
+        ),
+        h('td', { class: 'num', 'data-label': 'Visitors' }, formatNumber(s.visitors)),
+        h(
+          'td',
+          { class: 'num', 'data-label': 'Went on' },
+          s.conversionRate === null ? '–' : formatNumber(s.progressed),
+        ),
+        h('td', { class: 'num', 'data-label': 'Conversion' }, formatPercent(s.conversionRate)),
+        h('td', { class: 'num', 'data-label': 'Drop-off' }, formatPercent(s.dropOff)),
+        h('td', { class: 'num', 'data-label': 'Median to next' }, formatHours(s.medianHoursToNext)),
       );
     }),
   );
@@ -1056,11 +1190,21 @@ function renderFunnelView() {
           return h(
             'tr',
             { class: flag ? 'is-bottleneck' : null },
-            h('th', { scope: 'row' }, t.touchpoint, flag ? ' ' : null, flag ? h('span', { class: 'badge badge-bottleneck' }, flag) : null),
-            h('td', {}, t.stage),
-            h('td', { class: 'num' }, formatNumber(t.visitors)),
-            h('td', { class: 'num' }, t.progressionRate === null ? '–' : formatNumber(t.progressed)),
-            h('td', { class: 'num' }, formatPercent(t.progressionRate)),
+            h(
+              'th',
+              { scope: 'row' },
+              t.touchpoint,
+              flag ? ' ' : null,
+              flag ? h('span', { class: 'badge badge-bottleneck' }, flag) : null,
+            ),
+            h('td', { 'data-label': 'Stage' }, t.stage),
+            h('td', { class: 'num', 'data-label': 'Visitors' }, formatNumber(t.visitors)),
+            h(
+              'td',
+              { class: 'num', 'data-label': 'Went on' },
+              t.progressionRate === null ? '–' : formatNumber(t.progressed),
+            ),
+            h('td', { class: 'num', 'data-label': 'Progression' }, formatPercent(t.progressionRate)),
           );
         })
       : [h('tr', {}, h('td', { colspan: 5, class: 'empty' }, 'No touchpoints with links or visitors yet.'))]),

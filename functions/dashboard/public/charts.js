@@ -68,7 +68,10 @@ export function renderTimeSeries(container, data) {
     ['scans', 'Scans', totals.scans],
   ]) {
     const li = html('li');
-    li.append(html('span', `swatch swatch-${cls}`), html('span', undefined, `${label}: ${formatNumber(value)}`));
+    li.append(
+      html('span', `swatch swatch-${cls}`),
+      html('span', undefined, `${label}: ${formatNumber(value)}`),
+    );
     legend.append(li);
   }
   container.append(legend);
@@ -110,9 +113,15 @@ export function renderTimeSeries(container, data) {
   // Horizontal grid and y labels.
   for (let v = 0; v <= top; v += step) {
     const yy = Math.round(y(v)) + 0.5;
-    root.append(svg('line', { x1: margin.left, x2: width - margin.right, y1: yy, y2: yy, class: 'grid-line' }));
     root.append(
-      svg('text', { x: margin.left - 6, y: yy + 4, 'text-anchor': 'end', class: 'axis-label' }, formatNumber(v)),
+      svg('line', { x1: margin.left, x2: width - margin.right, y1: yy, y2: yy, class: 'grid-line' }),
+    );
+    root.append(
+      svg(
+        'text',
+        { x: margin.left - 6, y: yy + 4, 'text-anchor': 'end', class: 'axis-label' },
+        formatNumber(v),
+      ),
     );
   }
 
@@ -130,7 +139,15 @@ export function renderTimeSeries(container, data) {
       ),
     );
     // An invisible full-height hit area so hovering a thin or empty bucket still shows its title.
-    g.append(svg('rect', { x: margin.left + i * band, y: margin.top, width: band, height: plotH, fill: 'transparent' }));
+    g.append(
+      svg('rect', {
+        x: margin.left + i * band,
+        y: margin.top,
+        width: band,
+        height: plotH,
+        fill: 'transparent',
+      }),
+    );
     if (point.clicks > 0) {
       g.append(
         svg('rect', {
@@ -167,26 +184,32 @@ export function renderTimeSeries(container, data) {
       class: 'axis-line',
     }),
   );
-  const labelWidth = interval === 'hour' ? 96 : 56;
-  const maxLabels = Math.max(2, Math.floor(plotW / labelWidth));
-  const every = Math.max(1, Math.ceil(n / maxLabels));
+  // Labels at an even step, each centred under its bar, kept inside the chart and never overlapping.
+  const labelWidth = (text) => text.length * 6.6;
+  const sample = bucketLabel(series[0]?.t ?? new Date(0).toISOString(), interval);
+  const every = Math.max(1, Math.ceil((labelWidth(sample) + 14) / band));
+  let lastEnd = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < series.length; i += every) {
+    const text = bucketLabel(series[i].t, interval);
+    const w = labelWidth(text);
     const cx = margin.left + i * band + band / 2;
-    const anchor = i === 0 && band < labelWidth ? 'start' : 'middle';
-    const tx = anchor === 'start' ? margin.left : cx;
+    const x0 = Math.min(Math.max(cx - w / 2, 0), width - w);
+    if (x0 < lastEnd + 8) continue;
+    lastEnd = x0 + w;
     root.append(
-      svg(
-        'text',
-        { x: tx, y: height - 8, 'text-anchor': anchor, class: 'axis-label' },
-        bucketLabel(series[i].t, interval),
-      ),
+      svg('text', { x: x0 + w / 2, y: height - 8, 'text-anchor': 'middle', class: 'axis-label' }, text),
     );
   }
   if (peak === 0) {
     root.append(
       svg(
         'text',
-        { x: margin.left + plotW / 2, y: margin.top + plotH / 2, 'text-anchor': 'middle', class: 'axis-label' },
+        {
+          x: margin.left + plotW / 2,
+          y: margin.top + plotH / 2,
+          'text-anchor': 'middle',
+          class: 'axis-label',
+        },
         'No clicks or scans in this period',
       ),
     );
@@ -242,38 +265,51 @@ export function renderFunnel(container, data) {
         (bottleneckStages.has(s.stage) ? ' (bottleneck)' : ''),
     )
     .join('; ');
-  root.append(svg('title', { id: `${id}-title` }, 'Journey funnel'), svg('desc', { id: `${id}-desc` }, summary));
+  root.append(
+    svg('title', { id: `${id}-title` }, 'Journey funnel'),
+    svg('desc', { id: `${id}-desc` }, summary),
+  );
 
   stages.forEach((s, i) => {
     const top = i * rowH;
     const bottleneck = bottleneckStages.has(s.stage);
     const g = svg('g', { class: bottleneck ? 'funnel-row is-bottleneck' : 'funnel-row' });
-    g.append(svg('title', {}, `${s.stage}: ${formatNumber(s.visitors)} visitors, ${formatNumber(s.progressed)} went on`));
+    g.append(
+      svg(
+        'title',
+        {},
+        `${s.stage}: ${formatNumber(s.visitors)} visitors, ${formatNumber(s.progressed)} went on`,
+      ),
+    );
     const name = svg('text', { x: 0, y: top + 16, class: 'funnel-stage-label' }, `${i + 1}. ${s.stage}`);
     g.append(name);
     if (bottleneck) {
-      g.append(svg('text', { x: width, y: top + 16, 'text-anchor': 'end', class: 'funnel-flag' }, '⚠ Bottleneck'));
+      g.append(
+        svg('text', { x: width, y: top + 16, 'text-anchor': 'end', class: 'funnel-flag' }, '⚠ Bottleneck'),
+      );
     }
     const barY = top + 24;
     g.append(svg('rect', { x: 0, y: barY, width, height: barH, rx: 4, class: 'funnel-track' }));
     const vw = s.visitors > 0 ? Math.max(3, (s.visitors / max) * width) : 0;
     const pw = s.progressed > 0 ? Math.max(2, (s.progressed / max) * width) : 0;
-    if (vw > 0) g.append(svg('rect', { x: 0, y: barY, width: vw, height: barH, rx: 4, class: 'funnel-visitors' }));
-    if (pw > 0) g.append(svg('rect', { x: 0, y: barY, width: pw, height: barH, rx: 4, class: 'funnel-progressed' }));
+    if (vw > 0)
+      g.append(svg('rect', { x: 0, y: barY, width: vw, height: barH, rx: 4, class: 'funnel-visitors' }));
+    if (pw > 0)
+      g.append(svg('rect', { x: 0, y: barY, width: pw, height: barH, rx: 4, class: 'funnel-progressed' }));
     if (bottleneck) {
       g.append(
         svg('rect', { x: 1, y: barY - 1, width: width - 2, height: barH + 2, rx: 5, class: 'funnel-frame' }),
       );
     }
     const parts = [`${formatNumber(s.visitors)} visitors`];
-    if (s.conversionRate !== null) {
+    if (i === stages.length - 1) {
+      parts.push('last stage');
+    } else if (s.conversionRate !== null) {
       parts.push(`${formatNumber(s.progressed)} went on (${percent(s.conversionRate)})`);
       // On a narrow screen the median stays in the table below, so the line fits.
       if (s.medianHoursToNext !== null && width >= 440) {
         parts.push(`median ${formatHours(s.medianHoursToNext)} to next`);
       }
-    } else {
-      parts.push('last stage');
     }
     g.append(svg('text', { x: 0, y: barY + barH + 17, class: 'funnel-value-label' }, parts.join(' · ')));
     root.append(g);
