@@ -18,7 +18,8 @@ export interface CounterUpdate {
 export const BREAKDOWN_DIMENSIONS = ['country', 'device', 'os', 'browser', 'referrer'] as const;
 export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
 export const BREAKDOWN_PREFIX = 'b:';
-export const HISTOGRAM_PREFIX = 'h:';
+/** Delay histogram buckets, `d:<minutes>` (see delayBucketMinutes). */
+export const HISTOGRAM_PREFIX = 'd:';
 
 export function breakdownAttribute(dimension: BreakdownDimension, value: string): string {
   return `${BREAKDOWN_PREFIX}${dimension}:${value}`;

@@ -138,7 +138,7 @@ export function buildFunnelReport(input: FunnelInput): FunnelReport {
         progressed,
         conversionRate,
         dropOff: conversionRate === null ? null : round4(1 - conversionRate),
-        medianHoursToNext: progressed > 0 ? medianFromHistogram(within) : null,
+        medianHoursToNext: progressed > 0 ? roundMedian(medianFromHistogram(within)) : null,
       },
     };
   });
@@ -374,4 +374,9 @@ function plural(n: number, unit: string): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Medians in hours with two decimals (delays are recorded to the minute for the first hour). */
+function roundMedian(hours: number | null): number | null {
+  return hours === null ? null : Math.round(hours * 100) / 100;
 }

@@ -31,7 +31,7 @@ export interface RecountReport {
 }
 
 const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats']);
-const NUMERIC = /^(clicks|scans|bots|uv|v|b:.*|h:.*)$/;
+const NUMERIC = /^(clicks|scans|bots|uv|v|b:.*|d:.*)$/;
 
 export async function recount(
   options: { repair?: boolean; onProgress?: (scanned: number) => void; now?: Date } = {},

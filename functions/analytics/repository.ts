@@ -176,7 +176,7 @@ export async function putCounterItem(
   previous: Record<string, unknown> | undefined,
 ): Promise<void> {
   const descriptive = Object.fromEntries(
-    Object.entries(previous ?? {}).filter(([a]) => !/^(clicks|scans|bots|uv|v|b:.*|h:.*)$/.test(a)),
+    Object.entries(previous ?? {}).filter(([a]) => !/^(clicks|scans|bots|uv|v|b:.*|d:.*)$/.test(a)),
   );
   await db.send(
     new PutCommand({

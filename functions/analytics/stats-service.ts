@@ -125,8 +125,9 @@ async function journeyCounters(journey: string, period: Period): Promise<DayCoun
   for (const item of items) {
     const histogram: Record<number, number> = {};
     for (const [attr, value] of Object.entries(item)) {
+      // Histogram buckets are stored in minutes; the funnel report works in hours.
       if (attr.startsWith(HISTOGRAM_PREFIX))
-        histogram[Number(attr.slice(HISTOGRAM_PREFIX.length))] = num(value);
+        histogram[Number(attr.slice(HISTOGRAM_PREFIX.length)) / 60] = num(value);
     }
     if (item.entity === 'touchpoint_stats') {
       const name = item.touchpoint as string;

@@ -9,7 +9,7 @@
  * and scans are unaffected. docs/analytics.md explains the bound.
  */
 export const MAX_LINKS = 500;
-export const MAX_TOUCHPOINTS = 100;
+export const MAX_TOUCHPOINTS = 40;
 export const MAX_TIMES = 8;
 
 export interface TouchpointClicks {
@@ -71,15 +71,21 @@ export interface Contribution {
   journey: string;
   /** Hour (link_uv, `YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`) of the first click. */
   bucket: string;
-  /** `uv`/`v` for the visitor itself; `h:<hours>` for the delay to progress to a later stage. */
+  /** `uv`/`v` for the visitor itself; `d:<minutes>` for the delay to progress to a later stage. */
   attribute: string;
 }
 
-const HOUR_MS = 3_600_000;
-
-/** Delay to the next stage in whole hours, rounded up (0 for none): `delay ≤ W days ⟺ hours ≤ 24·W`. */
-export function delayHours(delayMs: number): number {
-  return Math.ceil(delayMs / HOUR_MS);
+/**
+ * Delay to the next stage as a histogram bucket, in minutes, rounded up: by the minute up to an hour, by
+ * 10 minutes up to a day, by the hour beyond. Every bucket edge past a day is a whole hour, so for a
+ * window of W whole days, `delay ≤ W days ⟺ bucket ≤ 1440·W` holds exactly, while the median of quick
+ * journeys (ad → pricing page in minutes) keeps minute precision.
+ */
+export function delayBucketMinutes(delayMs: number): number {
+  const minutes = Math.ceil(delayMs / 60_000);
+  if (minutes <= 60) return minutes;
+  if (minutes <= 1440) return Math.ceil(minutes / 10) * 10;
+  return Math.ceil(minutes / 60) * 60;
 }
 
 function iso(ms: number): string {
@@ -133,7 +139,7 @@ export function contributions(
           subject: stage,
           journey,
           bucket: day,
-          attribute: `h:${delayHours(next - first)}`,
+          attribute: `d:${delayBucketMinutes(next - first)}`,
         });
       }
     }
@@ -150,7 +156,7 @@ export function contributions(
           subject: touchpoint,
           journey,
           bucket: day,
-          attribute: `h:${delayHours(next - first)}`,
+          attribute: `d:${delayBucketMinutes(next - first)}`,
         });
       }
     }

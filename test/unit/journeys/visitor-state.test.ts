@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  applyClick,
+  contributions,
+  delayBucketMinutes,
+  emptyVisitorState,
+  MAX_TIMES,
+  MAX_TOUCHPOINTS,
+} from '../../../functions/journeys/visitor-state';
+
+const STAGES = ['awareness', 'consideration', 'decision'];
+const order = (journey: string) => (journey === 'default' ? STAGES : null);
+const T = Date.parse('2026-10-01T10:00:00Z');
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+
+function click(at: number, touchpoint: string, stage: string, linkId = `l-${touchpoint}`) {
+  return { at, linkId, journey: 'default', stage, touchpoint };
+}
+
+describe('delay buckets', () => {
+  it.each([
+    [0, 0],
+    [1, 1], // 1 ms rounds up to a minute
+    [59 * MIN, 59],
+    [60 * MIN, 60],
+    [60 * MIN + 1, 70], // past an hour: 10-minute buckets
+    [23 * HOUR + 55 * MIN, 1440],
+    [24 * HOUR, 1440],
+    [24 * HOUR + 1, 1500], // past a day: hours
+    [72 * HOUR, 4320],
+    [72 * HOUR + 1, 4380],
+  ])('puts a delay of %d ms in bucket %d minutes', (ms, bucket) => {
+    expect(delayBucketMinutes(ms)).toBe(bucket);
+  });
+
+  it('keeps the window exact: a delay is within W days exactly when its bucket is ≤ 1440·W', () => {
+    for (const days of [1, 2, 7, 30, 90]) {
+      const limit = days * 24 * HOUR;
+      for (const ms of [limit - 1, limit, limit + 1, limit + MIN, limit - HOUR]) {
+        expect(delayBucketMinutes(ms) <= 1440 * days).toBe(ms <= limit);
+      }
+    }
+  });
+});
+
+describe('visitor journey state', () => {
+  it('is idempotent: the same click twice changes nothing', () => {
+    const once = emptyVisitorState();
+    applyClick(once, click(T, 'ig-ad', 'awareness'));
+    const twice = structuredClone(once);
+    applyClick(twice, click(T, 'ig-ad', 'awareness'));
+    expect(twice).toEqual(once);
+  });
+
+  it('derives the same facts whatever order the clicks arrive in', () => {
+    const clicks = [
+      click(T, 'ig-ad', 'awareness'),
+      click(T + 2 * HOUR, 'pricing', 'consideration'),
+      click(T + 30 * HOUR, 'checkout', 'decision'),
+      click(T + 3 * HOUR, 'ig-ad', 'awareness'),
+    ];
+    const forward = emptyVisitorState();
+    for (const c of clicks) applyClick(forward, c);
+    const backward = emptyVisitorState();
+    for (const c of [...clicks].reverse()) applyClick(backward, c);
+    const facts = (s: typeof forward) => contributions(s, order).map((c) => JSON.stringify(c)).sort();
+    expect(facts(backward)).toEqual(facts(forward));
+  });
+
+  it('counts a stage once, at its first click, with the delay to the first later-stage click', () => {
+    const s = emptyVisitorState();
+    applyClick(s, click(T, 'ig-ad', 'awareness'));
+    applyClick(s, click(T + 5 * MIN, 'poster', 'awareness'));
+    applyClick(s, click(T + 90 * MIN, 'pricing', 'consideration'));
+    const stage = contributions(s, order).filter((c) => c.kind === 'stage');
+    expect(stage).toEqual([
+      { kind: 'stage', subject: 'awareness', journey: 'default', bucket: '2026-10-01', attribute: 'v' },
+      { kind: 'stage', subject: 'awareness', journey: 'default', bucket: '2026-10-01', attribute: 'd:90' },
+      { kind: 'stage', subject: 'consideration', journey: 'default', bucket: '2026-10-01', attribute: 'v' },
+    ]);
+    // The poster's own progression is measured from its own first click: 85 minutes → bucket 90.
+    const poster = contributions(s, order).filter((c) => c.subject === 'poster');
+    expect(poster.map((c) => c.attribute)).toEqual(['v', 'd:90']);
+  });
+
+  it('treats a later stage reached first as no progress for the earlier stage', () => {
+    const s = emptyVisitorState();
+    applyClick(s, click(T, 'checkout', 'decision'));
+    applyClick(s, click(T + HOUR, 'ig-ad', 'awareness'));
+    const awareness = contributions(s, order).filter((c) => c.subject === 'awareness');
+    expect(awareness.map((c) => c.attribute)).toEqual(['v']);
+  });
+
+  it('ignores journeys whose stages are unknown and counts unique links by their first hour', () => {
+    const s = emptyVisitorState();
+    applyClick(s, { ...click(T + 10 * MIN, 'x', 'a', 'link-1'), journey: 'gone' });
+    applyClick(s, { ...click(T - 2 * HOUR, 'x', 'a', 'link-1'), journey: 'gone' });
+    expect(contributions(s, order)).toEqual([
+      { kind: 'link_uv', subject: 'link-1', journey: '', bucket: '2026-10-01T08', attribute: 'uv' },
+    ]);
+  });
+
+  it('stays bounded: earliest click times per touchpoint, a cap on touchpoints', () => {
+    const s = emptyVisitorState();
+    for (let i = 0; i < MAX_TIMES + 5; i++) applyClick(s, click(T + (20 - i) * MIN, 'ig-ad', 'awareness'));
+    expect(s.journeys.default!['ig-ad']!.t).toHaveLength(MAX_TIMES);
+    expect(s.journeys.default!['ig-ad']!.t[0]).toBe(T + (20 - (MAX_TIMES + 4)) * MIN);
+    for (let i = 0; i < MAX_TOUCHPOINTS + 10; i++) applyClick(s, click(T + i, `tp-${i}`, 'awareness'));
+    expect(Object.keys(s.journeys.default!)).toHaveLength(MAX_TOUCHPOINTS);
+  });
+});
