@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { nameSchema } from '../shared/validation';
 
 /** A named, ordered list of stages. `default` exists from the start and can be redefined. */

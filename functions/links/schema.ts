@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { httpUrlSchema, isoDateTimeSchema, nameSchema, SLUG_PATTERN } from '../shared/validation';
 
 /** Request shapes of the links API, validated at the edge. Unknown fields are rejected (typos surface). */

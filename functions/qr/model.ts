@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../shared/errors';
 
 /** Options for rendering a QR code, parsed from a query string (every value arrives as a string). */

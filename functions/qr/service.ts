@@ -1,4 +1,5 @@
-import QRCode from 'qrcode';
+// The core module alone: the package entry would bundle every renderer for one function we use.
+import { create as createQr } from 'qrcode/lib/core/qrcode.js';
 import { ValidationError } from '../shared/errors';
 import { hexToRgb, type QrOptions } from './model';
 import { encodePalettePng, rowBytes } from './png';
@@ -19,7 +20,7 @@ export interface QrMatrix {
 export function qrMatrix(content: string, ecc: QrOptions['ecc']): QrMatrix {
   if (content.length === 0) throw new ValidationError('QR content is empty.');
   try {
-    const { modules } = QRCode.create(content, { errorCorrectionLevel: ecc });
+    const { modules } = createQr(content, { errorCorrectionLevel: ecc });
     return { size: modules.size, data: modules.data };
   } catch (e) {
     // qrcode's only input error is content that exceeds version 40 at this error-correction level.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Building blocks for the zod schemas at the edge, shared by every concept. */
 

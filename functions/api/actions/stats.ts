@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { periodQuerySchema } from '../../analytics/period';
 import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
 import { journeyNameSchema } from '../../journeys/model';
