@@ -75,17 +75,31 @@ export interface Contribution {
   attribute: string;
 }
 
+/** Upper edges (minutes) of the delay bins up to a day; past a day, bins are whole days. */
+const BIN_EDGES_MINUTES = [
+  1, 2, 3, 4, 5, 10, 15, 20, 30, 45, 60, 120, 180, 240, 360, 480, 720, 960, 1200, 1440,
+];
+/** No window is longer than this, so longer delays need no bin. */
+export const MAX_DELAY_DAYS = 90;
+
 /**
- * Delay to the next stage as a histogram bucket, in minutes, rounded up: by the minute up to an hour, by
- * 10 minutes up to a day, by the hour beyond. Every bucket edge past a day is a whole hour, so for a
- * window of W whole days, `delay ≤ W days ⟺ bucket ≤ 1440·W` holds exactly, while the median of quick
- * journeys (ad → pricing page in minutes) keeps minute precision.
+ * Delay to the next stage as a histogram bin, in minutes: the upper edge of its bin, so rounded up.
+ * Fine bins for the first hour (digital journeys move in minutes), coarser up to a day, then whole
+ * days. Every edge past a day is a whole day, so for a window of W whole days `delay ≤ W days ⟺
+ * bin ≤ 1440·W` holds exactly; and at most ~110 bins exist, so counter items stay small whatever the
+ * volume (docs/benchmarks.md). Null past the longest window.
  */
-export function delayBucketMinutes(delayMs: number): number {
+export function delayBinMinutes(delayMs: number): number | null {
   const minutes = Math.ceil(delayMs / 60_000);
-  if (minutes <= 60) return minutes;
-  if (minutes <= 1440) return Math.ceil(minutes / 10) * 10;
-  return Math.ceil(minutes / 60) * 60;
+  if (minutes <= 0) return 0;
+  const edge = BIN_EDGES_MINUTES.find((e) => minutes <= e);
+  if (edge !== undefined) return edge;
+  const days = Math.ceil(minutes / 1440);
+  return days <= MAX_DELAY_DAYS ? days * 1440 : null;
+}
+
+function delayBin(next: number | undefined, first: number): number | null {
+  return next === undefined ? null : delayBinMinutes(next - first);
 }
 
 function iso(ms: number): string {
@@ -132,16 +146,9 @@ export function contributions(
       const stage = stages[stageRank]!;
       const day = iso(first).slice(0, 10);
       out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: 'v' });
-      const next = progressAfter(stageRank, first);
-      if (next !== undefined) {
-        out.push({
-          kind: 'stage',
-          subject: stage,
-          journey,
-          bucket: day,
-          attribute: `d:${delayBucketMinutes(next - first)}`,
-        });
-      }
+      const bin = delayBin(progressAfter(stageRank, first), first);
+      if (bin !== null)
+        out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: `d:${bin}` });
     }
     for (const [touchpoint, tp] of Object.entries(touchpoints)) {
       const first = tp.t[0];
@@ -149,15 +156,9 @@ export function contributions(
       if (first === undefined || r === undefined) continue;
       const day = iso(first).slice(0, 10);
       out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: 'v' });
-      const next = progressAfter(r, first);
-      if (next !== undefined) {
-        out.push({
-          kind: 'touchpoint',
-          subject: touchpoint,
-          journey,
-          bucket: day,
-          attribute: `d:${delayBucketMinutes(next - first)}`,
-        });
+      const bin = delayBin(progressAfter(r, first), first);
+      if (bin !== null) {
+        out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: `d:${bin}` });
       }
     }
   }

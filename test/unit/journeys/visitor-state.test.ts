@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   applyClick,
   contributions,
-  delayBucketMinutes,
+  delayBinMinutes,
   emptyVisitorState,
+  MAX_DELAY_DAYS,
   MAX_TIMES,
   MAX_TOUCHPOINTS,
 } from '../../../functions/journeys/visitor-state';
@@ -18,27 +19,36 @@ function click(at: number, touchpoint: string, stage: string, linkId = `l-${touc
   return { at, linkId, journey: 'default', stage, touchpoint };
 }
 
-describe('delay buckets', () => {
+describe('delay bins', () => {
   it.each([
     [0, 0],
     [1, 1], // 1 ms rounds up to a minute
-    [59 * MIN, 59],
+    [4 * MIN + 10_000, 5],
+    [6 * MIN, 10],
+    [59 * MIN, 60],
     [60 * MIN, 60],
-    [60 * MIN + 1, 70], // past an hour: 10-minute buckets
+    [60 * MIN + 1, 120],
+    [5 * HOUR, 360],
     [23 * HOUR + 55 * MIN, 1440],
     [24 * HOUR, 1440],
-    [24 * HOUR + 1, 1500], // past a day: hours
+    [24 * HOUR + 1, 2880], // past a day: whole days
     [72 * HOUR, 4320],
-    [72 * HOUR + 1, 4380],
-  ])('puts a delay of %d ms in bucket %d minutes', (ms, bucket) => {
-    expect(delayBucketMinutes(ms)).toBe(bucket);
+    [72 * HOUR + 1, 5760],
+  ])('puts a delay of %d ms in the bin ending at %d minutes', (ms, bin) => {
+    expect(delayBinMinutes(ms)).toBe(bin);
   });
 
-  it('keeps the window exact: a delay is within W days exactly when its bucket is ≤ 1440·W', () => {
+  it('has no bin past the longest window', () => {
+    expect(delayBinMinutes(MAX_DELAY_DAYS * 24 * HOUR)).toBe(MAX_DELAY_DAYS * 1440);
+    expect(delayBinMinutes(MAX_DELAY_DAYS * 24 * HOUR + 1)).toBeNull();
+  });
+
+  it('keeps the window exact: a delay is within W days exactly when its bin is ≤ 1440·W', () => {
     for (const days of [1, 2, 7, 30, 90]) {
       const limit = days * 24 * HOUR;
       for (const ms of [limit - 1, limit, limit + 1, limit + MIN, limit - HOUR]) {
-        expect(delayBucketMinutes(ms) <= 1440 * days).toBe(ms <= limit);
+        const bin = delayBinMinutes(ms);
+        expect(bin !== null && bin <= 1440 * days).toBe(ms <= limit);
       }
     }
   });
@@ -64,7 +74,10 @@ describe('visitor journey state', () => {
     for (const c of clicks) applyClick(forward, c);
     const backward = emptyVisitorState();
     for (const c of [...clicks].reverse()) applyClick(backward, c);
-    const facts = (s: typeof forward) => contributions(s, order).map((c) => JSON.stringify(c)).sort();
+    const facts = (s: typeof forward) =>
+      contributions(s, order)
+        .map((c) => JSON.stringify(c))
+        .sort();
     expect(facts(backward)).toEqual(facts(forward));
   });
 
@@ -76,12 +89,12 @@ describe('visitor journey state', () => {
     const stage = contributions(s, order).filter((c) => c.kind === 'stage');
     expect(stage).toEqual([
       { kind: 'stage', subject: 'awareness', journey: 'default', bucket: '2026-10-01', attribute: 'v' },
-      { kind: 'stage', subject: 'awareness', journey: 'default', bucket: '2026-10-01', attribute: 'd:90' },
+      { kind: 'stage', subject: 'awareness', journey: 'default', bucket: '2026-10-01', attribute: 'd:120' },
       { kind: 'stage', subject: 'consideration', journey: 'default', bucket: '2026-10-01', attribute: 'v' },
     ]);
-    // The poster's own progression is measured from its own first click: 85 minutes → bucket 90.
+    // The poster's own progression is measured from its own first click: 85 minutes → the 2 h bin.
     const poster = contributions(s, order).filter((c) => c.subject === 'poster');
-    expect(poster.map((c) => c.attribute)).toEqual(['v', 'd:90']);
+    expect(poster.map((c) => c.attribute)).toEqual(['v', 'd:120']);
   });
 
   it('treats a later stage reached first as no progress for the earlier stage', () => {
