@@ -33,7 +33,7 @@ export function dayOf(iso: string): string {
   return iso.slice(0, 10);
 }
 
-/** Counters a raw click moves: its link's hour and its touchpoint's day. Bots only count as bots. */
+/** Counters a raw click moves: its link's hour and day, its touchpoint's day. Bots only count as bots. */
 export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
   const hour = hourOf(click.at);
   const day = dayOf(click.at);
@@ -57,6 +57,11 @@ export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
       key: keys.linkStatsHour(click.linkId, hour),
       add: linkAdd,
       set: { entity: 'link_stats', linkId: click.linkId, hour },
+    },
+    {
+      key: keys.linkStatsDay(click.linkId, day),
+      add: { ...linkAdd },
+      set: { entity: 'link_stats', linkId: click.linkId, day },
     },
     {
       key: keys.touchpointDay(click.journey, day, click.touchpoint),
@@ -112,6 +117,15 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
     if (n === 0) continue;
     const { key, set } = contributionKey(c);
     updates.push({ key, add: { [c.attribute]: n }, set });
+    if (c.kind === 'link_uv') {
+      // A link's unique visitors also count on its daily item, in the day of their first click.
+      const day = c.bucket.slice(0, 10);
+      updates.push({
+        key: keys.linkStatsDay(c.subject, day),
+        add: { [c.attribute]: n },
+        set: { entity: 'link_stats', linkId: c.subject, day },
+      });
+    }
   }
   return updates;
 }

@@ -10,6 +10,15 @@ export function linkHourItems(linkId: string, fromHour: string, toHour: string) 
   );
 }
 
+/** Daily counter items of one link in [fromDay, toDay). */
+export function linkDayItems(linkId: string, fromDay: string, toDay: string) {
+  return queryRange(
+    keys.linkStatsPartition(linkId),
+    keys.linkStatsDaySk(fromDay),
+    keys.linkStatsDaySk(toDay),
+  );
+}
+
 /** Daily stage and touchpoint counter items of one journey in [fromDay, toDay). */
 export function journeyDayItems(journey: string, fromDay: string, toDay: string) {
   return queryRange(
@@ -23,7 +32,7 @@ export async function sumLinkTotals(
   linkId: string,
   createdAt: string,
 ): Promise<{ clicks: number; scans: number }> {
-  const items = await linkHourItems(linkId, createdAt.slice(0, 13), '9999');
+  const items = await linkDayItems(linkId, createdAt.slice(0, 10), '9999');
   let clicks = 0;
   let scans = 0;
   for (const item of items) {

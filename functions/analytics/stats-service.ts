@@ -10,7 +10,7 @@ import {
 } from './counters';
 import { buildFunnelReport } from './funnel-report';
 import { buckets, DAY_MS, HOUR_MS, type Period, resolvePeriod } from './period';
-import { journeyDayItems, linkHourItems } from './stats-repository';
+import { journeyDayItems, linkDayItems, linkHourItems } from './stats-repository';
 
 /** Read side of analytics: every answer is assembled from counter items, never from raw clicks. */
 
@@ -45,7 +45,11 @@ export async function linkStats(
       `An hourly series can span at most ${MAX_HOURLY_SERIES_DAYS} days; use interval=day.`,
     );
   }
-  const items = await linkHourItems(link.id, hourLabel(period.from), hourLabel(period.to));
+  // Daily series read daily items (30 for a month); hourly series read hourly items.
+  const items =
+    query.interval === 'hour'
+      ? await linkHourItems(link.id, hourLabel(period.from), hourLabel(period.to))
+      : await linkDayItems(link.id, dayLabel(period.from), dayLabel(period.to));
   const totals = { clicks: 0, scans: 0, uniqueVisitors: 0, botClicks: 0 };
   const labels = buckets(period, bucketMs);
   const series = new Map(labels.map((t) => [t, { t: bucketStart(t), clicks: 0, scans: 0 }]));
@@ -55,8 +59,7 @@ export async function linkStats(
     totals.scans += num(item.scans);
     totals.uniqueVisitors += num(item.uv);
     totals.botClicks += num(item.bots);
-    const hour = item.hour as string;
-    const point = series.get(query.interval === 'hour' ? hour : hour.slice(0, 10));
+    const point = series.get((item.hour ?? item.day) as string);
     if (point) {
       point.clicks += num(item.clicks);
       point.scans += num(item.scans);
@@ -95,6 +98,10 @@ export async function linkStats(
 
 function hourLabel(d: Date): string {
   return d.toISOString().slice(0, 13);
+}
+
+function dayLabel(d: Date): string {
+  return d.toISOString().slice(0, 10);
 }
 
 function bucketStart(label: string): string {

@@ -38,8 +38,11 @@ export const keys = {
 
   /** Hourly counters of one link: totals and breakdowns. */
   linkStatsHour: (linkId: string, hour: string): Key => ({ pk: `STATS#${linkId}`, sk: `H#${hour}` }),
+  /** Daily counters of one link: the same attributes, so a 30-day view reads 30 items, not 720. */
+  linkStatsDay: (linkId: string, day: string): Key => ({ pk: `STATS#${linkId}`, sk: `D#${day}` }),
   linkStatsPartition: (linkId: string) => `STATS#${linkId}`,
   linkStatsHourSk: (hour: string) => `H#${hour}`,
+  linkStatsDaySk: (day: string) => `D#${day}`,
 
   /** Daily counters of a journey: one item per touchpoint and one per stage. */
   journeyStatsPartition: (journey: string) => `JSTATS#${journey}`,
