@@ -98,7 +98,6 @@ async function signIn(p: Page, key: string): Promise<void> {
 
 /** What a person reads in an HTML element (innerText: rendered text, line breaks as spaces). */
 async function text(p: Page, selector: string): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads.
   return (await p.locator(selector).first().innerText()).replace(/\s+/g, ' ').trim();
 }
 
@@ -119,10 +118,7 @@ async function svgText(p: Page, selector: string): Promise<string> {
 async function rows(p: Page, table: string): Promise<string[][]> {
   return p.$$eval(`${table} tbody tr`, (trs) =>
     trs.map((tr) =>
-      Array.from(tr.children).map((cell) =>
-        // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what a person reads.
-        (cell as HTMLElement).innerText.replace(/\s+/g, ' ').trim(),
-      ),
+      Array.from(tr.children).map((cell) => (cell as HTMLElement).innerText.replace(/\s+/g, ' ').trim()),
     ),
   );
 }
