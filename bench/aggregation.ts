@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { clickCounterUpdates, itemId } from '../functions/analytics/counters';
+import type { ClickEvent } from '../functions/clicks/model';
+import { keys } from '../functions/shared/keys';
 import type { BenchContext } from './context';
 import { median, progress } from './lib';
 import { type BenchLink, generateClicks, linkSpecs, streamRecords } from './workload';
@@ -25,6 +28,11 @@ export interface AggregationRun {
   checkpointWrites: number;
   requests: number;
   requestKinds: string;
+  /** Distinct counter items / checkpoint keys per batch: the writes if each were written once per batch. */
+  distinctCounterKeys: number;
+  distinctCheckpointKeys: number;
+  /** Time inside DynamoDB requests (SDK send, summed per command), the rest being the handler's own CPU. */
+  msByCommand: Record<string, number>;
 }
 
 export interface AggregationResult {
@@ -36,8 +44,15 @@ export interface AggregationResult {
   checkpointWritesPerClick: number;
   transactionsPerBatch: number;
   requestsPerBatch: number;
+  /** If every counter / checkpoint item were written once per batch (DESIGN.md §2). */
+  counterKeysPerClick: number;
+  checkpointKeysPerClick: number;
+  /** Share of the aggregation wall time spent waiting on DynamoDB, per command. */
+  timeShares: Record<string, number>;
   /** Same workload at the deployed stack's batch size (lib/touchpoint-stack.ts). */
   deployedBatch: AggregationRun | undefined;
+  /** Counter / checkpoint keys per click if written once per batch, at several batch sizes (in memory). */
+  floors: Array<{ batchSize: number; counterKeysPerClick: number; checkpointKeysPerClick: number }>;
 }
 
 const LINKS: BenchLink[] = linkSpecs(50).map((spec, i) => ({
@@ -48,25 +63,68 @@ const LINKS: BenchLink[] = linkSpecs(50).map((spec, i) => ({
   ...spec,
 }));
 
-async function runOnce(
+function workload(seed: number, clicks: number) {
+  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
+  const clickEvents = generateClicks({
+    seed,
+    links: LINKS,
+    clicks,
+    startMs: hour + 5 * 60_000,
+    spanMs: 40 * 60_000,
+    gapMeanMs: 5 * 60_000,
+  });
+  return { clickEvents, records: streamRecords(clickEvents, seed) };
+}
+
+/**
+ * Distinct counter items and checkpoint keys per batch: what the batch would write if every counter and
+ * checkpoint item were written once per batch ("one counter update per distinct counter key per batch").
+ */
+function distinctKeys(clickEvents: ClickEvent[], records: DynamoDBRecord[], batchSize: number) {
+  let counters = 0;
+  let checkpoints = 0;
+  for (let i = 0; i < clickEvents.length; i += batchSize) {
+    const c1 = new Set<string>();
+    const c2 = new Set<string>();
+    for (let j = i; j < Math.min(i + batchSize, clickEvents.length); j++) {
+      const c = clickEvents[j]!;
+      // The click's own counter items (whatever the current layout is: taken from the code)...
+      for (const u of clickCounterUpdates(c)) c1.add(itemId(u.key));
+      // ...and its stage's day, which a human's first click at a stage moves (in this live workload every
+      // contribution falls on the click's own day and hour, i.e. on these items).
+      if (!c.bot) c1.add(itemId(keys.stageDay(c.journey, c.at.slice(0, 10), c.stage)));
+      c2.add((records[j]!.dynamodb!.Keys!.pk as { S: string }).S);
+    }
+    counters += c1.size;
+    checkpoints += c2.size;
+  }
+  return { counters, checkpoints };
+}
+
+export type AggregateFn = (records: DynamoDBRecord[]) => Promise<{
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+  stats: {
+    applied: number;
+    transactions: number;
+    counterWrites: number;
+    visitorWrites: number;
+    checkpointWrites: number;
+  };
+}>;
+
+/** One measured pass of `aggregate` (the real `aggregateRecords` unless an experiment passes another). */
+export async function runOnce(
   ctx: BenchContext,
   seed: number,
   clicks: number,
   batchSize: number,
+  aggregate?: AggregateFn,
+  /** Concurrent consumers (Lambda's parallelizationFactor): records split by raw-click key, order kept per key. */
+  consumers = 1,
 ): Promise<AggregationRun> {
-  const { aggregateRecords } = await import('../functions/analytics/aggregate');
-  const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3 * 3_600_000;
-  const records: DynamoDBRecord[] = streamRecords(
-    generateClicks({
-      seed,
-      links: LINKS,
-      clicks,
-      startMs: hour + 5 * 60_000,
-      spanMs: 40 * 60_000,
-      gapMeanMs: 5 * 60_000,
-    }),
-    seed,
-  );
+  const aggregateRecords = aggregate ?? (await import('../functions/analytics/aggregate')).aggregateRecords;
+  const { clickEvents, records } = workload(seed, clicks);
+  const floor = distinctKeys(clickEvents, records, batchSize);
   const run: AggregationRun = {
     batchSize,
     clicks: 0,
@@ -80,72 +138,130 @@ async function runOnce(
     checkpointWrites: 0,
     requests: 0,
     requestKinds: '',
+    distinctCounterKeys: floor.counters,
+    distinctCheckpointKeys: floor.checkpoints,
+    msByCommand: {},
   };
   ctx.counter.reset();
   ctx.counter.enabled = true;
   const start = performance.now();
-  for (let i = 0; i < records.length; i += batchSize) {
-    let batch = records.slice(i, i + batchSize);
-    run.batches++;
-    for (let attempt = 0; batch.length > 0; attempt++) {
-      const { batchItemFailures, stats } = await aggregateRecords(batch);
-      run.clicks += stats.applied;
-      run.transactions += stats.transactions;
-      run.counterWrites += stats.counterWrites;
-      run.visitorWrites += stats.visitorWrites;
-      run.checkpointWrites += stats.checkpointWrites;
-      const failed = batchItemFailures[0]?.itemIdentifier;
-      if (!failed) break;
-      if (attempt > 5) throw new Error(`batch keeps failing at ${failed}`);
-      // As Lambda does: retry from the first failed record on.
-      run.retries++;
-      batch = batch.slice(batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed));
+  const streams: DynamoDBRecord[][] = Array.from({ length: consumers }, () => []);
+  for (const r of records) {
+    const pk = (r.dynamodb!.Keys!.pk as { S: string }).S;
+    let h = 0;
+    for (let i = 0; i < pk.length; i++) h = (h * 31 + pk.charCodeAt(i)) >>> 0;
+    streams[h % consumers]!.push(r);
+  }
+  const consume = async (stream: DynamoDBRecord[]) => {
+    for (let i = 0; i < stream.length; i += batchSize) {
+      let batch = stream.slice(i, i + batchSize);
+      run.batches++;
+      for (let attempt = 0; batch.length > 0; attempt++) {
+        const { batchItemFailures, stats } = await aggregateRecords(batch);
+        run.clicks += stats.applied;
+        run.transactions += stats.transactions;
+        run.counterWrites += stats.counterWrites;
+        run.visitorWrites += stats.visitorWrites;
+        run.checkpointWrites += stats.checkpointWrites;
+        const failed = batchItemFailures[0]?.itemIdentifier;
+        if (!failed) break;
+        if (attempt > 20) throw new Error(`batch keeps failing at ${failed}`);
+        // As Lambda does: retry from the first failed record on (after a short back-off).
+        run.retries++;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+        batch = batch.slice(batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed));
+      }
     }
+  };
+  try {
+    await Promise.all(streams.map(consume));
+  } finally {
+    ctx.counter.enabled = false;
   }
   run.seconds = (performance.now() - start) / 1000;
-  ctx.counter.enabled = false;
   run.requests = ctx.counter.attempts;
   run.requestKinds = ctx.counter.summary();
+  run.msByCommand = Object.fromEntries(ctx.counter.msByCommand);
   run.clicksPerSecond = run.clicks / run.seconds;
   if (run.clicks !== records.length) throw new Error(`applied ${run.clicks} of ${records.length} clicks`);
   return run;
 }
 
-export async function benchAggregation(
-  ctx: BenchContext,
-  options: { rounds: number; clicksPerRound: number; warmupClicks: number; batchSize: number; deployedBatchSize?: number },
-): Promise<AggregationResult> {
-  progress(`  warm-up: ${options.warmupClicks} clicks`);
-  await runOnce(ctx, 999, options.warmupClicks, options.batchSize);
+function shares(rounds: AggregationRun[]): Record<string, number> {
+  const total = rounds.reduce((s, r) => s + r.seconds * 1000, 0);
+  const sums: Record<string, number> = {};
+  for (const r of rounds) for (const [k, ms] of Object.entries(r.msByCommand)) sums[k] = (sums[k] ?? 0) + ms;
+  const out: Record<string, number> = {};
+  let inDb = 0;
+  for (const [k, ms] of Object.entries(sums)) {
+    out[k] = ms / total;
+    inDb += ms;
+  }
+  out['outside SDK requests (handler CPU)'] = 1 - inDb / total;
+  return out;
+}
+
+export interface AggregationOptions {
+  clicksPerRound: number;
+  warmupClicks: number;
+  batchSize: number;
+  deployedBatchSize?: number;
+}
+
+/** Figure 6 as steps, so the caller can interleave its rounds with figure 2's. */
+export function createAggregationBench(ctx: BenchContext, options: AggregationOptions) {
   const rounds: AggregationRun[] = [];
-  for (let r = 0; r < options.rounds; r++) {
-    const run = await runOnce(ctx, 1000 + r, options.clicksPerRound, options.batchSize);
-    rounds.push(run);
-    progress(
-      `  round ${r + 1}/${options.rounds}: ${run.clicks} clicks in ${run.seconds.toFixed(1)} s = ` +
-        `${run.clicksPerSecond.toFixed(0)} clicks/s; per click: counters ${(run.counterWrites / run.clicks).toFixed(3)}, ` +
-        `visitors ${(run.visitorWrites / run.clicks).toFixed(3)}, checkpoints ${(run.checkpointWrites / run.clicks).toFixed(3)}; ` +
-        `${(run.transactions / run.batches).toFixed(2)} transactions/batch, ${run.retries} retries`,
-    );
-  }
   let deployedBatch: AggregationRun | undefined;
-  if (options.deployedBatchSize) {
-    deployedBatch = await runOnce(ctx, 2000, options.clicksPerRound, options.deployedBatchSize);
-    progress(
-      `  batch size ${options.deployedBatchSize}: ${deployedBatch.clicksPerSecond.toFixed(0)} clicks/s, ` +
-        `counters ${(deployedBatch.counterWrites / deployedBatch.clicks).toFixed(3)}/click`,
-    );
-  }
-  const perClick = (f: (r: AggregationRun) => number) => median(rounds.map((r) => f(r) / r.clicks));
   return {
-    rounds,
-    batchSize: options.batchSize,
-    clicksPerSecond: median(rounds.map((r) => r.clicksPerSecond)),
-    counterWritesPerClick: perClick((r) => r.counterWrites),
-    visitorWritesPerClick: perClick((r) => r.visitorWrites),
-    checkpointWritesPerClick: perClick((r) => r.checkpointWrites),
-    transactionsPerBatch: median(rounds.map((r) => r.transactions / r.batches)),
-    requestsPerBatch: median(rounds.map((r) => r.requests / r.batches)),
-    deployedBatch,
+    async warmup(): Promise<void> {
+      progress(`  warm-up: aggregation of ${options.warmupClicks} clicks`);
+      await runOnce(ctx, 999, options.warmupClicks, options.batchSize);
+    },
+    async round(): Promise<AggregationRun> {
+      const run = await runOnce(ctx, 1000 + rounds.length, options.clicksPerRound, options.batchSize);
+      rounds.push(run);
+      progress(
+        `  aggregation: ${run.clicks} clicks in ${run.seconds.toFixed(1)} s = ${run.clicksPerSecond.toFixed(0)} clicks/s; ` +
+          `per click: counters ${(run.counterWrites / run.clicks).toFixed(3)}, visitors ` +
+          `${(run.visitorWrites / run.clicks).toFixed(3)}, checkpoints ${(run.checkpointWrites / run.clicks).toFixed(3)}; ` +
+          `${(run.transactions / run.batches).toFixed(2)} transactions/batch, ${run.retries} retries`,
+      );
+      return run;
+    },
+    async deployedRound(): Promise<void> {
+      if (!options.deployedBatchSize) return;
+      deployedBatch = await runOnce(ctx, 2000, options.clicksPerRound, options.deployedBatchSize);
+      progress(
+        `  aggregation at batch size ${options.deployedBatchSize}: ${deployedBatch.clicksPerSecond.toFixed(0)} clicks/s, ` +
+          `counters ${(deployedBatch.counterWrites / deployedBatch.clicks).toFixed(3)}/click`,
+      );
+    },
+    summary(): AggregationResult {
+      const perClick = (f: (r: AggregationRun) => number) => median(rounds.map((r) => f(r) / r.clicks));
+      const sample = workload(1000, options.clicksPerRound * 2);
+      const floors = [50, 100, 200, 500, 1000].map((batchSize) => {
+        const k = distinctKeys(sample.clickEvents, sample.records, batchSize);
+        return {
+          batchSize,
+          counterKeysPerClick: k.counters / sample.clickEvents.length,
+          checkpointKeysPerClick: k.checkpoints / sample.clickEvents.length,
+        };
+      });
+      return {
+        rounds,
+        batchSize: options.batchSize,
+        clicksPerSecond: median(rounds.map((r) => r.clicksPerSecond)),
+        counterWritesPerClick: perClick((r) => r.counterWrites),
+        visitorWritesPerClick: perClick((r) => r.visitorWrites),
+        checkpointWritesPerClick: perClick((r) => r.checkpointWrites),
+        transactionsPerBatch: median(rounds.map((r) => r.transactions / r.batches)),
+        requestsPerBatch: median(rounds.map((r) => r.requests / r.batches)),
+        counterKeysPerClick: perClick((r) => r.distinctCounterKeys),
+        checkpointKeysPerClick: perClick((r) => r.distinctCheckpointKeys),
+        timeShares: shares(rounds),
+        deployedBatch,
+        floors,
+      };
+    },
   };
 }

@@ -31,7 +31,12 @@ export async function api<T = unknown>(
   return { status: res.status, json: (text ? JSON.parse(text) : null) as T, bytes: Buffer.byteLength(text) };
 }
 
-export async function apiOk<T = unknown>(ctx: BenchContext, method: string, path: string, body?: unknown): Promise<T> {
+export async function apiOk<T = unknown>(
+  ctx: BenchContext,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const res = await api<T>(ctx, method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(res.json)}`);
   return res.json;

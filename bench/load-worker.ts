@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 
 /**
@@ -21,9 +22,13 @@ export interface LoadResult {
   other: number;
   errors: number;
   timeouts: number;
+  /** CPU this load generator used during the run, as a share of one core. */
+  generatorCpu: number;
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
   const result = await autocannon({
     url: job.url,
     connections: job.connections,
@@ -31,6 +36,8 @@ async function run(job: LoadJob): Promise<LoadResult> {
     headers: job.headers,
     method: 'GET',
   });
+  const cpu = process.cpuUsage(cpu0);
+  const generatorCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - t0);
   const r = result as unknown as Record<string, number>;
   const total = result.requests.total;
   return {
@@ -43,6 +50,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     other: (r['1xx'] ?? 0) + (r['2xx'] ?? 0) + (r['4xx'] ?? 0) + (r['5xx'] ?? 0),
     errors: result.errors,
     timeouts: result.timeouts,
+    generatorCpu,
   };
 }
 

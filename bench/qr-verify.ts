@@ -9,7 +9,8 @@ import { renderQr } from '../functions/qr/service';
  */
 export function decodeSvg(svg: string, pixelsPerModule = 8): string | null {
   const viewBox = /viewBox="0 0 (\d+) (\d+)"/.exec(svg);
-  const path = /<path[^>]*stroke="[^"]*"[^>]*\sd="([^"]+)"/.exec(svg) ?? /<path[^>]*\sd="([^"]+)"[^>]*stroke=/.exec(svg);
+  const path =
+    /<path[^>]*stroke="[^"]*"[^>]*\sd="([^"]+)"/.exec(svg) ?? /<path[^>]*\sd="([^"]+)"[^>]*stroke=/.exec(svg);
   if (!viewBox || !path) return null;
   const modules = Number(viewBox[1]);
   const size = modules * pixelsPerModule;
@@ -17,7 +18,11 @@ export function decodeSvg(svg: string, pixelsPerModule = 8): string | null {
   let x = 0;
   let y = 0;
   for (const [, cmd, args] of path[1]!.matchAll(/([MmHhVv])([^MmHhVv]*)/g)) {
-    const n = args!.trim().split(/[\s,]+/).filter(Boolean).map(Number);
+    const n = args!
+      .trim()
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map(Number);
     if (cmd === 'M') [x, y] = [n[0]!, n[1]!];
     else if (cmd === 'm') [x, y] = [x + n[0]!, y + n[1]!];
     else if (cmd === 'h' || cmd === 'H') {
@@ -36,9 +41,18 @@ export function decodeSvg(svg: string, pixelsPerModule = 8): string | null {
 }
 
 /** Both SVGs (ours and qrcode's) of the benchmark content decode back to it. */
-export async function svgDecodes(content: string, size: number, margin: number): Promise<{ ours: boolean; qrcode: boolean }> {
+export async function svgDecodes(
+  content: string,
+  size: number,
+  margin: number,
+): Promise<{ ours: boolean; qrcode: boolean }> {
   const options = parseQrOptions({ format: 'svg', size: String(size), margin: String(margin), ecc: 'M' });
   const ours = renderQr(content, options).body.toString('utf8');
-  const theirs = await QRCode.toString(content, { type: 'svg', width: size, margin, errorCorrectionLevel: 'M' });
+  const theirs = await QRCode.toString(content, {
+    type: 'svg',
+    width: size,
+    margin,
+    errorCorrectionLevel: 'M',
+  });
   return { ours: decodeSvg(ours) === content, qrcode: decodeSvg(theirs) === content };
 }

@@ -1,5 +1,5 @@
 import type { HttpEvent } from '../functions/shared/http';
-import { BROWSER_UA, type BenchContext } from './context';
+import { type BenchContext, BROWSER_UA } from './context';
 
 /**
  * Figure 1: DynamoDB requests per redirect with the link cached. Drives the real redirect handler
@@ -21,7 +21,11 @@ export interface RedirectRequestsResult {
   perRedirect: number;
 }
 
-function event(ctx: BenchContext, slug: string, opts: { query?: string; cookie?: string; ip: string }): HttpEvent {
+function event(
+  ctx: BenchContext,
+  slug: string,
+  opts: { query?: string; cookie?: string; ip: string },
+): HttpEvent {
   const now = new Date();
   const headers: Record<string, string> = { host: ctx.host, 'user-agent': BROWSER_UA, accept: 'text/html' };
   return {
@@ -37,7 +41,13 @@ function event(ctx: BenchContext, slug: string, opts: { query?: string; cookie?:
       apiId: 'bench',
       domainName: ctx.host,
       domainPrefix: 'bench',
-      http: { method: 'GET', path: `/${slug}`, protocol: 'HTTP/1.1', sourceIp: opts.ip, userAgent: BROWSER_UA },
+      http: {
+        method: 'GET',
+        path: `/${slug}`,
+        protocol: 'HTTP/1.1',
+        sourceIp: opts.ip,
+        userAgent: BROWSER_UA,
+      },
       requestId: `bench-${Math.random()}`,
       routeKey: 'GET /{slug}',
       stage: '$default',

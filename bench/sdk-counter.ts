@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 /**
@@ -10,6 +11,8 @@ export class SdkCounter {
   commands = 0;
   attempts = 0;
   readonly byCommand = new Map<string, number>();
+  /** Wall time spent in `send` per command (overlapping requests add up). */
+  readonly msByCommand = new Map<string, number>();
   queryItems = 0;
   /** Commands that ended in an error (after retries). */
   failures = 0;
@@ -24,12 +27,16 @@ export class SdkCounter {
         this.commands++;
         const name = String(context.commandName ?? 'unknown').replace(/Command$/, '');
         this.byCommand.set(name, (this.byCommand.get(name) ?? 0) + 1);
+        // biome-ignore lint/suspicious/noExplicitAny: see above
         let result: any;
+        const t0 = performance.now();
         try {
           result = await next(args);
         } catch (err) {
           this.failures++;
           throw err;
+        } finally {
+          this.msByCommand.set(name, (this.msByCommand.get(name) ?? 0) + performance.now() - t0);
         }
         const count = result?.output?.Count;
         if (typeof count === 'number') this.queryItems += count;
@@ -54,6 +61,7 @@ export class SdkCounter {
     this.queryItems = 0;
     this.failures = 0;
     this.byCommand.clear();
+    this.msByCommand.clear();
   }
 
   summary(): string {

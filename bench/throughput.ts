@@ -1,11 +1,16 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
 import type { ClickEvent } from '../functions/clicks/model';
-import { BROWSER_UA, type BenchContext } from './context';
+import { type BenchContext, BROWSER_UA } from './context';
 import { median, percentile, progress } from './lib';
+
+const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+
 import type { LoadJob, LoadResult } from './load-worker';
 
 /**
@@ -15,9 +20,23 @@ import type { LoadJob, LoadResult } from './load-worker';
  * Rounds alternate the order of the two, after a warm-up of each; the figures are medians of rounds.
  */
 
+/** CPU use during a run: this (server) process as a share of one core, the machine's cores as a share. */
+export interface CpuShare {
+  serverCpu: number;
+  machineBusy: number;
+}
+
 export interface ThroughputRound {
-  redirect: LoadResult & { clickWrites: number; clickWriteFailures: number };
-  putItem: { requests: number; durationSeconds: number; perSecond: number; p50Ms: number; p99Ms: number };
+  redirect: LoadResult & CpuShare & { clickWrites: number; clickWriteFailures: number };
+  putItem: CpuShare & {
+    requests: number;
+    durationSeconds: number;
+    perSecond: number;
+    p50Ms: number;
+    p99Ms: number;
+  };
+  /** Diagnostic: the same load generator against a minimal HTTP server that only does the PutItem. */
+  httpPut: LoadResult & CpuShare;
 }
 
 export interface ThroughputResult {
@@ -29,6 +48,10 @@ export interface ThroughputResult {
   putP99Ms: number;
   putP50Ms: number;
   ratio: number;
+  httpPutPerSecond: number;
+  httpPutP99Ms: number;
+  /** Redirect over the minimal HTTP + PutItem server: what the handler and the local adapter cost. */
+  handlerRatio: number;
   connections: number;
   durationSeconds: number;
 }
@@ -42,12 +65,40 @@ interface LinkInfo {
   touchpoint: string;
 }
 
+function machineTimes() {
+  return cpus().reduce(
+    (acc, c) => {
+      const t = c.times;
+      acc.busy += t.user + t.nice + t.sys + t.irq;
+      acc.total += t.user + t.nice + t.sys + t.irq + t.idle;
+      return acc;
+    },
+    { busy: 0, total: 0 },
+  );
+}
+
+/** Runs `fn`, measuring this process's CPU and the machine's. */
+async function withCpu<T extends object>(fn: () => Promise<T>): Promise<T & CpuShare> {
+  const cpu0 = process.cpuUsage();
+  const m0 = machineTimes();
+  const t0 = performance.now();
+  const result = await fn();
+  const cpu = process.cpuUsage(cpu0);
+  const m1 = machineTimes();
+  return {
+    ...result,
+    serverCpu: (cpu.user + cpu.system) / 1000 / (performance.now() - t0),
+    machineBusy: (m1.busy - m0.busy) / Math.max(1, m1.total - m0.total),
+  };
+}
+
 class LoadWorker {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(): Promise<LoadWorker> {
     const child = fork(fileURLToPath(new URL('./load-worker.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
+      // The worker is TypeScript too: load tsx's hooks into it, wherever the suite is started from.
+      execArgv: ['--import', import.meta.resolve('tsx')],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await new Promise<void>((resolve, reject) => {
@@ -72,11 +123,18 @@ class LoadWorker {
   }
 }
 
-export async function benchThroughput(
-  ctx: BenchContext,
-  link: LinkInfo,
-  options: { rounds: number; durationSeconds: number; warmupSeconds: number; connections: number },
-): Promise<ThroughputResult> {
+export interface ThroughputOptions {
+  rounds: number;
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+}
+
+/**
+ * The two sides of figure 2 as separate steps, so the caller can interleave them (and figure 6) round by
+ * round: `warmup()`, then `redirectRound()` / `putRound()` in alternating order, then `summary()`.
+ */
+export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, options: ThroughputOptions) {
   const { db } = await import('../functions/shared/dynamo');
   const { clickItem, randomPartition } = await import('../functions/clicks/repository');
   const { config } = await import('../functions/shared/config');
@@ -112,7 +170,10 @@ export async function benchThroughput(
       while (performance.now() < deadline) {
         const t = performance.now();
         await db.send(
-          new PutCommand({ TableName: table, Item: clickItem(referenceClick(), randomPartition(), retention) }),
+          new PutCommand({
+            TableName: table,
+            Item: clickItem(referenceClick(), randomPartition(), retention),
+          }),
         );
         latencies.push(performance.now() - t);
       }
@@ -128,60 +189,110 @@ export async function benchThroughput(
     };
   };
 
-  const job = (seconds: number): LoadJob => ({
-    url: `${ctx.url}/${link.slug}`,
+  // The diagnostic side: a bare node:http server doing only the click PutItem, then a 302.
+  const bare: Server = createServer((req, res) => {
+    req.resume();
+    db.send(
+      new PutCommand({ TableName: table, Item: clickItem(referenceClick(), randomPartition(), retention) }),
+    ).then(
+      () => {
+        res.writeHead(302, { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' });
+        res.end();
+      },
+      () => {
+        res.writeHead(500);
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', () => resolve()));
+  const bareAddress = bare.address();
+  const bareUrl = `http://127.0.0.1:${typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0}/${link.slug}`;
+
+  const job = (seconds: number, url = `${ctx.url}/${link.slug}`): LoadJob => ({
+    url,
     connections: options.connections,
     durationSeconds: seconds,
     headers: { 'user-agent': BROWSER_UA, accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' },
   });
 
   const worker = await LoadWorker.start();
-  try {
-    progress(`  warm-up: redirect ${options.warmupSeconds} s, PutItem ${options.warmupSeconds} s`);
-    await worker.run(job(options.warmupSeconds));
-    await putLoops(options.warmupSeconds);
+  const redirects: ThroughputRound['redirect'][] = [];
+  const puts: ThroughputRound['putItem'][] = [];
+  const bares: ThroughputRound['httpPut'][] = [];
 
-    const rounds: ThroughputRound[] = [];
-    for (let r = 0; r < options.rounds; r++) {
-      const redirectRun = async () => {
-        ctx.counter.reset();
-        ctx.counter.enabled = true;
-        const res = await worker.run(job(options.durationSeconds));
-        ctx.counter.enabled = false;
-        return { ...res, clickWrites: ctx.counter.commands, clickWriteFailures: ctx.counter.failures };
-      };
-      let redirect: ThroughputRound['redirect'];
-      let putItem: ThroughputRound['putItem'];
-      if (r % 2 === 0) {
-        redirect = await redirectRun();
-        putItem = await putLoops(options.durationSeconds);
-      } else {
-        putItem = await putLoops(options.durationSeconds);
-        redirect = await redirectRun();
-      }
-      rounds.push({ redirect, putItem });
+  return {
+    async warmup(): Promise<void> {
       progress(
-        `  round ${r + 1}/${options.rounds}: redirect ${redirect.perSecond.toFixed(0)}/s p99 ${redirect.p99Ms} ms ` +
-          `(${redirect.status3xx} × 302, ${redirect.other} other, ${redirect.errors} errors, ` +
-          `${redirect.clickWriteFailures} failed click writes) | PutItem ${putItem.perSecond.toFixed(0)}/s ` +
-          `p99 ${putItem.p99Ms.toFixed(1)} ms`,
+        `  warm-up: redirect ${options.warmupSeconds} s, PutItem ${options.warmupSeconds} s, ` +
+          `bare HTTP + PutItem ${Math.ceil(options.warmupSeconds / 2)} s`,
       );
-    }
-    const redirectPerSecond = median(rounds.map((x) => x.redirect.perSecond));
-    const putPerSecond = median(rounds.map((x) => x.putItem.perSecond));
-    return {
-      rounds,
-      redirectPerSecond,
-      redirectP99Ms: median(rounds.map((x) => x.redirect.p99Ms)),
-      redirectP50Ms: median(rounds.map((x) => x.redirect.p50Ms)),
-      putPerSecond,
-      putP99Ms: median(rounds.map((x) => x.putItem.p99Ms)),
-      putP50Ms: median(rounds.map((x) => x.putItem.p50Ms)),
-      ratio: redirectPerSecond / putPerSecond,
-      connections: options.connections,
-      durationSeconds: options.durationSeconds,
-    };
-  } finally {
-    worker.stop();
-  }
+      await worker.run(job(options.warmupSeconds));
+      await putLoops(options.warmupSeconds);
+      await worker.run(job(Math.ceil(options.warmupSeconds / 2), bareUrl));
+    },
+    async redirectRound(): Promise<ThroughputRound['redirect']> {
+      ctx.counter.reset();
+      ctx.counter.enabled = true;
+      try {
+        const res = await withCpu(() => worker.run(job(options.durationSeconds)));
+        const round = { ...res, clickWrites: ctx.counter.commands, clickWriteFailures: ctx.counter.failures };
+        redirects.push(round);
+        progress(
+          `  redirect: ${round.perSecond.toFixed(0)} req/s, p99 ${round.p99Ms} ms (${round.status3xx} × 302, ` +
+            `${round.other} other, ${round.errors} errors, ${round.clickWriteFailures} failed click writes); ` +
+            `CPU: server ${pct(round.serverCpu)}, autocannon ${pct(round.generatorCpu)} of a core, machine ${pct(round.machineBusy)}`,
+        );
+        return round;
+      } finally {
+        ctx.counter.enabled = false;
+      }
+    },
+    async putRound(): Promise<ThroughputRound['putItem']> {
+      const round = await withCpu(() => putLoops(options.durationSeconds));
+      puts.push(round);
+      progress(
+        `  PutItem:  ${round.perSecond.toFixed(0)} req/s, p99 ${round.p99Ms.toFixed(0)} ms; ` +
+          `CPU: this process ${pct(round.serverCpu)} of a core, machine ${pct(round.machineBusy)}`,
+      );
+      return round;
+    },
+    async httpPutRound(): Promise<ThroughputRound['httpPut']> {
+      const round = await withCpu(() => worker.run(job(options.durationSeconds, bareUrl)));
+      bares.push(round);
+      progress(
+        `  bare HTTP + PutItem: ${round.perSecond.toFixed(0)} req/s, p99 ${round.p99Ms} ms; CPU: server ` +
+          `${pct(round.serverCpu)}, autocannon ${pct(round.generatorCpu)} of a core, machine ${pct(round.machineBusy)}`,
+      );
+      return round;
+    },
+    summary(): ThroughputResult {
+      const rounds = redirects.map((redirect, i) => ({ redirect, putItem: puts[i]!, httpPut: bares[i]! }));
+      const redirectPerSecond = median(redirects.map((x) => x.perSecond));
+      const putPerSecond = median(puts.map((x) => x.perSecond));
+      const httpPutPerSecond = median(bares.map((x) => x.perSecond));
+      return {
+        rounds,
+        redirectPerSecond,
+        redirectP99Ms: median(redirects.map((x) => x.p99Ms)),
+        redirectP50Ms: median(redirects.map((x) => x.p50Ms)),
+        putPerSecond,
+        putP99Ms: median(puts.map((x) => x.p99Ms)),
+        putP50Ms: median(puts.map((x) => x.p50Ms)),
+        // Ratios are taken within each round (the sides ran back to back) and then the median: the
+        // shared machine's drift between rounds is far larger than the gap between the sides.
+        ratio: median(rounds.map((x) => x.redirect.perSecond / x.putItem.perSecond)),
+        httpPutPerSecond,
+        httpPutP99Ms: median(bares.map((x) => x.p99Ms)),
+        handlerRatio: median(rounds.map((x) => x.redirect.perSecond / x.httpPut.perSecond)),
+        connections: options.connections,
+        durationSeconds: options.durationSeconds,
+      };
+    },
+    stop(): void {
+      worker.stop();
+      bare.close();
+      bare.closeAllConnections();
+    },
+  };
 }

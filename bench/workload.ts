@@ -1,10 +1,15 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId } from '../functions/analytics/counters';
+import {
+  type CounterUpdate,
+  clickCounterUpdates,
+  contributionDelta,
+  itemId,
+} from '../functions/analytics/counters';
 import type { ClickEvent } from '../functions/clicks/model';
 import { clickItem } from '../functions/clicks/repository';
 import { applyClick, contributions, emptyVisitorState } from '../functions/journeys/visitor-state';
-import { CLICK_PARTITIONS } from '../functions/shared/keys';
+import { CLICK_PARTITIONS, type Key } from '../functions/shared/keys';
 import { rng, weighted } from './lib';
 
 /**
@@ -25,7 +30,10 @@ export interface BenchLink {
 }
 
 /** `count` links over `touchpointsPerStage` touchpoints per stage, round-robin (link 0 is the most popular). */
-export function linkSpecs(count: number, touchpointsPerStage = 3): Array<{ stage: string; touchpoint: string }> {
+export function linkSpecs(
+  count: number,
+  touchpointsPerStage = 3,
+): Array<{ stage: string; touchpoint: string }> {
   const touchpoints = STAGES.length * touchpointsPerStage;
   return Array.from({ length: count }, (_, i) => {
     const tp = i % touchpoints;
@@ -99,7 +107,10 @@ export function generateVisitors(options: WorkloadOptions, onVisitor: (clicks: C
   const total = weights.reduce((a, b) => a + b, 0);
   const cumulative: number[] = [];
   let acc = 0;
-  for (const w of weights) cumulative.push((acc += w / total));
+  for (const w of weights) {
+    acc += w / total;
+    cumulative.push(acc);
+  }
   const pickLink = () => {
     const x = random();
     let lo = 0;
@@ -211,20 +222,25 @@ export function streamRecords(clicks: readonly ClickEvent[], seed: number): Dyna
  * chain of before/after deltas per click, which telescopes to contributions(final state) − nothing).
  */
 export class CounterFold {
-  readonly items = new Map<string, CounterUpdate>();
+  private readonly entries = new Map<
+    string,
+    { key: Key; add: Map<string, number>; set: Record<string, string> }
+  >();
   clicks = 0;
 
   constructor(private readonly stageOrder: (journey: string) => string[] | null) {}
 
   private add(update: CounterUpdate): void {
     const id = itemId(update.key);
-    const target = this.items.get(id);
+    let target = this.entries.get(id);
     if (!target) {
-      this.items.set(id, { key: update.key, add: { ...update.add }, set: { ...update.set } });
-      return;
+      target = { key: update.key, add: new Map(), set: { ...update.set } };
+      this.entries.set(id, target);
+    } else {
+      // The aggregator SETs these on every update; for one key they never differ in this workload.
+      for (const attr in update.set) if (!(attr in target.set)) target.set[attr] = update.set[attr]!;
     }
-    for (const [attr, n] of Object.entries(update.add)) target.add[attr] = (target.add[attr] ?? 0) + n;
-    Object.assign(target.set, update.set);
+    for (const attr in update.add) target.add.set(attr, (target.add.get(attr) ?? 0) + update.add[attr]!);
   }
 
   visitor(clicks: readonly ClickEvent[]): void {
@@ -246,8 +262,15 @@ export class CounterFold {
     if (human) for (const u of contributionDelta([], contributions(state, this.stageOrder))) this.add(u);
   }
 
-  /** The items as the aggregator's `SET … ADD …` updates leave them. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The items as the aggregator's `SET … ADD …` updates leave them (attributes that net to 0 stay out). */
   toItems(): Record<string, unknown>[] {
-    return [...this.items.values()].map((u) => ({ ...u.set, ...u.add, ...u.key }));
+    return [...this.entries.values()].map((e) => {
+      const add = Object.fromEntries([...e.add].filter(([, n]) => n !== 0));
+      return { ...e.set, ...add, ...e.key };
+    });
   }
 }
