@@ -11,9 +11,10 @@ import {
   checkpointWrite,
   commit,
   counterWrite,
+  type PendingDeltas,
+  putVisitor,
   readCheckpoints,
   readVisitors,
-  visitorWrite,
 } from './repository';
 import { stageOrders } from './stage-orders';
 
@@ -33,9 +34,47 @@ interface ParsedClick {
 interface RecordPlan {
   parsed: ParsedClick;
   updates: CounterUpdate[];
-  /** Visitor state after this click (humans only). */
-  visitorAfter?: VisitorState;
+  /** Counter items and checkpoint this record's transaction needs. */
   itemIds: Set<string>;
+}
+
+function idsOf(base: Set<string>, updates: CounterUpdate[]): Set<string> {
+  return new Set([...base, ...updates.map((u) => itemId(u.key))]);
+}
+
+function addAttributes(target: Map<string, Set<string>>, updates: CounterUpdate[]): void {
+  for (const u of updates) {
+    const names = target.get(itemId(u.key)) ?? new Set<string>();
+    for (const name of Object.keys(u.add)) names.add(name);
+    target.set(itemId(u.key), names);
+  }
+}
+
+/** Stream records live 24 h; a pending delta older than this can never be redelivered. */
+const PENDING_TTL_MS = 2 * 86_400_000;
+
+/** Drops pending deltas whose clicks are counted (checkpoint passed them) or can no longer come back. */
+function prunePending(pending: PendingDeltas, checkpoints: Map<string, string>, now: number): PendingDeltas {
+  const kept: PendingDeltas = {};
+  for (const [key, entry] of Object.entries(pending)) {
+    const [clickPk, seq] = key.split('|') as [string, string];
+    const counted = !after(seq, checkpoints.get(clickPk));
+    if (!counted && now - entry.t < PENDING_TTL_MS) kept[key] = entry;
+  }
+  return kept;
+}
+
+async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return results;
 }
 
 export interface AggregateStats {
@@ -144,14 +183,23 @@ async function aggregateOnce(
   const orders = await stageOrders([...new Set(humans.map((p) => p.click.journey))]);
   const orderOf = (journey: string) => orders.get(journey) ?? null;
 
-  // Plan each record: its counter updates, given the visitor's state just before it.
+  // Plan each record: its counter updates, given the visitor's state just before it. A click whose
+  // visitor phase already committed (its deltas are in the visitor's `pending`) reuses those deltas:
+  // the state already contains it, so recomputing would find nothing new.
   const working = new Map<string, VisitorState>();
+  const newPending = new Map<string, PendingDeltas>();
   const plans: RecordPlan[] = fresh.map((p) => {
     const clickUpdates = clickCounterUpdates(p.click);
     const base = new Set([...clickUpdates.map((u) => itemId(u.key)), itemId(keys.checkpoint(p.clickPk))]);
     if (p.click.bot) return { parsed: p, updates: clickUpdates, itemIds: base };
     const vid = p.click.visitorId;
-    const before = working.get(vid) ?? visitors.get(vid)!.state;
+    const stored = visitors.get(vid)!;
+    const pendingKey = `${p.clickPk}|${p.seq}`;
+    const already = stored.pending[pendingKey];
+    if (already) {
+      return { parsed: p, updates: [...clickUpdates, ...already.u], itemIds: idsOf(base, already.u) };
+    }
+    const before = working.get(vid) ?? stored.state;
     const visitorAfter = structuredClone(before);
     applyClick(visitorAfter, {
       at: Date.parse(p.click.at),
@@ -161,7 +209,7 @@ async function aggregateOnce(
       touchpoint: p.click.touchpoint,
     });
     const delta = contributionDelta(contributions(before, orderOf), contributions(visitorAfter, orderOf));
-    const itemIds = new Set([...base, ...delta.map((u) => itemId(u.key)), itemId(keys.visitor(vid))]);
+    const itemIds = idsOf(base, delta);
     if (itemIds.size > maxItems) {
       // A pathological visitor (a shared cookieless id, an undetected crawler) whose one click would move
       // more counters than a transaction holds: count the click, leave its journey state as it was,
@@ -170,11 +218,30 @@ async function aggregateOnce(
       return { parsed: p, updates: clickUpdates, itemIds: base };
     }
     working.set(vid, visitorAfter);
-    return { parsed: p, updates: [...clickUpdates, ...delta], visitorAfter, itemIds };
+    const pending = newPending.get(vid) ?? {};
+    pending[pendingKey] = { t: now, u: delta };
+    newPending.set(vid, pending);
+    return { parsed: p, updates: [...clickUpdates, ...delta], itemIds };
   });
 
-  // Cut the plans into transactions in stream order: at most `maxItems` distinct items, and few enough
-  // attributes per counter item that its update expression stays far below DynamoDB's 4 KB.
+  // Phase 1, visitors: each changed visitor state is written with the counter deltas it implies
+  // (`pending`), conditioned on its version. Nothing is counted yet; if a write loses a race, the
+  // batch is retried from its start and the winners' clicks reuse their pending deltas.
+  const visitorIds = [...working.keys()];
+  const written = await mapLimited(visitorIds, 16, (vid) => {
+    const stored = visitors.get(vid)!;
+    const pending = { ...prunePending(stored.pending, checkpoints, now), ...newPending.get(vid) };
+    return putVisitor(vid, working.get(vid)!, pending, stored.version);
+  });
+  stats.visitorWrites += written.filter(Boolean).length;
+  if (written.some((ok) => !ok)) {
+    log.warn('aggregate_visitor_conflict', { visitors: written.filter((ok) => !ok).length });
+    return { batchItemFailures: [{ itemIdentifier: fresh[0]!.seq }], stats };
+  }
+
+  // Phase 2, counters: merged over the whole batch and committed with the checkpoints of the clicks
+  // they count. A batch is cut into several transactions, in stream order, only when it touches more
+  // than `maxItems` items, or a counter item would take too many attributes for one update expression.
   const chunks: RecordPlan[][] = [];
   let current: RecordPlan[] = [];
   let currentIds = new Set<string>();
@@ -182,23 +249,14 @@ async function aggregateOnce(
   for (const plan of plans) {
     const union = new Set([...currentIds, ...plan.itemIds]);
     const widened = new Map([...attributes].map(([id, names]) => [id, new Set(names)]));
-    for (const u of plan.updates) {
-      const id = itemId(u.key);
-      const names = widened.get(id) ?? new Set<string>();
-      for (const name of Object.keys(u.add)) names.add(name);
-      widened.set(id, names);
-    }
+    addAttributes(widened, plan.updates);
     const tooWide = [...widened.values()].some((names) => names.size > MAX_ATTRIBUTES_PER_UPDATE);
     if (current.length > 0 && (union.size > maxItems || tooWide)) {
       chunks.push(current);
       current = [];
       currentIds = new Set(plan.itemIds);
       attributes = new Map();
-      for (const u of plan.updates) {
-        const names = attributes.get(itemId(u.key)) ?? new Set<string>();
-        for (const name of Object.keys(u.add)) names.add(name);
-        attributes.set(itemId(u.key), names);
-      }
+      addAttributes(attributes, plan.updates);
     } else {
       currentIds = union;
       attributes = widened;
@@ -207,18 +265,12 @@ async function aggregateOnce(
   }
   if (current.length) chunks.push(current);
 
-  const versions = new Map([...visitors].map(([id, v]) => [id, v.version]));
   for (const chunk of chunks) {
     const counters = mergeUpdates(chunk.flatMap((p) => p.updates));
     const lastSeq = new Map<string, string>();
-    const lastState = new Map<string, VisitorState>();
-    for (const plan of chunk) {
-      lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
-      if (plan.visitorAfter) lastState.set(plan.parsed.click.visitorId, plan.visitorAfter);
-    }
+    for (const plan of chunk) lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
     const items = [
       ...[...counters.values()].map(counterWrite),
-      ...[...lastState].map(([vid, state]) => visitorWrite(vid, state, versions.get(vid) ?? 0)),
       ...[...lastSeq].map(([pk, seq]) => checkpointWrite(pk, seq, checkpoints.get(pk), now)),
     ];
     try {
@@ -234,11 +286,9 @@ async function aggregateOnce(
     }
     stats.transactions++;
     stats.counterWrites += counters.size;
-    stats.visitorWrites += lastState.size;
     stats.checkpointWrites += lastSeq.size;
     stats.applied += chunk.length;
     for (const [pk, seq] of lastSeq) checkpoints.set(pk, seq);
-    for (const vid of lastState.keys()) versions.set(vid, (versions.get(vid) ?? 0) + 1);
   }
 
   try {

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   PutCommand,
@@ -47,10 +48,14 @@ export async function readCheckpoints(clickPks: string[]): Promise<Map<string, s
   return out;
 }
 
+/** Counter deltas of clicks whose visitor phase committed, by `<click pk>|<sequence number>`. */
+export type PendingDeltas = Record<string, { t: number; u: CounterUpdate[] }>;
+
 export interface StoredVisitor {
   state: VisitorState;
   /** Optimistic-locking version; 0 when the visitor has no item yet. */
   version: number;
+  pending: PendingDeltas;
 }
 
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
@@ -61,8 +66,12 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
     out.set(
       id,
       item
-        ? { state: item.state as VisitorState, version: Number(item.version) }
-        : { state: { links: {}, journeys: {} }, version: 0 },
+        ? {
+            state: item.state as VisitorState,
+            version: Number(item.version),
+            pending: (item.pending ?? {}) as PendingDeltas,
+          }
+        : { state: { links: {}, journeys: {} }, version: 0, pending: {} },
     );
   }
   return out;
@@ -97,15 +106,27 @@ export function counterWrite(update: CounterUpdate): TransactItem {
   };
 }
 
-export function visitorWrite(visitorId: string, state: VisitorState, expectedVersion: number): TransactItem {
-  return {
-    Put: {
-      TableName: config().tableName,
-      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: expectedVersion + 1 },
-      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-      ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
-    },
-  };
+/** Writes a visitor's state if nobody else did since `expectedVersion`; false when someone did. */
+export async function putVisitor(
+  visitorId: string,
+  state: VisitorState,
+  pending: PendingDeltas,
+  expectedVersion: number,
+): Promise<boolean> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: { ...keys.visitor(visitorId), entity: 'visitor', state, pending, version: expectedVersion + 1 },
+        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+        ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
 }
 
 const CHECKPOINT_TTL_SECONDS = 3 * 86400; // longer than the stream's 24 h retention
