@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { HISTOGRAM_PREFIX } from '../functions/analytics/counters';
 import type { ClickEvent } from '../functions/clicks/model';
 import { api, apiOk, type BenchContext } from './context';
 import { median, progress } from './lib';
@@ -260,7 +261,7 @@ export async function benchAnalytics(
         items: part.length,
         attributes: part.reduce((n, i) => n + Object.keys(i).length, 0),
         histogramAttributes: part.reduce(
-          (n, i) => n + Object.keys(i).filter((a) => a.startsWith('h:')).length,
+          (n, i) => n + Object.keys(i).filter((a) => a.startsWith(HISTOGRAM_PREFIX)).length,
           0,
         ),
         jsonBytes: part.reduce((n, i) => n + Buffer.byteLength(JSON.stringify(i)), 0),

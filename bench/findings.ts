@@ -18,6 +18,9 @@ const BEFORE = {
   apiInit: '223.5 ms = 2.30×',
   stats: '114.5 ms vs 53.0 ms = 2.16×',
   funnel: '642.0 ms vs 58.2 ms = 11.04×',
+  counterWrites: '1.024',
+  checkpointWrites: '0.602',
+  aggregation: '0.49×',
 };
 
 export function findings(r: Report): string {
@@ -37,7 +40,8 @@ export function findings(r: Report): string {
   const row = (prefix: string) => r.rows.find((x) => x.figure.startsWith(prefix));
   out.push(`This benchmark work changed nothing under \`functions/\`, \`lib/\` or \`bin/\` itself. The first full run
 (${BEFORE.run}, code before any fix) missed 7 targets; for each, the profile and a recommended fix were
-handed over, and the maintainers applied the first three while the suite was being finished. The table
+handed over, and the maintainers applied fixes while the suite was being finished (api bundle, daily
+link counters, delay bins, two-phase aggregation). The table
 below is that first run against this one; the sections after it cover what still misses, with the
 profile and the recommended fix. Figures quoted from \`bench/experiments/\` scripts were measured on
 ${EXPERIMENTS_DATE} on the same shared machine (take their ratios to ±10 %).
@@ -50,6 +54,9 @@ ${EXPERIMENTS_DATE} on the same shared machine (take their ratios to ±10 %).
 | api module init | ${BEFORE.apiInit} | ${row('3. api module init')?.measured} = ${row('3. api module init')?.ratio} | same |
 | link stats latency, 1M / 10k | ${BEFORE.stats} | ${row('5. link stats (30 d): latency')?.measured} vs ${row('5. link stats (30 d): latency')?.reference} = ${row('5. link stats (30 d): latency')?.ratio} | daily link counter items \`STATS#<link>\` / \`D#<day>\`: a 30-day daily view reads 30 items instead of 720 hourly ones (4f0da3c) |
 | funnel latency, 1M / 10k | ${BEFORE.funnel} | ${row('5. funnel (30 d): latency')?.measured} vs ${row('5. funnel (30 d): latency')?.reference} = ${row('5. funnel (30 d): latency')?.ratio} | bounded delay bins instead of one \`h:<hours>\` attribute per distinct delay (a3eca18) |
+| counter writes per click (fig. 6) | ${BEFORE.counterWrites} | ${row('6. counter writes')?.measured} | daily link items (4f0da3c) raised it to 1.72 (one more item per link and day, rewritten in every transaction cut); two-phase aggregation (4f585ea) took the visitor states out of the counter transactions |
+| checkpoint writes per click (fig. 6) | ${BEFORE.checkpointWrites} | ${row('6. checkpoint writes')?.measured} | two-phase aggregation (4f585ea) |
+| aggregation throughput / redirect (fig. 6) | ${BEFORE.aggregation} | ${row('6. aggregation throughput')?.ratio} | both of the above |
 
 Profiles behind them: the api bundle was 891 KiB, 443 KiB of it zod (\`import { z } from 'zod'\` makes esbuild keep
 zod's whole namespace object, \`z.locales\` included) and 57 KiB qrcode with its renderers and own pngjs;
@@ -128,82 +135,66 @@ A Query page is limited to 1 MB: the partitions the queries read have outgrown o
 these partitions far under one page.`);
   }
 
-  if (failed('6. counter writes')) {
-    const floor100 = a.floors.find((f) => f.batchSize === a.batchSize);
-    const floor500 = a.floors.find((f) => f.batchSize === 500);
-    const minBatch = a.floors.find((f) => f.counterKeysPerClick <= 0.3)?.batchSize;
-    // Distinct items per batch (approximately: visitor writes count a visitor again in a later cut).
-    const nVisitors = Math.min(a.batchSize, a.visitorWritesPerClick * a.batchSize);
-    const nCheckpoints = a.checkpointKeysPerClick * a.batchSize;
+  if (failed('6. counter writes') || failed('6. aggregation throughput')) {
+    const f = (size: number) => a.floors.find((x) => x.batchSize === size);
+    const fb = f(a.batchSize);
+    const f500 = f(500);
+    const dep = a.deployedBatch;
     const nCounters = a.counterKeysPerClick * a.batchSize;
-    out.push(`### counter writes per click: ${fmt(a.counterWritesPerClick, 3)} (target ≤ 0.3)
-
-**Profile.** The aggregator's own stats (figure 6): ${fmt(a.transactionsPerBatch, 2)} TransactWriteItems per batch of ${a.batchSize}.
-\`functions/analytics/aggregate.ts\` cuts a batch into transactions of at most 100 distinct items, and a
-batch of ${a.batchSize} clicks needs about ${fmt(nVisitors + nCheckpoints + nCounters)}: ~${fmt(nVisitors)} visitor items (one per visitor), ~${fmt(nCheckpoints)} checkpoints (one per
-raw-click key: 32 click partitions per hour) and ~${fmt(nCounters)} counter items. Counters and checkpoints are merged
-**per transaction, not per batch**, so the popular link hour and day items, touchpoint-day and stage-day
-items and the checkpoints are rewritten in every cut: ${fmt(a.counterWritesPerClick, 2)} counter and ${fmt(a.checkpointWritesPerClick, 2)} checkpoint writes per click, where the batch
-only touches ${fmt(a.counterKeysPerClick, 2)} distinct counter items and ${fmt(a.checkpointKeysPerClick, 2)} distinct checkpoints per click. DESIGN.md §2 asks for
-"one counter update per distinct counter key per batch". Wall time: ${Object.entries(a.timeShares)
-      .map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`)
-      .join(', ')}.
-
-**Recommended fix** (\`functions/analytics/aggregate.ts\`, \`functions/analytics/repository.ts\`): take the
-visitor items out of the counter transaction, in two phases per batch.
-
-1. *Visitor phase.* Plan the batch as today (visitor state before/after each click → counter deltas).
-   Write each changed visitor item with its optimistic version check (\`visitorWrite\`), adding
-   \`pending: { "<clickPk>|<seq>": <that click's counter deltas> }\`; send them 100 conditional puts per
-   TransactWriteItems (no atomicity is needed across visitors; on AWS parallel conditional PutItems cost
-   half the write units). When planning, a click whose \`<clickPk>|<seq>\` is already in the visitor's
-   \`pending\` re-uses those deltas instead of recomputing them (its effect is already in the state), and
-   entries older than the stream's 24 h retention are dropped on the next write of that visitor.
-2. *Counter phase.* One TransactWriteItems with every counter item merged over the **whole batch** plus
-   the checkpoints (cut only if that alone exceeds 100 items, by raw-click key as today).
-
-Exactly once still holds: counters move only with their checkpoints (phase 2 is atomic per raw-click key);
-if phase 1 fails nothing was counted; if phase 2 fails, the redelivered clicks find their deltas in
-\`pending\` and are counted once, from the same deltas. A version conflict in phase 1 fails the batch from
-the first record of that visitor, as today.
-**Measured with \`npx tsx bench/experiments/aggregate-merged.ts\` (a prototype of both phases, same
-workload, interleaved with today's aggregator):**
-
-| aggregator | batch | clicks/s | counter writes/click | visitor writes/click | checkpoint writes/click | transactions/batch |
-| --- | --- | --- | --- | --- | --- | --- |
-| today | 100 | 481 | 1.006 | 0.933 | 0.601 | 3.00 |
-| two phases (prototype) | 100 | 596 | 0.517 | 0.881 | 0.308 | 2.00 |
-| today | 500 | 510 | 0.930 | 0.920 | 0.566 | 12.75 |
-| two phases (prototype) | 500 | 879 | 0.139 | 0.727 | 0.064 | 6.00 |
-
-**It does not reach ≤ 0.3 at batch size ${a.batchSize} with this spread**: merged once per batch, ${a.batchSize} clicks of this
-workload still touch ${fmt(floor100?.counterKeysPerClick ?? 0, 2)} distinct counter items per click (the hour and day items of the ~30 links a batch
-hits — 50 links with Zipf popularity —, ~15 touchpoint-days, 5 stage-days); by the table "if every counter
-item were written once per batch" above, ≤ 0.3 needs batches of ${minBatch ? `about ${minBatch}` : 'more than 1000'} or more. The deployed stack uses
-\`batchSize: 500\` with a 1 s batching window (\`lib/touchpoint-stack.ts\`), where the floor is ${fmt(floor500?.counterKeysPerClick ?? 0, 2)}. So: apply the
-fix, and judge the target at the deployed batch size (or change the issue's "batch size 100").`);
-  }
-
-  if (failed('6. aggregation throughput')) {
+    const nCheckpoints = a.checkpointKeysPerClick * a.batchSize;
     const perBatchMs = median(a.rounds.map((x) => (x.seconds * 1000) / x.batches));
-    const tx = a.timeShares.TransactWriteItems ?? 0;
-    out.push(`### aggregation throughput: ${fmt(a.clicksPerSecond)} clicks/s, below the redirect's
+    const shares = Object.entries(a.timeShares)
+      .map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`)
+      .join(', ');
+    const x3 = (n: number | undefined) => fmt(n ?? Number.NaN, 2);
+    out.push(`### aggregation: ${fmt(a.counterWritesPerClick, 3)} counter writes per click (target ≤ 0.3), ${fmt(a.clicksPerSecond)} clicks/s (target ≥ the redirect's)
 
-**Profile.** One consumer, one batch at a time (one shard, \`parallelizationFactor: 1\` as deployed):
-a batch of ${a.batchSize} takes ${fmt(perBatchMs)} ms, ${(tx * 100).toFixed(0)} % of it inside TransactWriteItems (${fmt(a.transactionsPerBatch, 2)} per batch, ~100
-items each), ${((a.timeShares['outside SDK requests (handler CPU)'] ?? 0) * 100).toFixed(0)} % outside SDK requests (the handler's own code). It is latency-bound: the redirect side has 32
-requests in flight, the consumer one transaction. The counter-write issue above is the same issue: today
-every batch writes ~2.5 items per click (counters 1.0 + visitors 0.94 + checkpoints 0.6) in three
-sequential transactions.
+**Profile.** The aggregator's own stats (figure 6), on the two-phase code (4f585ea: visitor states first,
+each with its pending deltas; then counters merged with the checkpoints). Phase 2 still takes
+${fmt(a.transactionsPerBatch, 2)} TransactWriteItems per batch of ${a.batchSize}: the batch touches ~${fmt(nCounters)} counter items and ~${fmt(nCheckpoints)} checkpoints (one
+per raw-click key \`CLICK#<hour>#<partition>\`, 32 partitions an hour), more than a 100-item transaction holds, so
+it is cut in stream order and the popular counter items and the checkpoints are written again in each cut:
+${fmt(a.counterWritesPerClick, 2)} counter and ${fmt(a.checkpointWritesPerClick, 2)} checkpoint writes per click, where the batch touches ${fmt(a.counterKeysPerClick, 2)} distinct counter items and
+${fmt(a.checkpointKeysPerClick, 2)} distinct checkpoints per click. A simulation of that cutting on the same clicks (last columns of the
+table above) gives ${x3(fb?.cutCountersPerKeyCheckpoints)} at batch ${a.batchSize} and ${x3(f500?.cutCountersPerKeyCheckpoints)} at 500, against ${fmt(a.counterWritesPerClick, 2)}${dep ? ` and ${fmt(dep.counterWrites / dep.clicks, 2)}` : ''} measured, so it
+explains the figure. A batch takes ${fmt(perBatchMs)} ms (${shares}); visitor states add ${fmt(a.visitorWritesPerClick, 2)} writes per click
+(one per visitor and batch, sent as 16 concurrent PutItems).
 
-**Recommended fix.** The two-phase aggregator above. Measured with
-\`npx tsx bench/experiments/aggregate-merged.ts\` (table above): **481 → 596 clicks/s at batch 100 (+24 %),
-510 → 879 at batch 500 (+72 %)**, i.e. about the redirect's rate at the deployed batch size. More
-consumers do not help on DynamoDB Local: today's aggregator as 4 concurrent consumers
-(\`parallelizationFactor: 4\`, order kept per raw-click key) measured 372 and 454 clicks/s — DynamoDB
-Local runs transactions one at a time, and concurrent batches conflict on the shared counter and visitor
-items. (On AWS, \`parallelizationFactor\` is still the lever for a hot stream: checkpoints per raw-click key
-keep exactly-once under it; not measurable here.)`);
+**Recommended fix 1 (small): one checkpoint item per raw-click hour.** In \`functions/shared/keys.ts\`,
+\`checkpoint\` becomes \`CKPT#CLICK#<hour>\` (the raw-click key without its partition); the item holds one
+attribute per click partition (\`p0\` … \`p31\`: the highest sequence number aggregated from \`CLICK#<hour>#<p>\`).
+In \`functions/analytics/repository.ts\`, \`readCheckpoints\` BatchGets the hour items and maps each raw-click key
+to its attribute, and \`checkpointWrite\` becomes one Update per hour, \`SET #p5 = :s5, #p17 = :s17, …\` with the
+condition \`(attribute_not_exists(#p5) OR #p5 = :prev5) AND …\`; in \`functions/analytics/aggregate.ts\` a cut's
+\`lastSeq\` is grouped by hour. Exactly-once is unchanged (the same per-partition sequence numbers, compared and
+advanced in the same transaction as the counters, only stored as attributes of one item). A live batch spans
+one raw-click hour (two at an hour boundary). On AWS, shards whose raw-click keys share an hour then update the
+same checkpoint item, so their transactions can conflict and retry; if that shows, split it into a few items
+per hour (partition mod 4) — still ≤ 8 checkpoint items per batch. Expected, from the simulation: **checkpoint writes ${fmt(a.checkpointWritesPerClick, 2)} → ~${fmt(fb?.checkpointHoursPerClick ?? 0, 3)}
+per click; counter writes ${x3(fb?.cutCountersPerKeyCheckpoints)} → ${x3(fb?.cutCountersPerHourCheckpoints)} at batch ${a.batchSize} (one transaction per batch: the floor), ${x3(f500?.cutCountersPerKeyCheckpoints)} → ${x3(f500?.cutCountersPerHourCheckpoints)} at 500**.
+
+**Why ≤ 0.3 stays out of reach, and fix 2.** A transaction holds 100 items and every counter must commit with the
+checkpoints of the clicks it counts, so one transaction can account for only as many clicks as touch 100
+distinct counter items — about 130 in this workload (50 links with Zipf popularity: their hour and day items,
+~15 touchpoint-days, 5 stage-days). Counter writes per click therefore cannot fall below ~0.6 at any batch size
+(simulation: ${x3(f500?.cutCountersPerHourCheckpoints)} at 500, ${x3(f(1000)?.cutCountersPerHourCheckpoints)} at 1000), while the once-per-batch floor is ${x3(f500?.counterKeysPerClick)} at 500. Reaching it needs the
+counters of a batch applied outside the checkpoint transaction, exactly once: (a) one transaction writes the
+checkpoints plus one *delta item* (\`DELTA#<hour>\` / \`<first sequence number>\`, the batch's merged counter updates,
+well under 400 KB); (b) the delta is then applied in transactions of ≤ 99 counter updates, each also advancing
+a \`part\` attribute on the delta item with the condition \`part = :i\`, so a retry resumes where it stopped and
+never applies a part twice; (c) every invocation first finishes the delta items left under the hours it
+reads (a crash between (a) and (b) leaves the clicks checkpointed and their counters pending, not lost), and
+deletes a delta item when done. With batch size 500 (the deployed stack's) that gives the floor,
+~${x3(f500?.counterKeysPerClick)} counter writes per click plus ~3 writes per batch of overhead. Not measured. At batch size ${a.batchSize}, the floor
+itself is ${x3(fb?.counterKeysPerClick)}: the target as written ("at batch size 100") cannot be met by this counter layout and workload; it
+can at the deployed batch size with fix 2.
+
+**Throughput.** The consumer is latency-bound (one batch in flight against the redirect's 32 requests).
+Fix 1 halves the transactions per batch at batch ${a.batchSize}; the deployed batch size helps${dep ? ` (this run: ${fmt(dep.clicksPerSecond)} clicks/s at ${dep.batchSize})` : ''}; on AWS,
+\`parallelizationFactor\` > 1 in \`lib/touchpoint-stack.ts\` keeps exactly-once (ordering is kept per partition key
+and checkpoints are per raw-click key) — not measurable here: on DynamoDB Local, 4 concurrent consumers of the
+previous aggregator were slower than one (transactions run one at a time; concurrent batches conflict on
+shared counter and visitor items).`);
   }
 
   if (failed('2. redirect throughput')) {
@@ -244,7 +235,7 @@ keep exactly-once under it; not measurable here.)`);
 **Diagnosis and recommendation.** ${
       bareOverPut < 0.85
         ? `The target is out of reach for any handler behind an HTTP server in this set-up: the bare server that only does the write already stays at ${bareOverPut.toFixed(2)}×, because the reference's loops spend their whole thread on SDK requests while a server spends ${pct((msBare - msPut) / msBare)} of each request on HTTP. ${t.handlerRatio >= 0.85 ? `The redirect handler itself is within ${pct(1 - t.handlerRatio)} of that bare server, so the miss is not in the product code and no change in \`functions/\` would recover it.` : `The redirect is also ${pct(1 - t.handlerRatio)} below the bare server; no single item dominates that part (profile above).`} On Lambda there is no \`node:http\` in the function (API Gateway terminates HTTP), so the deployed hot path is the handler plus the write. Recommendation: keep the bare-server control in the table and read figure 2 as "redirect / bare server ≥ 0.85" (handler overhead), or compare against a reference that also serves HTTP; to measure the issue's ratio literally, run where the server gets its own cores (the local server as a \`node:cluster\` of workers on a machine with 4+ cores).`
-        : `The bare server reaches ${bareOverPut.toFixed(2)}×, so HTTP serving alone leaves room; the redirect's own ${fmt(msRedirect - msBare, 2)} ms a request is what misses. No single item dominates it (profile above), so there is no one-line fix in \`functions/\`: the local adapter (\`functions/local/http-adapter.ts\`: a regex test of every route per request, two \`URL\` parses, header copies) and the handler's per-request allocations add up; start with the adapter, which Lambda does not run.`
+        : `The miss has two parts of similar size: \`node:http\` itself (the bare server reaches ${bareOverPut.toFixed(2)}× raw PutItem) and the redirect handler with the local adapter (${t.handlerRatio.toFixed(2)}× the bare server, +${fmt(msRedirect - msBare, 2)} ms of CPU a request). The handler-side CPU is spread thin (profile above): user-agent classification (bowser 3.3 %, isbot 0.8 %), the local adapter 2.0 % (\`selectRoute\` tests every route's regex and sorts the matches on every request, \`URL\` is parsed twice, headers are copied), \`clickItem\` 1.4 %, \`redirect\` 1.0 %, visitor id 0.9 %, plus GC of the per-request objects. Recommended, cheapest first, expected to recover roughly a third of the handler-side cost (an estimate from the profile shares, not measured): (1) \`functions/local/http-adapter.ts\` — precompute the route table sorted by specificity once and return the first match, and parse the URL once in \`functions/local/server.ts\` and pass it to \`toEvent\` (local-only code: Lambda does not run it); (2) \`functions/clicks/classify.ts\` — memoise \`classifyUserAgent\` per user-agent string in a bounded Map (e.g. 1,000 entries; real traffic repeats user agents heavily; note this benchmark sends a single user agent, so it would gain more here than in production). The \`node:http\` share is the price of any HTTP server and cannot be removed in the handler; on Lambda, API Gateway terminates HTTP. Even with both changes the figure would stay near ${(bareOverPut * (1 - ((1 - t.handlerRatio) * 2) / 3)).toFixed(2)}×: passing needs the redirect within ${pct(Math.max(0, 1 - 0.85 / bareOverPut))} of a server that does nothing but the write, so read figure 2 through its bare-server control (redirect / bare server) or run it with the server on cores of its own.`
     }`);
   }
 

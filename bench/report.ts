@@ -100,7 +100,6 @@ BENCH_QUICK=1 npm run bench                # smoke run: short rounds, 100k inste
 npx tsx bench/qr.ts                        # figure 4 alone
 npx tsx bench/experiments/redirect-profile.ts   # figure 2: CPU profile of the server under load
 npx tsx bench/experiments/api-bundle.ts         # figure 3: api bundle with the recommended changes
-npx tsx bench/experiments/aggregate-merged.ts   # figure 6: two-phase aggregator prototype
 \`\`\`
 
 Build artefacts go to \`bench/.out/\` (git-ignored). Java 17+ is needed for DynamoDB Local.
@@ -278,7 +277,7 @@ ${table(
 What the two queries read (items of the top link's partition, and of the journey's partition):
 
 ${table(
-  ['clicks', 'partition', 'items', 'attributes', 'of which h:<hours>', 'JSON bytes'],
+  ['clicks', 'partition', 'items', 'attributes', 'of which delay histogram', 'JSON bytes'],
   r.analytics.volumes.flatMap((v) =>
     v.partitions.map((p) => [
       fmt(v.clicks),
@@ -358,17 +357,36 @@ ${table(
   }),
 )}
 
-Where the aggregation time goes (share of wall time inside each kind of SDK request, marshalling
-included): ${Object.entries(a.timeShares)
+Where the aggregation time goes (share of the wall time with requests of each kind in flight —
+concurrent requests of one kind count once —, marshalling included; the last share has no request in
+flight): ${Object.entries(a.timeShares)
     .map(([k, v]) => `${k} ${pct(v)}`)
     .join(', ')}.
 
 If every counter item and every checkpoint were written **once per batch** (DESIGN.md §2: "one counter
-update per distinct counter key per batch"), this workload would need, per click:
+update per distinct counter key per batch"), this workload would need the "distinct" columns below, per
+click. The last two columns simulate, on the same clicks, what a 100-item TransactWriteItems limit does when
+counters are merged per transaction and every counter must be committed with its checkpoint (batches cut in
+stream order, as \`functions/analytics/aggregate.ts\` cuts them): with one checkpoint per raw-click key (the
+code today; compare with the measured counter writes above) and with one checkpoint item per raw-click hour.
 
 ${table(
-  ['batch size', 'distinct counter items / click', 'distinct checkpoints / click'],
-  a.floors.map((f) => [f.batchSize, fmt(f.counterKeysPerClick, 3), fmt(f.checkpointKeysPerClick, 3)]),
+  [
+    'batch size',
+    'distinct counter items / click',
+    'distinct checkpoints / click',
+    'raw-click hours / click',
+    'counter writes, 100-item cuts, checkpoint per key',
+    'same, checkpoint per hour',
+  ],
+  a.floors.map((f) => [
+    f.batchSize,
+    fmt(f.counterKeysPerClick, 3),
+    fmt(f.checkpointKeysPerClick, 3),
+    f.checkpointHoursPerClick === undefined ? '—' : fmt(f.checkpointHoursPerClick, 3),
+    f.cutCountersPerKeyCheckpoints === undefined ? '—' : fmt(f.cutCountersPerKeyCheckpoints, 3),
+    f.cutCountersPerHourCheckpoints === undefined ? '—' : fmt(f.cutCountersPerHourCheckpoints, 3),
+  ]),
 )}
 
 ## Findings

@@ -26,7 +26,7 @@ const CONFIG = {
     warmupSeconds: QUICK ? 3 : 8,
     connections: 32,
   },
-  bundleSpawns: QUICK ? 5 : 11,
+  bundleSpawns: QUICK ? 5 : 21,
   analytics: { small: 10_000, large: QUICK ? 100_000 : 1_000_000, rounds: QUICK ? 5 : 15, shards: 4 },
   aggregation: {
     clicksPerRound: QUICK ? 1000 : 2000,

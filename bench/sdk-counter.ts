@@ -11,8 +11,14 @@ export class SdkCounter {
   commands = 0;
   attempts = 0;
   readonly byCommand = new Map<string, number>();
-  /** Wall time spent in `send` per command (overlapping requests add up). */
+  /**
+   * Wall time during which at least one request of a command was in flight (overlapping requests of the
+   * same command count once), and `anyBusyMs` the same for any request.
+   */
   readonly msByCommand = new Map<string, number>();
+  anyBusyMs = 0;
+  private readonly inFlight = new Map<string, { n: number; since: number }>();
+  private anyInFlight = { n: 0, since: 0 };
   queryItems = 0;
   /** Commands that ended in an error (after retries). */
   failures = 0;
@@ -29,14 +35,14 @@ export class SdkCounter {
         this.byCommand.set(name, (this.byCommand.get(name) ?? 0) + 1);
         // biome-ignore lint/suspicious/noExplicitAny: see above
         let result: any;
-        const t0 = performance.now();
+        this.begin(name);
         try {
           result = await next(args);
         } catch (err) {
           this.failures++;
           throw err;
         } finally {
-          this.msByCommand.set(name, (this.msByCommand.get(name) ?? 0) + performance.now() - t0);
+          this.end(name);
         }
         const count = result?.output?.Count;
         if (typeof count === 'number') this.queryItems += count;
@@ -55,6 +61,25 @@ export class SdkCounter {
     return this;
   }
 
+  private begin(name: string): void {
+    const now = performance.now();
+    const f = this.inFlight.get(name) ?? { n: 0, since: now };
+    if (f.n === 0) f.since = now;
+    f.n++;
+    this.inFlight.set(name, f);
+    if (this.anyInFlight.n === 0) this.anyInFlight.since = now;
+    this.anyInFlight.n++;
+  }
+
+  private end(name: string): void {
+    const now = performance.now();
+    const f = this.inFlight.get(name)!;
+    f.n--;
+    if (f.n === 0) this.msByCommand.set(name, (this.msByCommand.get(name) ?? 0) + now - f.since);
+    this.anyInFlight.n--;
+    if (this.anyInFlight.n === 0) this.anyBusyMs += now - this.anyInFlight.since;
+  }
+
   reset(): void {
     this.commands = 0;
     this.attempts = 0;
@@ -62,6 +87,7 @@ export class SdkCounter {
     this.failures = 0;
     this.byCommand.clear();
     this.msByCommand.clear();
+    this.anyBusyMs = 0;
   }
 
   summary(): string {
