@@ -53,15 +53,22 @@ function addAttributes(target: Map<string, Set<string>>, updates: CounterUpdate[
 /** Stream records live 24 h; a pending delta older than this can never be redelivered. */
 const PENDING_TTL_MS = 2 * 86_400_000;
 
-/** Drops pending deltas whose clicks are counted (checkpoint passed them) or can no longer come back. */
+/** Bounds a visitor item: a shared id (a cookieless office, a crawler isbot misses) must not grow it. */
+const MAX_PENDING = 50;
+
+/**
+ * Drops pending deltas whose clicks are counted (checkpoint passed them) or can no longer come back,
+ * and keeps at most MAX_PENDING of the newest: past that, a click of an abnormally busy visitor that is
+ * redelivered after a failed counter phase loses its funnel facts (its click is still counted).
+ */
 function prunePending(pending: PendingDeltas, checkpoints: Map<string, string>, now: number): PendingDeltas {
-  const kept: PendingDeltas = {};
-  for (const [key, entry] of Object.entries(pending)) {
+  const kept = Object.entries(pending).filter(([key, entry]) => {
     const [clickPk, seq] = key.split('|') as [string, string];
     const counted = !after(seq, checkpoints.get(clickPk));
-    if (!counted && now - entry.t < PENDING_TTL_MS) kept[key] = entry;
-  }
-  return kept;
+    return !counted && now - entry.t < PENDING_TTL_MS;
+  });
+  kept.sort((a, b) => b[1].t - a[1].t);
+  return Object.fromEntries(kept.slice(0, MAX_PENDING));
 }
 
 async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -230,7 +237,7 @@ async function aggregateOnce(
   const visitorIds = [...working.keys()];
   const written = await mapLimited(visitorIds, 16, (vid) => {
     const stored = visitors.get(vid)!;
-    const pending = { ...prunePending(stored.pending, checkpoints, now), ...newPending.get(vid) };
+    const pending = prunePending({ ...stored.pending, ...newPending.get(vid) }, checkpoints, now);
     return putVisitor(vid, working.get(vid)!, pending, stored.version);
   });
   stats.visitorWrites += written.filter(Boolean).length;
