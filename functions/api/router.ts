@@ -17,7 +17,7 @@ interface CompiledRoute<T> {
 }
 
 /** Turns `/api/links/{id}` into a regular expression with named segments (`{proxy+}` is greedy). */
-function compile(path: string): { pattern: RegExp; names: string[] } {
+export function compileRoutePath(path: string): { pattern: RegExp; names: string[] } {
   const names: string[] = [];
   const source = path
     .split('/')
@@ -42,7 +42,7 @@ export function createRouter<T>(fn: string, actions: Record<string, T>) {
     const routeKey = `${route.method} ${route.path}`;
     const action = actions[routeKey];
     if (!action) throw new Error(`No action for route ${routeKey}`);
-    compiled.push({ method: route.method, routeKey, action, ...compile(route.path) });
+    compiled.push({ method: route.method, routeKey, action, ...compileRoutePath(route.path) });
   }
   return (method: string, path: string): RouteMatch<T> => {
     let pathMatched = false;

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { compileRoutePath } from '../api/router';
 import type { HttpEvent, HttpResult } from '../shared/http';
 import { type FunctionName, ROUTES } from '../shared/routes';
 
@@ -18,15 +19,8 @@ export async function readBody(
   return { body: Buffer.concat(chunks), tooLarge };
 }
 
-function routePattern(path: string): RegExp {
-  const source = path
-    .split('/')
-    .map((s) => (/^\{\w+\+\}$/.test(s) ? '.+' : /^\{\w+\}$/.test(s) ? '[^/]+' : s.replace(/[.]/g, '\\.')))
-    .join('/');
-  return new RegExp(`^${source}$`);
-}
-
-const compiled = ROUTES.map((r) => ({ ...r, pattern: routePattern(r.path) }));
+// The same path matching as the API router, so the local server picks routes as the router answers them.
+const compiled = ROUTES.map((r) => ({ ...r, pattern: compileRoutePath(r.path).pattern }));
 
 /** API Gateway's choice: the most specific matching route (exact before `{param}` before `{proxy+}`). */
 export function selectRoute(

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { FunnelReport } from '../../functions/analytics/funnel-report';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
 import { pumpStream } from '../support/stream';
@@ -12,33 +13,7 @@ let app: Awaited<ReturnType<typeof setupApp>>;
 const slugs: Record<string, string> = {};
 const HOUR = 3_600_000;
 
-interface Funnel {
-  stages: Array<{
-    stage: string;
-    visitors: number;
-    progressed: number;
-    conversionRate: number | null;
-    dropOff: number | null;
-    medianHoursToNext: number | null;
-  }>;
-  touchpoints: Array<{
-    touchpoint: string;
-    stage: string;
-    visitors: number;
-    progressed: number;
-    progressionRate: number | null;
-  }>;
-  bottlenecks: Array<{
-    kind: string;
-    stage: string;
-    touchpoint?: string;
-    rate: number;
-    baselineRate: number;
-    lostVisitors: number;
-    pValue?: number;
-    message: string;
-  }>;
-}
+type Funnel = FunnelReport;
 
 async function funnel(journey: string, query: Record<string, string> = {}): Promise<Funnel> {
   const res = await app.api({ path: `/api/journeys/${journey}/funnel`, query });

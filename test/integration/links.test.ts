@@ -2,33 +2,10 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { clearLinkCache } from '../../functions/links/cache';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
-import { bodyOf, countItems, expectApiError, type Json } from '../support/inspect';
+import { bodyOf, countItems, expectApiError, type Json, LINK_FIELDS } from '../support/inspect';
 
 type App = Awaited<ReturnType<typeof setupApp>>;
 type Link = Json;
-
-const LINK_FIELDS = [
-  'id',
-  'domain',
-  'slug',
-  'shortUrl',
-  'qrContent',
-  'url',
-  'touchpoint',
-  'stage',
-  'journey',
-  'channel',
-  'category',
-  'campaign',
-  'tags',
-  'utm',
-  'expiresAt',
-  'maxClicks',
-  'fallbackUrl',
-  'status',
-  'createdAt',
-  'updatedAt',
-];
 
 let app: App;
 

@@ -8,7 +8,7 @@ import { REQUEST_BODIES } from '../../functions/shared/openapi';
 import { ROUTES } from '../../functions/shared/routes';
 import { setupApp } from '../support/app';
 import { httpEvent } from '../support/events';
-import { bodyOf, type Json } from '../support/inspect';
+import { bodyOf, type Json, LINK_FIELDS } from '../support/inspect';
 
 type App = Awaited<ReturnType<typeof setupApp>>;
 type Doc = {
@@ -84,28 +84,7 @@ describe('GET /api/openapi.json', () => {
 
   it('documents the Link shape with every field of the contract', () => {
     const link = doc.components.schemas.Link;
-    for (const field of [
-      'id',
-      'domain',
-      'slug',
-      'shortUrl',
-      'qrContent',
-      'url',
-      'touchpoint',
-      'stage',
-      'journey',
-      'channel',
-      'category',
-      'campaign',
-      'tags',
-      'utm',
-      'expiresAt',
-      'maxClicks',
-      'fallbackUrl',
-      'status',
-      'createdAt',
-      'updatedAt',
-    ]) {
+    for (const field of LINK_FIELDS) {
       expect(link.properties, field).toHaveProperty(field);
     }
   });

@@ -6,11 +6,12 @@ import { promisify } from 'node:util';
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { replayClickLog } from '../../functions/clicks/service';
 import { db, dynamoClient } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf, storedClicks } from '../support/inspect';
+import { captureStderr } from '../support/stderr';
 
 /**
  * Issue 2, items 5 and 6: with the link cached, a redirect makes exactly one DynamoDB request (the click
@@ -50,21 +51,6 @@ async function countRequests(fn: () => Promise<unknown>): Promise<string[]> {
     dynamoClient.middlewareStack.remove(name);
   }
   return commands;
-}
-
-/** Captures what the process writes to stderr (error log lines) while `fn` runs. */
-async function captureStderr(fn: () => Promise<unknown>): Promise<string[]> {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  try {
-    await fn();
-  } finally {
-    spy.mockRestore();
-  }
-  return written.join('').split('\n').filter(Boolean);
 }
 
 function visitorCookie(cookies: string[] | undefined): string {

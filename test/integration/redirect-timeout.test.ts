@@ -1,5 +1,6 @@
 import { createServer, request, type Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { captureStderr } from '../support/stderr';
 
 /**
  * A slow DynamoDB, for real: every request of this file goes through a proxy in front of DynamoDB Local
@@ -63,20 +64,6 @@ function startProxy(target: string): Promise<Server> {
     });
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function captureStderr(fn: () => Promise<unknown>): Promise<string[]> {
-  const written: string[] = [];
-  const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    written.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return true;
-  });
-  try {
-    await fn();
-  } finally {
-    spy.mockRestore();
-  }
-  return written.join('').split('\n').filter(Boolean);
 }
 
 beforeAll(async () => {

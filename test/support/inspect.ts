@@ -60,3 +60,27 @@ export function expectApiError(result: HttpResult, status: number | number[], co
   expect((body.error!.message as string).length).toBeGreaterThan(10);
   expect(result.body ?? '').not.toMatch(STACK_TRACE);
 }
+
+/** Every field of a Link in the API contract (DESIGN.md §4). */
+export const LINK_FIELDS = [
+  'id',
+  'domain',
+  'slug',
+  'shortUrl',
+  'qrContent',
+  'url',
+  'touchpoint',
+  'stage',
+  'journey',
+  'channel',
+  'category',
+  'campaign',
+  'tags',
+  'utm',
+  'expiresAt',
+  'maxClicks',
+  'fallbackUrl',
+  'status',
+  'createdAt',
+  'updatedAt',
+] as const;
