@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../shared/zod-locale';
+import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors';
 
 /**
@@ -10,17 +11,17 @@ const DAY = 24 * HOUR;
 export const DEFAULT_PERIOD_DAYS = 30;
 export const MAX_PERIOD_DAYS = 400;
 
-const instant = z
-  .string()
-  .trim()
-  .refine(
+const instant = z.string().check(
+  z.trim(),
+  z.refine(
     (v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)),
     {
       message: 'must be a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z)',
     },
-  );
+  ),
+);
 
-export const periodQuerySchema = z.object({ from: instant.optional(), to: instant.optional() });
+export const periodQuerySchema = z.object({ from: z.optional(instant), to: z.optional(instant) });
 
 export interface Period {
   from: Date;

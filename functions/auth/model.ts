@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../shared/zod-locale';
+import * as z from 'zod/mini';
 
 export type Role = 'admin' | 'editor' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
@@ -29,7 +30,7 @@ export function can(role: Role, permission: Permission): boolean {
 }
 
 export const createKeySchema = z.strictObject({
-  name: z.string().trim().min(1).max(100),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   role: z.enum(['admin', 'editor', 'viewer']),
 });
 export type CreateKeyInput = z.infer<typeof createKeySchema>;

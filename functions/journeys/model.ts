@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../shared/zod-locale';
+import * as z from 'zod/mini';
 import { nameSchema } from '../shared/validation';
 
 /** A named, ordered list of stages. `default` exists from the start and can be redefined. */
@@ -19,12 +20,12 @@ export const DEFAULT_JOURNEY: Journey = {
 export const MAX_STAGES = 20;
 
 export const putJourneySchema = z.strictObject({
-  stages: z
-    .array(nameSchema('stage'))
-    .min(1, 'a journey needs at least one stage')
-    .max(MAX_STAGES, `a journey has at most ${MAX_STAGES} stages`)
-    .refine((stages) => new Set(stages).size === stages.length, 'stages must be distinct'),
-  description: z.string().trim().max(500).optional(),
+  stages: z.array(nameSchema('stage')).check(
+    z.minLength(1, 'a journey needs at least one stage'),
+    z.maxLength(MAX_STAGES, `a journey has at most ${MAX_STAGES} stages`),
+    z.refine((stages) => new Set(stages).size === stages.length, 'stages must be distinct'),
+  ),
+  description: z.optional(z.string().check(z.trim(), z.maxLength(500))),
 });
 export type PutJourneyInput = z.infer<typeof putJourneySchema>;
 

@@ -19,22 +19,21 @@ export async function readBody(
   return { body: Buffer.concat(chunks), tooLarge };
 }
 
-// The same path matching as the API router, so the local server picks routes as the router answers them.
-const compiled = ROUTES.map((r) => ({ ...r, pattern: compileRoutePath(r.path).pattern }));
+/** API Gateway's choice order: exact paths before `{param}` before `{proxy+}`, a method before ANY. */
+const specificity = (r: { path: string; method: string }) =>
+  (r.path.includes('+}') ? 4 : r.path.includes('{') ? 2 : 0) + (r.method === 'ANY' ? 1 : 0);
 
-/** API Gateway's choice: the most specific matching route (exact before `{param}` before `{proxy+}`). */
+// The same path matching as the API router, sorted once so each request takes the first match.
+const compiled = ROUTES.map((r) => ({ ...r, pattern: compileRoutePath(r.path).pattern })).sort(
+  (a, b) => specificity(a) - specificity(b),
+);
+
+/** The route API Gateway would pick for this request: the most specific one that matches. */
 export function selectRoute(
   method: string,
   path: string,
 ): { fn: FunctionName; routeKey: string; slug?: string } | null {
-  const candidates = compiled.filter(
-    (r) => r.pattern.test(path) && (r.method === method || r.method === 'ANY'),
-  );
-  const score = (p: string) => (p.includes('+}') ? 2 : p.includes('{') ? 1 : 0);
-  candidates.sort(
-    (a, b) => score(a.path) - score(b.path) || (a.method === 'ANY' ? 1 : 0) - (b.method === 'ANY' ? 1 : 0),
-  );
-  const best = candidates[0];
+  const best = compiled.find((r) => (r.method === method || r.method === 'ANY') && r.pattern.test(path));
   if (!best) return null;
   const slug = best.fn === 'redirect' ? path.slice(1) : undefined;
   return { fn: best.fn, routeKey: `${best.method} ${best.path}`, slug };
@@ -43,11 +42,11 @@ export function selectRoute(
 /** Builds the API Gateway HTTP API (payload v2) event Lambda would receive for this request. */
 export function toEvent(
   req: IncomingMessage,
+  url: URL,
   body: Buffer,
   routeKey: string,
   pathParameters?: Record<string, string>,
 ): HttpEvent {
-  const url = new URL(req.url ?? '/', 'http://local');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name === 'cookie') continue;

@@ -41,6 +41,7 @@ export async function startHttpServer(port: number, host = '127.0.0.1'): Promise
       }
       const event = toEvent(
         req,
+        url,
         body,
         route.routeKey,
         route.slug !== undefined ? { slug: route.slug } : undefined,

@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../shared/zod-locale';
+import * as z from 'zod/mini';
 import { ValidationError } from '../shared/errors';
 
 /** Options for rendering a QR code, parsed from a query string (every value arrives as a string). */
@@ -16,37 +17,52 @@ const blankToUndefined = (value: unknown) => {
   return trimmed === '' ? undefined : trimmed;
 };
 
+/** zod's preprocess: `fn` runs on the raw value, then `schema` validates the result. */
+const preprocess = <T extends z.ZodMiniType>(fn: (value: unknown) => unknown, schema: T) =>
+  z.pipe(z.transform(fn), schema);
+
+/** Digits only, then a whole number from `min` to `max`; absent or blank gives `fallback`. */
 const wholeNumber = (min: number, max: number, fallback: number) =>
-  z.preprocess(
+  preprocess(
     blankToUndefined,
-    z
-      .string()
-      .regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)
-      .transform(Number)
-      .pipe(
+    z._default(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.regex(/^\d+$/, `must be a whole number between ${min} and ${max}`)),
+          z.transform(Number),
+        ),
         z
           .number()
-          .int()
-          .min(min, `must be between ${min} and ${max}`)
-          .max(max, `must be between ${min} and ${max}`),
-      )
-      .default(fallback),
+          .check(
+            z.int(),
+            z.gte(min, `must be between ${min} and ${max}`),
+            z.lte(max, `must be between ${min} and ${max}`),
+          ),
+      ),
+      fallback,
+    ),
   );
 
 const HEX_COLOUR = /^#?([0-9a-f]{3}|[0-9a-f]{6})$/i;
 
 /** A colour as 3 or 6 hex digits with or without '#', normalised to 6 lowercase digits without '#'. */
 const colour = (fallback: string) =>
-  z.preprocess(
+  preprocess(
     blankToUndefined,
-    z
-      .string()
-      .regex(HEX_COLOUR, "must be a hex colour like '1a2b3c' or '#1a2b3c' (or 3 digits like 'fff')")
-      .transform((value) => {
-        const hex = value.replace('#', '').toLowerCase();
-        return hex.length === 3 ? hex.replace(/./g, '$&$&') : hex;
-      })
-      .default(fallback),
+    z._default(
+      z.pipe(
+        z
+          .string()
+          .check(
+            z.regex(HEX_COLOUR, "must be a hex colour like '1a2b3c' or '#1a2b3c' (or 3 digits like 'fff')"),
+          ),
+        z.transform((value: string) => {
+          const hex = value.replace('#', '').toLowerCase();
+          return hex.length === 3 ? hex.replace(/./g, '$&$&') : hex;
+        }),
+      ),
+      fallback,
+    ),
   );
 
 const oneOf = <const T extends readonly [string, ...string[]]>(
@@ -54,12 +70,15 @@ const oneOf = <const T extends readonly [string, ...string[]]>(
   fallback: T[number],
   normalise: (s: string) => string,
 ) =>
-  z.preprocess(
+  preprocess(
     (value) => {
       const v = blankToUndefined(value);
       return typeof v === 'string' ? normalise(v) : v;
     },
-    z.enum(values, { message: `must be one of ${values.map((v) => `'${v}'`).join(', ')}` }).default(fallback),
+    z._default(
+      z.enum(values, { message: `must be one of ${values.map((v) => `'${v}'`).join(', ')}` }),
+      fallback,
+    ),
   );
 
 export const qrOptionsSchema = z
@@ -71,18 +90,20 @@ export const qrOptionsSchema = z
     bg: colour('ffffff'),
     ecc: oneOf(['L', 'M', 'Q', 'H'], 'M', (s) => s.toUpperCase()),
   })
-  .superRefine((options, ctx) => {
-    const ratio = contrastRatio(options.fg, options.bg);
-    if (ratio < QR_MIN_CONTRAST) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['fg'],
-        message:
-          `fg '${options.fg}' and bg '${options.bg}' have a contrast ratio of ${ratio.toFixed(2)}:1; ` +
-          `at least ${QR_MIN_CONTRAST}:1 is needed for the code to scan reliably`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((options, ctx) => {
+      const ratio = contrastRatio(options.fg, options.bg);
+      if (ratio < QR_MIN_CONTRAST) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['fg'],
+          message:
+            `fg '${options.fg}' and bg '${options.bg}' have a contrast ratio of ${ratio.toFixed(2)}:1; ` +
+            `at least ${QR_MIN_CONTRAST}:1 is needed for the code to scan reliably`,
+        });
+      }
+    }),
+  );
 
 export type QrOptions = z.output<typeof qrOptionsSchema>;
 export type QrFormat = QrOptions['format'];

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type * as z from 'zod';
+import type * as z from 'zod/mini';
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from './errors';
 import { log } from './log';
 
@@ -71,7 +71,7 @@ export function readJsonBody(event: HttpEvent): unknown {
 }
 
 /** Validates input with a zod schema and turns its issues into one readable 400. */
-export function parseWith<S extends z.ZodType>(schema: S, input: unknown, what: string): z.infer<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({

@@ -1,9 +1,11 @@
 import { ROUTES } from './routes';
 
 /**
- * Request bodies, written out rather than generated with zod's toJSONSchema (which would add ~21 KB to
- * the api bundle, docs/benchmarks.md). test/integration/openapi.test.ts checks these list exactly the
- * fields the zod schemas at the edge accept.
+ * The OpenAPI document's builder. It is not in the api Lambda: scripts/build-openapi.ts writes its output
+ * to functions/api/actions/openapi.json, which the Lambda serves.
+ *
+ * Request bodies, written out rather than generated with zod's toJSONSchema.
+ * test/integration/openapi.test.ts checks these list exactly the fields the zod schemas at the edge accept.
  */
 const name = (description: string) => ({
   type: 'string',
@@ -548,4 +550,12 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   return cached;
+}
+
+/**
+ * The document as committed in functions/api/actions/openapi.json, which the api Lambda serves (this module
+ * is not in its bundle). scripts/build-openapi.ts writes it; test/unit/api/openapi-json.test.ts checks it.
+ */
+export function openApiJson(): string {
+  return `${JSON.stringify(openApiDocument(), null, 2)}\n`;
 }

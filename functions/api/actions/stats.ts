@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import '../../shared/zod-locale';
+import * as z from 'zod/mini';
 import { periodQuerySchema } from '../../analytics/period';
 import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
 import { journeyNameSchema } from '../../journeys/model';
@@ -6,23 +7,27 @@ import { toCsv } from '../../shared/csv';
 import { type HttpResult, header, json, parseWith } from '../../shared/http';
 import type { ApiAction, ApiContext } from '../context';
 
-const formatSchema = z.enum(['json', 'csv']).optional();
+const formatSchema = z.optional(z.enum(['json', 'csv']));
 
-const linkStatsQuery = periodQuerySchema
-  .extend({
-    interval: z.enum(['hour', 'day']).default('day'),
-    format: formatSchema,
-    breakdown: z.enum(['country', 'device', 'os', 'browser', 'referrer']).optional(),
-  })
-  .strict();
+// The period fields first, then each route's own; unknown parameters are rejected.
+const linkStatsQuery = z.strictObject({
+  ...periodQuerySchema.shape,
+  interval: z._default(z.enum(['hour', 'day']), 'day'),
+  format: formatSchema,
+  breakdown: z.optional(z.enum(['country', 'device', 'os', 'browser', 'referrer'])),
+});
 
-const touchpointsQuery = periodQuerySchema
-  .extend({ journey: journeyNameSchema.default('default'), format: formatSchema })
-  .strict();
+const touchpointsQuery = z.strictObject({
+  ...periodQuerySchema.shape,
+  journey: z._default(journeyNameSchema, 'default'),
+  format: formatSchema,
+});
 
-const funnelQuery = periodQuerySchema
-  .extend({ window: z.coerce.number().int().min(1).max(90).default(30), format: formatSchema })
-  .strict();
+const funnelQuery = z.strictObject({
+  ...periodQuerySchema.shape,
+  window: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(90)), 30),
+  format: formatSchema,
+});
 
 /** `?format=csv` or `Accept: text/csv` picks CSV; JSON otherwise. */
 function wantsCsv(ctx: ApiContext, format: string | undefined): boolean {

@@ -62,6 +62,22 @@ describe('classifyUserAgent', () => {
       expect(info.browser.length).toBeGreaterThan(0);
     }
   });
+
+  it('gives the same answer from its per-user-agent memo, and callers cannot change the memo', () => {
+    const first = classifyUserAgent(UA.iphone);
+    const again = classifyUserAgent(UA.iphone);
+    expect(again).toEqual({ bot: false, device: 'mobile', os: 'iOS', browser: 'Safari' });
+    expect(() => {
+      (again as { device: string }).device = 'desktop';
+    }).toThrow(TypeError);
+    expect(classifyUserAgent(UA.iphone)).toEqual(first);
+  });
+
+  it('still classifies correctly after more distinct user agents than the memo holds', () => {
+    for (let i = 0; i < 1_200; i++) classifyUserAgent(`${UA.android} build/${i}`);
+    expect(classifyUserAgent(UA.macFirefox)).toMatchObject({ bot: false, os: 'macOS', browser: 'Firefox' });
+    expect(classifyUserAgent(BOTS.curl!).bot).toBe(true);
+  });
 });
 
 describe('referrerHost', () => {
