@@ -6,6 +6,8 @@ declare module 'autocannon' {
     duration?: number;
     headers?: Record<string, string>;
     method?: string;
+    /** A sequence each connection cycles through; each entry overrides the defaults above. */
+    requests?: Array<{ headers?: Record<string, string>; method?: string; path?: string }>;
   }
   interface Histogram {
     p50: number;

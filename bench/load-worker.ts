@@ -10,6 +10,8 @@ export interface LoadJob {
   connections: number;
   durationSeconds: number;
   headers: Record<string, string>;
+  /** When set, each connection cycles through these user agents, one per request. */
+  userAgents?: string[];
 }
 
 export interface LoadResult {
@@ -35,6 +37,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     duration: job.durationSeconds,
     headers: job.headers,
     method: 'GET',
+    requests: job.userAgents?.map((ua) => ({ headers: { ...job.headers, 'user-agent': ua } })),
   });
   const cpu = process.cpuUsage(cpu0);
   const generatorCpu = (cpu.user + cpu.system) / 1000 / (performance.now() - t0);

@@ -67,17 +67,8 @@ try {
 }
 
 async function runFigures() {
-  const { SdkCounter } = await import('./sdk-counter');
-  const { dynamoClient } = await import('../functions/shared/dynamo');
-  const { apiOk } = await import('./context');
-  const counter = new SdkCounter().install(dynamoClient);
-  const ctx = {
-    url: runtime.url,
-    host: new URL(runtime.url).host,
-    apiKey: runtime.apiKey,
-    tableName: process.env.TABLE_NAME ?? 'touchpoint',
-    counter,
-  };
+  const { apiOk, benchContext } = await import('./context');
+  const ctx = await benchContext(runtime);
   const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
     url: 'https://example.com/spring?lang=en',
     touchpoint: 'spring-poster-lobby',
@@ -237,12 +228,20 @@ rows.push({
   pass: aggregationRatio >= 1,
 });
 rows.push({
-  figure: '6. counter writes per click',
+  figure: '6. counter writes per click (updates + delta/job items)',
+  measured: fmt(aggregation.counterPathWritesPerClick, 3),
+  reference: '1 click write per click',
+  ratio: ratio(aggregation.counterPathWritesPerClick),
+  target: '≤ 0.3',
+  pass: aggregation.counterPathWritesPerClick <= 0.3,
+});
+rows.push({
+  figure: '6. of which counter item updates',
   measured: fmt(aggregation.counterWritesPerClick, 3),
   reference: '1 click write per click',
   ratio: ratio(aggregation.counterWritesPerClick),
-  target: '≤ 0.3',
-  pass: aggregation.counterWritesPerClick <= 0.3,
+  target: 'reported',
+  pass: null,
 });
 rows.push({
   figure: '6. visitor-state writes per click',

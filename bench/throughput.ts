@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
 import type { ClickEvent } from '../functions/clicks/model';
-import { type BenchContext, BROWSER_UA } from './context';
+import { type BenchContext, BROWSER_UA, LOAD_USER_AGENTS } from './context';
 import { median, percentile, progress } from './lib';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
@@ -214,6 +214,7 @@ export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, o
     connections: options.connections,
     durationSeconds: seconds,
     headers: { 'user-agent': BROWSER_UA, accept: 'text/html,application/xhtml+xml', 'accept-language': 'en' },
+    userAgents: LOAD_USER_AGENTS,
   });
 
   const worker = await LoadWorker.start();

@@ -4,6 +4,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -11,6 +13,9 @@ import type { Construct } from 'constructs';
 import { GSI1, TABLE_KEYS } from '../functions/shared/keys';
 import { type FunctionName, ROUTES } from '../functions/shared/routes';
 import { TouchpointFunction } from './constructs/touchpoint-function';
+
+/** Stream batch size of the aggregate function (docs/benchmarks.md, figure 6). */
+const AGGREGATE_BATCH_SIZE = 500;
 
 export interface TouchpointStackProps extends StackProps {
   /**
@@ -116,9 +121,11 @@ export class TouchpointStack extends Stack {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          // Ship the dashboard's static files next to the bundle (served from ./dashboard).
+          // Ship the dashboard's static files next to the bundle (served from ./dashboard), and the
+          // generated OpenAPI document (served from ./openapi.json; a missing file fails the build).
           afterBundling: (inputDir: string, outputDir: string) => [
             `if [ -d "${inputDir}/functions/dashboard/public" ]; then mkdir -p "${outputDir}/dashboard" && cp -R "${inputDir}/functions/dashboard/public/." "${outputDir}/dashboard/"; fi`,
+            `cp "${inputDir}/functions/api/actions/openapi.json" "${outputDir}/openapi.json"`,
           ],
         },
       },
@@ -129,7 +136,8 @@ export class TouchpointStack extends Stack {
       description: 'Touchpoint: aggregates raw clicks from the table stream into counters and journeys',
       memorySize: 1024,
       timeout: Duration.seconds(60),
-      environment: sharedEnv,
+      // The consumer tells a caught-up stream by a batch smaller than this (ADR 0009).
+      environment: { ...sharedEnv, AGGREGATE_BATCH_SIZE: String(AGGREGATE_BATCH_SIZE) },
       logRemovalPolicy,
     }).bindTable(this.table, 'aggregate');
 
@@ -142,7 +150,7 @@ export class TouchpointStack extends Stack {
     this.aggregateFunction.addEventSource(
       new DynamoEventSource(this.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 500,
+        batchSize: AGGREGATE_BATCH_SIZE,
         maxBatchingWindow: Duration.seconds(1),
         bisectBatchOnError: true,
         reportBatchItemFailures: true,
@@ -159,6 +167,14 @@ export class TouchpointStack extends Stack {
         ],
       }),
     );
+
+    // Counter deltas a busy stream left pending are applied by the next batch; when no batch comes,
+    // this does it (ADR 0009). Idempotent and exactly once, like the stream path.
+    new events.Rule(this, 'ApplyPendingDeltas', {
+      description: 'Touchpoint: applies pending counter deltas when the click stream has gone quiet',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.aggregateFunction, { retryAttempts: 2 })],
+    });
 
     new cloudwatch.Alarm(this, 'AggregateDeadLetterAlarm', {
       alarmDescription:

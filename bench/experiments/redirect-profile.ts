@@ -62,18 +62,9 @@ const { freePort } = await import('../../functions/local/dynamodb-local');
 const { startLocalRuntime } = await import('../../functions/local/runtime');
 const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
 try {
-  const { dynamoClient } = await import('../../functions/shared/dynamo');
-  const { SdkCounter } = await import('../sdk-counter');
-  const { apiOk } = await import('../context');
+  const { apiOk, benchContext } = await import('../context');
   const { createThroughputBench } = await import('../throughput');
-  const counter = new SdkCounter().install(dynamoClient);
-  const ctx = {
-    url: runtime.url,
-    host: new URL(runtime.url).host,
-    apiKey: runtime.apiKey,
-    tableName: 'touchpoint',
-    counter,
-  };
+  const ctx = await benchContext(runtime);
   const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
     url: 'https://example.com/spring?lang=en',
     touchpoint: 'spring-poster-lobby',

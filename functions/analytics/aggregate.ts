@@ -3,27 +3,25 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { ClickEvent } from '../clicks/model';
 import { applyClick, contributions, type VisitorState } from '../journeys/visitor-state';
-import { keys } from '../shared/keys';
+import { DELTA_SLOTS, keys } from '../shared/keys';
 import { log } from '../shared/log';
-import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
-import { enforceClickLimits } from './limits';
 import {
-  checkpointWrite,
-  commit,
-  counterWrite,
-  type PendingDeltas,
-  putVisitor,
-  readCheckpoints,
-  readVisitors,
-} from './repository';
+  type ApplyStats,
+  applyDeltas,
+  emptyApplyStats,
+  MAX_TRANSACTION_ITEMS,
+  slotsDue,
+} from './apply-deltas';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
+import { deltaWrite } from './delta-repository';
+import { enforceClickLimits } from './limits';
+import { checkpointWrite, commit, readCheckpoints, readVisitors, visitorWrite } from './repository';
 import { stageOrders } from './stage-orders';
 
-/** DynamoDB allows 100 actions per TransactWriteItems. */
-export const MAX_TRANSACTION_ITEMS = 100;
-/** `#aN :aN, ` is ~13 bytes: 200 attributes keep one update expression under ~2.6 KB of the 4 KB limit. */
-const MAX_ATTRIBUTES_PER_UPDATE = 200;
-/** Conflicts with a concurrent shard (same counter or visitor item) are retried here before Lambda's retry. */
+/** Conflicts with a concurrent shard (same visitor or checkpoint item) are retried here before Lambda's retry. */
 const IN_HANDLER_ATTEMPTS = 4;
+/** Merged updates of one segment above this many attributes start a new segment (bounds a delta item). */
+const MAX_DELTA_ATTRIBUTES = 20_000;
 
 interface ParsedClick {
   seq: string;
@@ -34,64 +32,20 @@ interface ParsedClick {
 interface RecordPlan {
   parsed: ParsedClick;
   updates: CounterUpdate[];
-  /** Counter items and checkpoint this record's transaction needs. */
-  itemIds: Set<string>;
+  /** The visitor's state after this click, when it changed. */
+  visitor?: { id: string; state: VisitorState };
 }
 
-function idsOf(base: Set<string>, updates: CounterUpdate[]): Set<string> {
-  return new Set([...base, ...updates.map((u) => itemId(u.key))]);
-}
-
-function addAttributes(target: Map<string, Set<string>>, updates: CounterUpdate[]): void {
-  for (const u of updates) {
-    const names = target.get(itemId(u.key)) ?? new Set<string>();
-    for (const name of Object.keys(u.add)) names.add(name);
-    target.set(itemId(u.key), names);
-  }
-}
-
-/** Stream records live 24 h; a pending delta older than this can never be redelivered. */
-const PENDING_TTL_MS = 2 * 86_400_000;
-
-/** Bounds a visitor item: a shared id (a cookieless office, a crawler isbot misses) must not grow it. */
-const MAX_PENDING = 50;
-
-/**
- * Drops pending deltas whose clicks are counted (checkpoint passed them) or can no longer come back,
- * and keeps at most MAX_PENDING of the newest: past that, a click of an abnormally busy visitor that is
- * redelivered after a failed counter phase loses its funnel facts (its click is still counted).
- */
-function prunePending(pending: PendingDeltas, checkpoints: Map<string, string>, now: number): PendingDeltas {
-  const kept = Object.entries(pending).filter(([key, entry]) => {
-    const [clickPk, seq] = key.split('|') as [string, string];
-    const counted = !after(seq, checkpoints.get(clickPk));
-    return !counted && now - entry.t < PENDING_TTL_MS;
-  });
-  kept.sort((a, b) => b[1].t - a[1].t);
-  return Object.fromEntries(kept.slice(0, MAX_PENDING));
-}
-
-async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return results;
-}
-
-export interface AggregateStats {
+export interface AggregateStats extends ApplyStats {
   records: number;
+  /** Clicks aggregated into visitor states and pending deltas by this invocation. */
   applied: number;
   skippedAlreadyCounted: number;
-  transactions: number;
-  counterWrites: number;
+  /** Transactions of the batch itself (visitors, checkpoints, delta); applying deltas counts its own. */
+  segments: number;
   visitorWrites: number;
   checkpointWrites: number;
+  deltaWrites: number;
 }
 
 function parse(records: DynamoDBRecord[]): ParsedClick[] {
@@ -110,29 +64,58 @@ function parse(records: DynamoDBRecord[]): ParsedClick[] {
 
 const after = (a: string, b: string | undefined) => b === undefined || BigInt(a) > BigInt(b);
 
+/** A delta slot for a segment: a hash of its first sequence number (they may be consecutive numbers). */
+function slotOf(sequenceNumber: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < sequenceNumber.length; i++) h = Math.imul(h ^ sequenceNumber.charCodeAt(i), 16777619);
+  return (h >>> 0) % DELTA_SLOTS;
+}
+
 function tokenFor(items: unknown[]): string {
   return createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
 }
 
+export interface AggregateOptions {
+  now?: number;
+  maxTransactionItems?: number;
+  /** The event source mapping's batch size (default AGGREGATE_BATCH_SIZE): a smaller batch means caught up. */
+  batchSize?: number;
+}
+
 /**
- * The stream consumer's core. Exactly once under redelivery: every raw-click partition key has a
- * checkpoint (the highest stream sequence number aggregated from it), updated in the same transaction
- * as the counters it accounts for. A record at or below its checkpoint is skipped; a transaction
- * whose checkpoint or visitor version moved meanwhile is cancelled as a whole and retried.
- * Counters are merged per item, so each counter item is written once per transaction.
+ * The stream consumer's core, in two steps (ADR 0009).
+ *
+ * 1. Aggregate: per segment of the batch (usually the whole batch), one transaction writes the changed
+ *    visitor states (conditioned on their versions), advances the checkpoints of the raw-click keys it
+ *    consumed (conditioned on their previous values) and stores the segment's merged counter updates as
+ *    one pending delta. Exactly once under redelivery: a record at or below its checkpoint is skipped,
+ *    and a transaction whose checkpoint or visitor moved meanwhile is cancelled as a whole and retried.
+ * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) — at once when the
+ *    stream is caught up, otherwise once enough clicks or time have accumulated, so a busy counter item
+ *    is written once per thousand clicks rather than once per batch.
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],
   options: AggregateOptions = {},
 ): Promise<DynamoDBBatchResponse & { stats: AggregateStats }> {
+  const now = options.now ?? Date.now();
   let remaining = records;
-  let total: AggregateStats | undefined;
+  const stats: AggregateStats = {
+    ...emptyApplyStats(),
+    records: records.length,
+    applied: 0,
+    skippedAlreadyCounted: 0,
+    segments: 0,
+    visitorWrites: 0,
+    checkpointWrites: 0,
+    deltaWrites: 0,
+  };
+  const slots: number[] = [];
+  const clicks: ClickEvent[] = [];
   for (let attempt = 1; ; attempt++) {
-    const result = await aggregateOnce(remaining, options);
-    total = total ? addStats(total, result.stats) : result.stats;
-    const failed = result.batchItemFailures[0]?.itemIdentifier;
-    if (!failed || attempt >= IN_HANDLER_ATTEMPTS)
-      return { batchItemFailures: result.batchItemFailures, stats: total };
+    const failed = await aggregateOnce(remaining, { ...options, now }, stats, slots, clicks);
+    if (!failed) break;
+    if (attempt >= IN_HANDLER_ATTEMPTS) return { batchItemFailures: [{ itemIdentifier: failed }], stats };
     // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
     // a concurrent shard usually clears on the next attempt.
     remaining = remaining.slice(
@@ -143,166 +126,149 @@ export async function aggregateRecords(
     );
     await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
   }
+
+  // The batch is committed: a failure from here on must not make Lambda redeliver it (its records
+  // would be skipped anyway); pending deltas wait for the next run.
+  const due = await slotsDue(records.length, slots, now, options.batchSize).catch(() => []);
+  if (due.length > 0) {
+    const applied = await applyDeltas(due, { maxTransactionItems: options.maxTransactionItems });
+    for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
+    try {
+      await enforceClickLimits(clicks);
+    } catch (err) {
+      log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  return { batchItemFailures: [], stats };
 }
 
-export interface AggregateOptions {
-  now?: number;
-  maxTransactionItems?: number;
-}
-
-function addStats(a: AggregateStats, b: AggregateStats): AggregateStats {
-  return {
-    records: a.records,
-    applied: a.applied + b.applied,
-    skippedAlreadyCounted: a.skippedAlreadyCounted + b.skippedAlreadyCounted,
-    transactions: a.transactions + b.transactions,
-    counterWrites: a.counterWrites + b.counterWrites,
-    visitorWrites: a.visitorWrites + b.visitorWrites,
-    checkpointWrites: a.checkpointWrites + b.checkpointWrites,
-  };
-}
-
+/** Aggregates what is new in `records`; returns the sequence number to retry from, if a segment failed. */
 async function aggregateOnce(
   records: DynamoDBRecord[],
-  options: AggregateOptions,
-): Promise<DynamoDBBatchResponse & { stats: AggregateStats }> {
-  const now = options.now ?? Date.now();
+  options: AggregateOptions & { now: number },
+  stats: AggregateStats,
+  slots: number[],
+  clicks: ClickEvent[],
+): Promise<string | undefined> {
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
-  const stats: AggregateStats = {
-    records: records.length,
-    applied: 0,
-    skippedAlreadyCounted: 0,
-    transactions: 0,
-    counterWrites: 0,
-    visitorWrites: 0,
-    checkpointWrites: 0,
-  };
   const parsed = parse(records);
-  if (parsed.length === 0) return { batchItemFailures: [], stats };
+  if (parsed.length === 0) return undefined;
 
-  const checkpoints = await readCheckpoints([...new Set(parsed.map((p) => p.clickPk))]);
-  const fresh = parsed.filter((p) => after(p.seq, checkpoints.get(p.clickPk)));
-  stats.skippedAlreadyCounted = parsed.length - fresh.length;
-  if (fresh.length === 0) return { batchItemFailures: [], stats };
-
-  const humans = fresh.filter((p) => !p.click.bot);
-  const visitors = await readVisitors([...new Set(humans.map((p) => p.click.visitorId))]);
-  const orders = await stageOrders([...new Set(humans.map((p) => p.click.journey))]);
+  // Read together (one round trip instead of three); on a redelivery this reads a few visitors whose
+  // clicks turn out to be counted already, which costs less than waiting for the checkpoints first.
+  const humans = parsed.filter((p) => !p.click.bot);
+  const [checkpoints, visitors, orders] = await Promise.all([
+    readCheckpoints([...new Set(parsed.map((p) => p.clickPk))]),
+    readVisitors([...new Set(humans.map((p) => p.click.visitorId))]),
+    stageOrders([...new Set(humans.map((p) => p.click.journey))]),
+  ]);
   const orderOf = (journey: string) => orders.get(journey) ?? null;
+  const fresh = parsed.filter((p) => after(p.seq, checkpoints.get(p.clickPk)));
+  stats.skippedAlreadyCounted += parsed.length - fresh.length;
+  if (fresh.length === 0) return undefined;
 
-  // Plan each record: its counter updates, given the visitor's state just before it. A click whose
-  // visitor phase already committed (its deltas are in the visitor's `pending`) reuses those deltas:
-  // the state already contains it, so recomputing would find nothing new.
+  // Plan each record: its counter updates, given the visitor's state just before it.
   const working = new Map<string, VisitorState>();
-  const newPending = new Map<string, PendingDeltas>();
   const plans: RecordPlan[] = fresh.map((p) => {
     const clickUpdates = clickCounterUpdates(p.click);
-    const base = new Set([...clickUpdates.map((u) => itemId(u.key)), itemId(keys.checkpoint(p.clickPk))]);
-    if (p.click.bot) return { parsed: p, updates: clickUpdates, itemIds: base };
-    const vid = p.click.visitorId;
-    const stored = visitors.get(vid)!;
-    const pendingKey = `${p.clickPk}|${p.seq}`;
-    const already = stored.pending[pendingKey];
-    if (already) {
-      return { parsed: p, updates: [...clickUpdates, ...already.u], itemIds: idsOf(base, already.u) };
-    }
-    const before = working.get(vid) ?? stored.state;
-    const visitorAfter = structuredClone(before);
-    applyClick(visitorAfter, {
+    if (p.click.bot) return { parsed: p, updates: clickUpdates };
+    const id = p.click.visitorId;
+    const before = working.get(id) ?? visitors.get(id)!.state;
+    const state = structuredClone(before);
+    applyClick(state, {
       at: Date.parse(p.click.at),
       linkId: p.click.linkId,
       journey: p.click.journey,
       stage: p.click.stage,
       touchpoint: p.click.touchpoint,
     });
-    const delta = contributionDelta(contributions(before, orderOf), contributions(visitorAfter, orderOf));
-    const itemIds = idsOf(base, delta);
-    if (itemIds.size > maxItems) {
-      // A pathological visitor (a shared cookieless id, an undetected crawler) whose one click would move
-      // more counters than a transaction holds: count the click, leave its journey state as it was,
-      // rather than poison the batch forever.
-      log.warn('visitor_state_skipped', { visitorId: vid, items: itemIds.size, clickId: p.click.id });
-      return { parsed: p, updates: clickUpdates, itemIds: base };
+    const delta = contributionDelta(contributions(before, orderOf), contributions(state, orderOf));
+    if (delta.length === 0 && JSON.stringify(state) === JSON.stringify(before)) {
+      return { parsed: p, updates: clickUpdates };
     }
-    working.set(vid, visitorAfter);
-    const pending = newPending.get(vid) ?? {};
-    pending[pendingKey] = { t: now, u: delta };
-    newPending.set(vid, pending);
-    return { parsed: p, updates: [...clickUpdates, ...delta], itemIds };
+    working.set(id, state);
+    return { parsed: p, updates: [...clickUpdates, ...delta], visitor: { id, state } };
   });
 
-  // Phase 1, visitors: each changed visitor state is written with the counter deltas it implies
-  // (`pending`), conditioned on its version. Nothing is counted yet; if a write loses a race, the
-  // batch is retried from its start and the winners' clicks reuse their pending deltas.
-  const visitorIds = [...working.keys()];
-  const written = await mapLimited(visitorIds, 16, (vid) => {
-    const stored = visitors.get(vid)!;
-    const pending = prunePending({ ...stored.pending, ...newPending.get(vid) }, checkpoints, now);
-    return putVisitor(vid, working.get(vid)!, pending, stored.version);
-  });
-  stats.visitorWrites += written.filter(Boolean).length;
-  if (written.some((ok) => !ok)) {
-    log.warn('aggregate_visitor_conflict', { visitors: written.filter((ok) => !ok).length });
-    return { batchItemFailures: [{ itemIdentifier: fresh[0]!.seq }], stats };
-  }
-
-  // Phase 2, counters: merged over the whole batch and committed with the checkpoints of the clicks
-  // they count. A batch is cut into several transactions, in stream order, only when it touches more
-  // than `maxItems` items, or a counter item would take too many attributes for one update expression.
-  const chunks: RecordPlan[][] = [];
-  let current: RecordPlan[] = [];
-  let currentIds = new Set<string>();
-  let attributes = new Map<string, Set<string>>();
-  for (const plan of plans) {
-    const union = new Set([...currentIds, ...plan.itemIds]);
-    const widened = new Map([...attributes].map(([id, names]) => [id, new Set(names)]));
-    addAttributes(widened, plan.updates);
-    const tooWide = [...widened.values()].some((names) => names.size > MAX_ATTRIBUTES_PER_UPDATE);
-    if (current.length > 0 && (union.size > maxItems || tooWide)) {
-      chunks.push(current);
-      current = [];
-      currentIds = new Set(plan.itemIds);
-      attributes = new Map();
-      addAttributes(attributes, plan.updates);
-    } else {
-      currentIds = union;
-      attributes = widened;
-    }
-    current.push(plan);
-  }
-  if (current.length) chunks.push(current);
-
-  for (const chunk of chunks) {
-    const counters = mergeUpdates(chunk.flatMap((p) => p.updates));
+  for (const segment of segmentsOf(plans, maxItems)) {
     const lastSeq = new Map<string, string>();
-    for (const plan of chunk) lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
+    const states = new Map<string, VisitorState>();
+    for (const plan of segment) {
+      lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
+      if (plan.visitor) states.set(plan.visitor.id, plan.visitor.state);
+    }
+    const byCheckpointItem = new Map<string, Array<{ clickPk: string; seq: string; previous: string | undefined }>>();
+    for (const [clickPk, seq] of lastSeq) {
+      const checkpointId = itemId(keys.checkpoint(clickPk).key);
+      byCheckpointItem.set(checkpointId, [
+        ...(byCheckpointItem.get(checkpointId) ?? []),
+        { clickPk, seq, previous: checkpoints.get(clickPk) },
+      ]);
+    }
+    const first = segment[0]!.parsed.seq;
+    const slot = slotOf(first);
     const items = [
-      ...[...counters.values()].map(counterWrite),
-      ...[...lastSeq].map(([pk, seq]) => checkpointWrite(pk, seq, checkpoints.get(pk), now)),
+      ...[...states].map(([id, state]) => visitorWrite(id, state, visitors.get(id)!.version)),
+      ...[...byCheckpointItem.values()].map((advances) => checkpointWrite(advances, options.now)),
+      deltaWrite(
+        keys.delta(slot, options.now, first),
+        [...mergeUpdates(segment.flatMap((p) => p.updates)).values()],
+        segment.length,
+        options.now,
+      ),
     ];
     try {
       await commit(items, tokenFor(items));
     } catch (err) {
-      log.warn('aggregate_chunk_failed', {
+      log.warn('aggregate_segment_failed', {
         error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
-        firstSequenceNumber: chunk[0]!.parsed.seq,
-        records: chunk.length,
+        firstSequenceNumber: first,
+        records: segment.length,
       });
-      // Lambda retries from this record on; everything before it is committed and checkpointed.
-      return { batchItemFailures: [{ itemIdentifier: chunk[0]!.parsed.seq }], stats };
+      // Retried from this record on; everything before it is committed and checkpointed.
+      return first;
     }
-    stats.transactions++;
-    stats.counterWrites += counters.size;
-    stats.checkpointWrites += lastSeq.size;
-    stats.applied += chunk.length;
-    for (const [pk, seq] of lastSeq) checkpoints.set(pk, seq);
+    stats.segments++;
+    stats.visitorWrites += states.size;
+    stats.checkpointWrites += byCheckpointItem.size;
+    stats.deltaWrites++;
+    stats.applied += segment.length;
+    slots.push(slot);
+    clicks.push(...segment.map((p) => p.parsed.click));
+    for (const [clickPk, seq] of lastSeq) checkpoints.set(clickPk, seq);
+    for (const [id, state] of states) visitors.set(id, { state, version: visitors.get(id)!.version + 1 });
   }
+  return undefined;
+}
 
-  try {
-    await enforceClickLimits(fresh.map((p) => p.click));
-  } catch (err) {
-    // The counters are committed; a failed limit check must not make Lambda redeliver the batch.
-    log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
+/**
+ * Cuts the batch, in stream order, into segments whose transaction fits: one item per visitor it
+ * changes, one checkpoint item per raw-click hour, and the delta. Usually the whole batch is one.
+ */
+function segmentsOf(plans: RecordPlan[], maxItems: number): RecordPlan[][] {
+  const segments: RecordPlan[][] = [];
+  let current: RecordPlan[] = [];
+  let items = new Set<string>();
+  let attributes = 0;
+  for (const plan of plans) {
+    const needed = [itemId(keys.checkpoint(plan.parsed.clickPk).key)];
+    if (plan.visitor) needed.push(itemId(keys.visitor(plan.visitor.id)));
+    const widened = new Set([...items, ...needed]);
+    const planAttributes = plan.updates.reduce((n, u) => n + Object.keys(u.add).length, 0);
+    if (
+      current.length > 0 &&
+      (widened.size + 1 > maxItems || attributes + planAttributes > MAX_DELTA_ATTRIBUTES)
+    ) {
+      segments.push(current);
+      current = [];
+      items = new Set(needed);
+      attributes = 0;
+    } else {
+      items = widened;
+    }
+    current.push(plan);
+    attributes += planAttributes;
   }
-  return { batchItemFailures: [], stats };
+  if (current.length) segments.push(current);
+  return segments;
 }

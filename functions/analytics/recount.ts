@@ -2,6 +2,7 @@ import type { ClickEvent } from '../clicks/model';
 import { applyClick, contributions, emptyVisitorState, type VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import type { Key } from '../shared/keys';
+import { ALL_DELTA_SLOTS, applyDeltas } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { putCounterItem, scanEntities } from './repository';
 import { stageOrders } from './stage-orders';
@@ -44,6 +45,8 @@ export async function recount(
     const bucket = String(item?.hour ?? item?.day ?? '');
     return bucket >= retainedFrom.slice(0, bucket.length);
   };
+  // Counters are compared once every pending delta is applied (ADR 0009): what the API will show.
+  await applyDeltas(ALL_DELTA_SLOTS);
   const clicks: ClickEvent[] = [];
   const stored = new Map<string, Record<string, unknown>>();
   let scanned = 0;

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   PutCommand,
@@ -12,7 +11,7 @@ import { db } from '../shared/dynamo';
 import { type Key, keys } from '../shared/keys';
 import { type CounterUpdate, itemId } from './counters';
 
-type TransactItem = NonNullable<
+export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
 >[number];
 
@@ -37,25 +36,22 @@ async function batchGet(keyList: Key[]): Promise<Map<string, Record<string, unkn
   return found;
 }
 
-/** Highest aggregated sequence number per raw-click partition key. */
+/** Highest aggregated sequence number per raw-click partition key (one checkpoint item per hour). */
 export async function readCheckpoints(clickPks: string[]): Promise<Map<string, string>> {
-  const items = await batchGet(clickPks.map((pk) => keys.checkpoint(pk)));
+  const located = clickPks.map((pk) => ({ pk, ...keys.checkpoint(pk) }));
+  const items = await batchGet([...new Map(located.map((l) => [itemId(l.key), l.key])).values()]);
   const out = new Map<string, string>();
-  for (const pk of clickPks) {
-    const item = items.get(itemId(keys.checkpoint(pk)));
-    if (item?.seq) out.set(pk, item.seq as string);
+  for (const { pk, key, attribute } of located) {
+    const seq = items.get(itemId(key))?.[attribute];
+    if (typeof seq === 'string') out.set(pk, seq);
   }
   return out;
 }
-
-/** Counter deltas of clicks whose visitor phase committed, by `<click pk>|<sequence number>`. */
-export type PendingDeltas = Record<string, { t: number; u: CounterUpdate[] }>;
 
 export interface StoredVisitor {
   state: VisitorState;
   /** Optimistic-locking version; 0 when the visitor has no item yet. */
   version: number;
-  pending: PendingDeltas;
 }
 
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
@@ -66,12 +62,8 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
     out.set(
       id,
       item
-        ? {
-            state: item.state as VisitorState,
-            version: Number(item.version),
-            pending: (item.pending ?? {}) as PendingDeltas,
-          }
-        : { state: { links: {}, journeys: {} }, version: 0, pending: {} },
+        ? { state: item.state as VisitorState, version: Number(item.version) }
+        : { state: { links: {}, journeys: {} }, version: 0 },
     );
   }
   return out;
@@ -106,48 +98,53 @@ export function counterWrite(update: CounterUpdate): TransactItem {
   };
 }
 
-/** Writes a visitor's state if nobody else did since `expectedVersion`; false when someone did. */
-export async function putVisitor(
-  visitorId: string,
-  state: VisitorState,
-  pending: PendingDeltas,
-  expectedVersion: number,
-): Promise<boolean> {
-  try {
-    await db.send(
-      new PutCommand({
-        TableName: config().tableName,
-        Item: { ...keys.visitor(visitorId), entity: 'visitor', state, pending, version: expectedVersion + 1 },
-        ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-        ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
-      }),
-    );
-    return true;
-  } catch (err) {
-    if (err instanceof ConditionalCheckFailedException) return false;
-    throw err;
-  }
+/** A visitor's new state, written only if nobody else wrote it since `expectedVersion`. */
+export function visitorWrite(visitorId: string, state: VisitorState, expectedVersion: number): TransactItem {
+  return {
+    Put: {
+      TableName: config().tableName,
+      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: expectedVersion + 1 },
+      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+      ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+    },
+  };
 }
 
 const CHECKPOINT_TTL_SECONDS = 3 * 86400; // longer than the stream's 24 h retention
 
+/** A checkpoint: the given raw-click keys advance to their sequence numbers only if still at `previous`. */
 export function checkpointWrite(
-  clickPk: string,
-  seq: string,
-  previous: string | undefined,
+  advances: Array<{ clickPk: string; seq: string; previous: string | undefined }>,
   nowMs: number,
 ): TransactItem {
+  const names: Record<string, string> = { '#entity': 'entity', '#ttl': 'ttl' };
+  const values: Record<string, unknown> = {
+    ':entity': 'checkpoint',
+    ':ttl': Math.floor(nowMs / 1000) + CHECKPOINT_TTL_SECONDS,
+  };
+  const sets = ['#entity = :entity', '#ttl = :ttl'];
+  const conditions: string[] = [];
+  let key: Key | undefined;
+  advances.forEach(({ clickPk, seq, previous }, i) => {
+    const located = keys.checkpoint(clickPk);
+    key = located.key;
+    names[`#p${i}`] = located.attribute;
+    values[`:s${i}`] = seq;
+    sets.push(`#p${i} = :s${i}`);
+    if (previous === undefined) conditions.push(`attribute_not_exists(#p${i})`);
+    else {
+      values[`:v${i}`] = previous;
+      conditions.push(`#p${i} = :v${i}`);
+    }
+  });
   return {
-    Put: {
+    Update: {
       TableName: config().tableName,
-      Item: {
-        ...keys.checkpoint(clickPk),
-        entity: 'checkpoint',
-        seq,
-        ttl: Math.floor(nowMs / 1000) + CHECKPOINT_TTL_SECONDS,
-      },
-      ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'seq = :prev',
-      ExpressionAttributeValues: previous === undefined ? undefined : { ':prev': previous },
+      Key: key!,
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
     },
   };
 }

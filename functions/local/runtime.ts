@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { config } from '../shared/config';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { StreamPoller } from './stream-poller';
 import { ensureTable } from './table';
@@ -88,13 +89,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const port = typeof address === 'object' && address ? address.port : options.port;
 
   let poller: StreamPoller | undefined;
+  let applyTimer: NodeJS.Timeout | undefined;
   if (options.aggregate !== false) {
     const { handler } = await import('../handlers/aggregate');
+    // What EventBridge does in AWS: apply counter deltas a busy stream left pending (ADR 0009).
+    applyTimer = setInterval(
+      () => {
+        handler({ source: 'touchpoint.local' }).catch((err) => console.error('apply deltas:', err));
+      },
+      Math.max(1_000, config().aggregateFlushMs),
+    );
+    applyTimer.unref();
     poller = new StreamPoller({
       endpoint,
       tableName,
       handler,
-      batchSize: options.batchSize ?? 100,
+      batchSize: options.batchSize ?? config().aggregateBatchSize,
       batchingWindowMs: options.batchingWindowMs ?? 250,
       onError: (err) => console.error('stream poller:', err),
     });
@@ -109,6 +119,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     server,
     poller,
     stop: async () => {
+      clearInterval(applyTimer);
       await poller?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

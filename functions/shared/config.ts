@@ -14,6 +14,12 @@ export interface Config {
   linkCacheTtlMs: number;
   linkNegativeCacheTtlMs: number;
   visitorCookies: boolean;
+  /** The stream consumer's batch size: a smaller batch means the stream is caught up (ADR 0009). */
+  aggregateBatchSize: number;
+  /** Pending clicks in a delta slot that make the consumer apply it while the stream is busy. */
+  aggregateFlushClicks: number;
+  /** Age of the oldest pending delta that makes the consumer apply its slot while the stream is busy. */
+  aggregateFlushMs: number;
 }
 
 function numberVar(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -53,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkCacheTtlMs: numberVar(env, 'LINK_CACHE_TTL_SECONDS', 10, 0, 300) * 1000,
     linkNegativeCacheTtlMs: numberVar(env, 'LINK_NEGATIVE_CACHE_TTL_SECONDS', 2, 0, 60) * 1000,
     visitorCookies: cookies === 'on',
+    aggregateBatchSize: numberVar(env, 'AGGREGATE_BATCH_SIZE', 100, 1, 10_000),
+    aggregateFlushClicks: numberVar(env, 'AGGREGATE_FLUSH_CLICKS', 1_000, 1, 100_000),
+    aggregateFlushMs: numberVar(env, 'AGGREGATE_FLUSH_SECONDS', 30, 0, 3_600) * 1000,
   };
 }
 

@@ -16,6 +16,12 @@ export interface Key {
 /** Number of partition keys raw clicks of one hour are spread over (see docs/data-model.md, hot keys). */
 export const CLICK_PARTITIONS = 32;
 
+/** Checkpoint items per hour of raw clicks (each holds CLICK_PARTITIONS / CHECKPOINT_GROUPS keys). */
+export const CHECKPOINT_GROUPS = 8;
+
+/** Partitions pending counter deltas are spread over (docs/data-model.md, hot keys). */
+export const DELTA_SLOTS = 4;
+
 export const keys = {
   /** The authoritative link record, addressed by id. */
   link: (id: string): Key => ({ pk: `LINK#${id}`, sk: 'LINK' }),
@@ -33,8 +39,33 @@ export const keys = {
   }),
   isClickPk: (pk: string) => pk.startsWith('CLICK#'),
 
-  /** Highest stream sequence number already aggregated for one raw-click partition key. */
-  checkpoint: (clickPk: string): Key => ({ pk: `CKPT#${clickPk}`, sk: 'CKPT' }),
+  /**
+   * Where the highest stream sequence number already aggregated from one raw-click key is kept: per hour
+   * of raw clicks, CHECKPOINT_GROUPS items, each holding the checkpoints of its click partitions as
+   * attributes (`p0` … `p31`), so a batch reads and advances a few checkpoint items instead of one per
+   * key, while shards working on the same hour rarely write the same item (ADR 0009).
+   */
+  checkpoint: (clickPk: string): { key: Key; attribute: string } => {
+    const cut = clickPk.lastIndexOf('#');
+    const partition = Number(clickPk.slice(cut + 1));
+    return {
+      key: { pk: `CKPT#${clickPk.slice(0, cut)}#g${partition % CHECKPOINT_GROUPS}`, sk: 'CKPT' },
+      attribute: `p${partition}`,
+    };
+  },
+
+  /**
+   * Counter deltas aggregated from the stream but not yet applied to the counters (ADR 0009), spread
+   * over DELTA_SLOTS partitions. Deltas sort by creation time; jobs (a merge being applied in parts) by id.
+   */
+  deltaPartition: (slot: number) => `DELTA#${slot}`,
+  delta: (slot: number, createdAtMs: number, firstSeq: string): Key => ({
+    pk: `DELTA#${slot}`,
+    sk: `D#${String(createdAtMs).padStart(15, '0')}#${firstSeq}`,
+  }),
+  deltaJob: (slot: number, id: string): Key => ({ pk: `DELTA#${slot}`, sk: `J#${id}` }),
+  isDeltaSk: (sk: string) => sk.startsWith('D#'),
+  isDeltaJobSk: (sk: string) => sk.startsWith('J#'),
 
   /** Hourly counters of one link: totals and breakdowns. */
   linkStatsHour: (linkId: string, hour: string): Key => ({ pk: `STATS#${linkId}`, sk: `H#${hour}` }),

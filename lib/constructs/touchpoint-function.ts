@@ -45,7 +45,10 @@ export const TABLE_ACCESS = {
     ],
     indexes: true,
   },
-  /** Counters, visitor state and per-key checkpoints, written in transactions; Query sums a link's counters for maxClicks. */
+  /**
+   * Visitor states, checkpoints and pending counter deltas written in transactions, deltas applied to
+   * the counters and deleted (ADR 0009); Query reads delta slots and sums a link's counters for maxClicks.
+   */
   aggregate: {
     actions: [
       'dynamodb:GetItem',
@@ -53,6 +56,7 @@ export const TABLE_ACCESS = {
       'dynamodb:BatchGetItem',
       'dynamodb:UpdateItem',
       'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
       'dynamodb:TransactWriteItems',
       'dynamodb:ConditionCheckItem',
     ],

@@ -145,8 +145,11 @@ describe('TouchpointStack (defaults)', () => {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
     });
-    // One invoke permission per function, for the whole API.
-    template.resourceCountIs('AWS::Lambda::Permission', 2);
+    // One invoke permission per function for the whole API (the third is the schedule's, below).
+    const fromApi = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => (p as Resource).Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    expect(fromApi).toHaveLength(2);
   });
 
   it('lets the redirect function only GetItem and PutItem on the table', () => {
@@ -191,6 +194,7 @@ describe('TouchpointStack (defaults)', () => {
         'dynamodb:BatchGetItem',
         'dynamodb:UpdateItem',
         'dynamodb:PutItem',
+        'dynamodb:DeleteItem',
         'dynamodb:TransactWriteItems',
         'dynamodb:ConditionCheckItem',
       ]),
@@ -244,6 +248,23 @@ describe('TouchpointStack (defaults)', () => {
     expect(pattern).toEqual({
       eventName: ['INSERT'],
       dynamodb: { Keys: { pk: { S: [{ prefix: 'CLICK#' }] } } },
+    });
+  });
+
+  it('tells the aggregate function its batch size and invokes it every minute to apply pending deltas', () => {
+    const aggregate = template.toJSON().Resources[functionId(template, 'aggregate')] as Resource;
+    const variables = (aggregate.Properties.Environment as { Variables: Record<string, string> }).Variables;
+    expect(variables.AGGREGATE_BATCH_SIZE).toBe('500'); // the event source mapping's BatchSize
+    template.resourceCountIs('AWS::Events::Rule', 1);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(template, 'aggregate'), 'Arn'] } })],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'events.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [functionId(template, 'aggregate'), 'Arn'] },
     });
   });
 

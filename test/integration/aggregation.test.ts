@@ -1,6 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aggregateRecords } from '../../functions/analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
 import { recount } from '../../functions/analytics/recount';
+import { handler as aggregateHandler } from '../../functions/handlers/aggregate';
 import { dynamoClient } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
@@ -267,6 +269,77 @@ describe('exactly once under redelivery', () => {
     // i odd → A (6 clicks: i=3,9 are scans), i even → C (i=0,6 scans).
     expect(a.totals).toEqual({ clicks: 4, scans: 2, uniqueVisitors: 6, botClicks: 0 });
     expect(c.totals).toEqual({ clicks: 4, scans: 2, uniqueVisitors: 6, botClicks: 0 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  /** 30 clicks of the same day on A and C by 10 visitors (every third a scan); returns the hand count. */
+  async function busyDay(day: string) {
+    const visitors = Array.from({ length: 10 }, () => ({}) as { cookies?: string[] });
+    const count = { A: { clicks: 0, scans: 0 }, C: { clicks: 0, scans: 0 } };
+    vi.useFakeTimers({ toFake: ['Date'] });
+    for (let i = 0; i < 30; i++) {
+      at(`${day}T${String(8 + Math.floor(i / 10)).padStart(2, '0')}:${String(i).padStart(2, '0')}:00Z`);
+      const link = i % 2 ? 'A' : 'C';
+      await clickAs(visitors[i % 10]!, link, { scan: i % 3 === 0 });
+      count[link][i % 3 === 0 ? 'scans' : 'clicks']++;
+    }
+    vi.useRealTimers();
+    return count;
+  }
+
+  // A busy stream: the consumer is told every batch is full (even the last, short one), so deltas
+  // wait to be applied.
+  const busy = (records: Parameters<typeof aggregateRecords>[0]) =>
+    aggregateRecords(records, { batchSize: 1, maxTransactionItems: 6 });
+
+  it("applies a busy stream's deltas exactly once, after a failure half way and with two appliers at once", async () => {
+    const count = await busyDay('2026-11-07');
+    const period = { from: '2026-11-07', to: '2026-11-08' };
+    await pumpStream(busy, 5);
+    // Nothing applied yet: 30 pending clicks, under the flush threshold.
+    expect((await stats('A', period)).totals.clicks).toBe(0);
+
+    // Apply with 6-item transactions (so the merge becomes a job of several parts) and fail the
+    // second transaction: the job is written, its first part is not applied.
+    let transactions = 0;
+    const failSecond =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        if (context.commandName === 'TransactWriteItemsCommand' && ++transactions === 2) {
+          throw Object.assign(new Error('injected: connection reset'), { name: 'TimeoutError' });
+        }
+        return next(args);
+      };
+    dynamoClient.middlewareStack.add(failSecond as never, { step: 'initialize', name: 'failSecond' });
+    try {
+      const first = await applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 });
+      expect(first.jobWrites).toBeGreaterThanOrEqual(1);
+    } finally {
+      dynamoClient.middlewareStack.remove('failSecond');
+    }
+    expect(transactions).toBeGreaterThanOrEqual(2);
+
+    // Two consumers resume at once: each part may be attempted twice, but is applied once.
+    await Promise.all([
+      applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
+      applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
+    ]);
+    await applyDeltas(ALL_DELTA_SLOTS);
+
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('applies what a busy stream left pending on the scheduled invocation', async () => {
+    const count = await busyDay('2026-11-08');
+    const period = { from: '2026-11-08', to: '2026-11-09' };
+    await pumpStream(busy, 5);
+    expect((await stats('C', period)).totals.clicks).toBe(0);
+
+    await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
     expect((await recount()).differences).toEqual([]);
   });
 });

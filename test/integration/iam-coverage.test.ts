@@ -99,6 +99,7 @@ describe('least privilege matches what the code does', () => {
 
     phase = 'aggregate';
     await pumpStream((records) => aggregateHandler({ Records: records }));
+    await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
 
     phase = 'api';
     await app.api({ path: `/api/links/${link.id}/stats` });

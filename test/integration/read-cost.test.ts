@@ -1,6 +1,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aggregateRecords } from '../../functions/analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
+import { readDeltaSlot } from '../../functions/analytics/delta-repository';
 import { scanEntities } from '../../functions/analytics/repository';
 import type { ClickEvent } from '../../functions/clicks/model';
 import { db, dynamoClient } from '../../functions/shared/dynamo';
@@ -90,6 +92,7 @@ describe('analytics read cost', () => {
     for (let i = 0; i < records.length; i += 100) {
       expect((await aggregateRecords(records.slice(i, i + 100))).batchItemFailures).toEqual([]);
     }
+    await applyDeltas(ALL_DELTA_SLOTS); // full batches leave deltas pending; the scheduled run applies them
     const small = await countRequests(readAll);
     expect(small.result.totals.clicks + small.result.totals.scans).toBe(900); // 100 of 1,000 are bots
 
@@ -123,22 +126,34 @@ describe('analytics read cost', () => {
     expect(small.requests).toBeLessThan(20);
   });
 
-  it('writes each counter item once per transaction, and once per batch when one transaction holds it', async () => {
-    // 100 clicks of one day: 3 link hours, 3 touchpoint days, stage days and 50 visitors fit one transaction.
-    const oneDay = clicksFor(100, 5000).map((c) => ({ ...c, at: `2026-09-10T${c.at.slice(11)}` }));
+  it('writes each counter item once per delta slot, however many full batches its clicks arrived in', async () => {
+    await applyDeltas(ALL_DELTA_SLOTS); // nothing left over from the tests above
+    // 500 clicks of one day, as five full batches of 100 (a busy stream): one link with clicks in three
+    // hours, three touchpoints of three stages, so 10 counter items (3 link hours, 1 link day,
+    // 3 touchpoint days, 3 stage days).
+    const oneDay = clicksFor(500, 5000).map((c) => ({ ...c, at: `2026-09-10T${c.at.slice(11)}` }));
     const records = syntheticRecords(oneDay);
+    const dayTotals = async () =>
+      parseBody<{ totals: Record<string, number> }>(
+        await app.api({
+          path: `/api/links/${linkId}/stats`,
+          query: { from: '2026-09-10', to: '2026-09-11' },
+        }),
+      ).totals;
+    const before = await dayTotals();
     const written: string[] = [];
+    let applyCount = 0;
     dynamoClient.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'TransactWriteItemsCommand') {
           const input = (
             args as { input: { TransactItems: Array<{ Update?: { Key: Record<string, { S: string }> } }> } }
           ).input;
-          const keysInTransaction = input.TransactItems.filter((a) => a.Update).map(
+          const counterKeys = input.TransactItems.filter((a) => a.Update?.Key.pk?.S.includes('STATS#')).map(
             (a) => `${a.Update!.Key.pk!.S} ${a.Update!.Key.sk!.S}`,
           );
-          expect(new Set(keysInTransaction).size).toBe(keysInTransaction.length);
-          written.push(...keysInTransaction);
+          expect(new Set(counterKeys).size).toBe(counterKeys.length);
+          written.push(...counterKeys);
         }
         return next(args);
       },
@@ -146,14 +161,35 @@ describe('analytics read cost', () => {
       { step: 'build', name: 'recordWrites' },
     );
     try {
-      const { stats } = await aggregateRecords(records);
-      expect(stats.applied).toBe(100);
-      expect(stats.transactions).toBe(1);
-      expect(stats.counterWrites).toBe(written.length);
+      for (let i = 0; i < 500; i += 100) {
+        const { stats } = await aggregateRecords(records.slice(i, i + 100));
+        expect(stats.applied).toBe(100);
+        expect(stats.segments).toBe(1); // visitors, checkpoints and the delta in one transaction
+      }
+      // Busy stream, 500 pending clicks < AGGREGATE_FLUSH_CLICKS: nothing applied yet.
+      expect(written).toEqual([]);
+      const pending = await Promise.all(ALL_DELTA_SLOTS.map((slot) => readDeltaSlot(slot, false)));
+      expect(pending.reduce((n, p) => n + p.deltas.length, 0)).toBe(5);
+      // Applying a slot merges all its deltas: each counter item is written once, whatever the
+      // number of batches behind it.
+      for (const slot of ALL_DELTA_SLOTS) {
+        if (pending[slot]!.deltas.length === 0) continue;
+        const from = written.length;
+        const applied = await applyDeltas([slot]);
+        const thisSlot = written.slice(from);
+        expect(applied.counterWrites).toBe(thisSlot.length);
+        expect(new Set(thisSlot).size).toBe(thisSlot.length);
+        expect(thisSlot.length).toBeLessThanOrEqual(10);
+        applyCount++;
+      }
     } finally {
       dynamoClient.middlewareStack.remove('recordWrites');
     }
-    expect(written.length).toBeGreaterThan(0);
-    expect(new Set(written).size).toBe(written.length);
+    expect(new Set(written).size).toBe(10);
+    expect(applyCount).toBeLessThan(5); // fewer merges than batches: 4 slots at most
+    const after = await dayTotals();
+    expect(after.botClicks! - before.botClicks!).toBe(oneDay.filter((c) => c.bot).length);
+    expect(after.scans! - before.scans!).toBe(oneDay.filter((c) => !c.bot && c.source === 'scan').length);
+    expect(after.clicks! - before.clicks!).toBe(oneDay.filter((c) => !c.bot && c.source === 'click').length);
   });
 });

@@ -1,0 +1,34 @@
+import { progress } from '../lib';
+
+/**
+ * Figure 6 alone (no redirect rounds to compare with): `npx tsx bench/experiments/aggregation-only.ts`.
+ * For iterating on the aggregator; the suite (`npm run bench`) is what docs/benchmarks.md reports.
+ */
+const { freePort } = await import('../../functions/local/dynamodb-local');
+const { startLocalRuntime } = await import('../../functions/local/runtime');
+const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
+try {
+  const ctx = await (await import('../context')).benchContext(runtime);
+  const { createAggregationBench } = await import('../aggregation');
+  const rounds = Number(process.env.ROUNDS ?? 3);
+  const agg = createAggregationBench(ctx, {
+    clicksPerRound: Number(process.env.CLICKS ?? 2000),
+    warmupClicks: 1000,
+    batchSize: 100,
+    deployedBatchSize: 500,
+  });
+  await agg.warmup();
+  for (let r = 0; r < rounds; r++) await agg.round();
+  await agg.deployedRound();
+  const s = agg.summary();
+  progress(
+    `median: ${s.clicksPerSecond.toFixed(0)} clicks/s, counter writes ${s.counterWritesPerClick.toFixed(3)}, ` +
+      `counter path ${s.counterPathWritesPerClick.toFixed(3)}, visitors ${s.visitorWritesPerClick.toFixed(3)}, ` +
+      `checkpoints ${s.checkpointWritesPerClick.toFixed(3)}, ${s.transactionsPerBatch.toFixed(2)} transactions/batch; ` +
+      `time: ${Object.entries(s.timeShares)
+        .map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`)
+        .join(', ')}`,
+  );
+} finally {
+  await runtime.stop();
+}

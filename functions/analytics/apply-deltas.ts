@@ -1,0 +1,194 @@
+import { createHash } from 'node:crypto';
+import { config } from '../shared/config';
+import { DELTA_SLOTS, keys } from '../shared/keys';
+import { log } from '../shared/log';
+import { type CounterUpdate, itemId, mergeUpdates } from './counters';
+import {
+  type DeltaJob,
+  deltaDelete,
+  jobAdvance,
+  jobWrite,
+  type PendingDelta,
+  readDeltaSlot,
+} from './delta-repository';
+import { commit, counterWrite, type TransactItem } from './repository';
+
+/**
+ * Applies pending counter deltas to the counters, exactly once (ADR 0009). Deltas are merged first, so
+ * a counter item touched by a thousand clicks of many batches is written once. A merge that fits one
+ * transaction is applied together with the deletion of its deltas; a larger one becomes a job item (in
+ * the transaction that deletes the deltas) applied one part per transaction, each part advancing the
+ * job's `next` under the condition that it was that part's turn. Any consumer finishes a job it finds.
+ */
+
+/** DynamoDB allows 100 actions per TransactWriteItems. */
+export const MAX_TRANSACTION_ITEMS = 100;
+/** `#aN :aN, ` is ~13 bytes: 200 attributes keep one update expression under ~2.6 KB of the 4 KB limit. */
+const MAX_ATTRIBUTES_PER_UPDATE = 200;
+/** Deltas merged into one job are capped so the job item stays far below DynamoDB's 400 KB. */
+const MAX_MERGED_BYTES = 256 * 1024;
+/** A slot is applied in rounds until empty; this bounds one invocation's work. */
+const MAX_ROUNDS_PER_SLOT = 20;
+
+export interface ApplyStats {
+  /** Counter item updates written. */
+  counterWrites: number;
+  /** Deltas applied (and deleted). */
+  deltasApplied: number;
+  /** Job items written, advanced and deleted. */
+  jobWrites: number;
+  transactions: number;
+  /** Clicks whose counters were applied. */
+  clicks: number;
+}
+
+export const emptyApplyStats = (): ApplyStats => ({
+  counterWrites: 0,
+  deltasApplied: 0,
+  jobWrites: 0,
+  transactions: 0,
+  clicks: 0,
+});
+
+function tokenFor(items: unknown[]): string {
+  return createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
+}
+
+/** Splits updates with more attributes than one update expression takes (each half is applied alone). */
+function narrow(update: CounterUpdate): CounterUpdate[] {
+  const adds = Object.entries(update.add);
+  if (adds.length <= MAX_ATTRIBUTES_PER_UPDATE) return [update];
+  const pieces: CounterUpdate[] = [];
+  for (let i = 0; i < adds.length; i += MAX_ATTRIBUTES_PER_UPDATE) {
+    pieces.push({
+      key: update.key,
+      add: Object.fromEntries(adds.slice(i, i + MAX_ATTRIBUTES_PER_UPDATE)),
+      set: i === 0 ? update.set : {},
+    });
+  }
+  return pieces;
+}
+
+/** Packs updates into transactions of at most `size`, never the same item twice in one. */
+export function planParts(updates: Iterable<CounterUpdate>, size: number): CounterUpdate[][] {
+  const parts: Array<{ updates: CounterUpdate[]; items: Set<string> }> = [];
+  for (const update of [...updates].flatMap(narrow)) {
+    const id = itemId(update.key);
+    let part = parts.find((p) => p.updates.length < size && !p.items.has(id));
+    if (!part) {
+      part = { updates: [], items: new Set() };
+      parts.push(part);
+    }
+    part.updates.push(update);
+    part.items.add(id);
+  }
+  return parts.map((p) => p.updates);
+}
+
+async function runJob(job: DeltaJob, stats: ApplyStats): Promise<void> {
+  for (let part = job.next; part < job.parts.length; part++) {
+    const last = part === job.parts.length - 1;
+    const updates = job.parts[part]!;
+    const items: TransactItem[] = [...updates.map(counterWrite), jobAdvance(job.key, part, last)];
+    await commit(items, tokenFor(items));
+    stats.transactions++;
+    stats.counterWrites += updates.length;
+    stats.jobWrites++;
+  }
+  stats.clicks += job.clicks;
+}
+
+/** One round on a slot: finish its jobs, then merge and apply its oldest deltas. False when empty. */
+async function applyRound(slot: number, maxItems: number, stats: ApplyStats): Promise<boolean> {
+  const { deltas, jobs } = await readDeltaSlot(slot, true);
+  for (const job of jobs) await runJob(job, stats);
+  if (deltas.length === 0) return false;
+
+  // Leave room for the job item (or the counters) next to the deletions.
+  const taken: PendingDelta[] = [];
+  let bytes = 0;
+  for (const delta of deltas) {
+    if (taken.length >= maxItems - 1 || (taken.length > 0 && bytes + delta.bytes > MAX_MERGED_BYTES)) break;
+    taken.push(delta);
+    bytes += delta.bytes;
+  }
+  const merged = mergeUpdates(taken.flatMap((d) => d.updates ?? []));
+  const clicks = taken.reduce((n, d) => n + d.clicks, 0);
+  const deletions = taken.map((d) => deltaDelete(d.key));
+
+  const single = planParts(merged.values(), maxItems - deletions.length);
+  if (single.length <= 1) {
+    const updates = single[0] ?? [];
+    const items = [...updates.map(counterWrite), ...deletions];
+    await commit(items, tokenFor(items));
+    stats.transactions++;
+    stats.counterWrites += updates.length;
+    stats.clicks += clicks;
+  } else {
+    const job: DeltaJob = {
+      key: keys.deltaJob(slot, taken[0]!.key.sk.slice(2)),
+      clicks,
+      next: 0,
+      parts: planParts(merged.values(), maxItems - 1),
+    };
+    const items = [jobWrite(job.key, job.parts, clicks), ...deletions];
+    await commit(items, tokenFor(items));
+    stats.transactions++;
+    stats.jobWrites++;
+    await runJob(job, stats);
+  }
+  stats.deltasApplied += taken.length;
+  return taken.length < deltas.length;
+}
+
+/**
+ * Applies everything pending in the given slots. A transaction that loses a race with another consumer
+ * (its delta already deleted, the job part already applied) is cancelled as a whole; the slot is then
+ * left for the next run, which reads it again. Nothing is lost either way: deltas stay until applied.
+ */
+export async function applyDeltas(
+  slots: number[],
+  options: { maxTransactionItems?: number } = {},
+): Promise<ApplyStats> {
+  const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
+  const stats = emptyApplyStats();
+  for (const slot of slots) {
+    try {
+      for (let round = 0; round < MAX_ROUNDS_PER_SLOT; round++) {
+        if (!(await applyRound(slot, maxItems, stats))) break;
+      }
+    } catch (err) {
+      log.warn('apply_deltas_failed', {
+        slot,
+        error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+      });
+    }
+  }
+  return stats;
+}
+
+export const ALL_DELTA_SLOTS = Array.from({ length: DELTA_SLOTS }, (_, i) => i);
+
+/**
+ * Which slots to apply after a batch: all of them when the stream is caught up (the batch was not
+ * full: counters are then current within one invocation, as before deferral); while it is busy, a slot
+ * this batch wrote to once it holds enough clicks or its oldest delta is old enough.
+ */
+export async function slotsDue(
+  batchRecords: number,
+  written: number[],
+  now: number,
+  batchSize = config().aggregateBatchSize,
+): Promise<number[]> {
+  const c = config();
+  if (batchRecords < batchSize) return ALL_DELTA_SLOTS;
+  const due: number[] = [];
+  for (const slot of new Set(written)) {
+    const { deltas, jobs } = await readDeltaSlot(slot, false);
+    const clicks = deltas.reduce((n, d) => n + d.clicks, 0);
+    const oldest = Math.min(...deltas.map((d) => d.createdAt));
+    if (jobs.length > 0 || clicks >= c.aggregateFlushClicks || now - oldest >= c.aggregateFlushMs)
+      due.push(slot);
+  }
+  return due;
+}
