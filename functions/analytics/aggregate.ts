@@ -197,7 +197,10 @@ async function aggregateOnce(
       lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
       if (plan.visitor) states.set(plan.visitor.id, plan.visitor.state);
     }
-    const byCheckpointItem = new Map<string, Array<{ clickPk: string; seq: string; previous: string | undefined }>>();
+    const byCheckpointItem = new Map<
+      string,
+      Array<{ clickPk: string; seq: string; previous: string | undefined }>
+    >();
     for (const [clickPk, seq] of lastSeq) {
       const checkpointId = itemId(keys.checkpoint(clickPk).key);
       byCheckpointItem.set(checkpointId, [

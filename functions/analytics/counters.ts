@@ -33,7 +33,36 @@ export function dayOf(iso: string): string {
   return iso.slice(0, 10);
 }
 
-/** Counters a raw click moves: its link's hour and day, its touchpoint's day. Bots only count as bots. */
+/** The Monday (UTC) of the ISO week a day or instant falls in, `YYYY-MM-DD`. */
+export function weekOf(iso: string): string {
+  const day = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
+  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The weekly twin of a daily journey counter update (touchpoint or stage): the same increments on the
+ * item of the day's ISO week. The funnel and the touchpoint table read full weeks from these.
+ */
+function weekly(
+  update: CounterUpdate,
+  kind: 'touchpoint' | 'stage',
+  journey: string,
+  subject: string,
+  day: string,
+): CounterUpdate {
+  const week = weekOf(day);
+  const { day: _day, ...set } = update.set;
+  return {
+    key:
+      kind === 'touchpoint'
+        ? keys.touchpointWeek(journey, week, subject)
+        : keys.stageWeek(journey, week, subject),
+    add: { ...update.add },
+    set: { ...set, week },
+  };
+}
+
+/** Counters a raw click moves: its link's hour and day, its touchpoint's day and week. Bots only count as bots. */
 export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
   const hour = hourOf(click.at);
   const day = dayOf(click.at);
@@ -52,7 +81,7 @@ export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
     linkAdd[breakdownAttribute('browser', click.browser)] = 1;
     linkAdd[breakdownAttribute('referrer', click.referrer ?? 'direct')] = 1;
   }
-  return [
+  const linkUpdates: CounterUpdate[] = [
     {
       key: keys.linkStatsHour(click.linkId, hour),
       add: linkAdd,
@@ -63,17 +92,22 @@ export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
       add: { ...linkAdd },
       set: { entity: 'link_stats', linkId: click.linkId, day },
     },
-    {
-      key: keys.touchpointDay(click.journey, day, click.touchpoint),
-      add: touchpointAdd,
-      set: {
-        entity: 'touchpoint_stats',
-        journey: click.journey,
-        touchpoint: click.touchpoint,
-        stage: click.stage,
-        day,
-      },
+  ];
+  const touchpointDay: CounterUpdate = {
+    key: keys.touchpointDay(click.journey, day, click.touchpoint),
+    add: touchpointAdd,
+    set: {
+      entity: 'touchpoint_stats',
+      journey: click.journey,
+      touchpoint: click.touchpoint,
+      stage: click.stage,
+      day,
     },
+  };
+  return [
+    ...linkUpdates,
+    touchpointDay,
+    weekly(touchpointDay, 'touchpoint', click.journey, click.touchpoint, day),
   ];
 }
 
@@ -116,7 +150,9 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
   for (const { c, n } of net.values()) {
     if (n === 0) continue;
     const { key, set } = contributionKey(c);
-    updates.push({ key, add: { [c.attribute]: n }, set });
+    const update = { key, add: { [c.attribute]: n }, set };
+    updates.push(update);
+    if (c.kind !== 'link_uv') updates.push(weekly(update, c.kind, c.journey, c.subject, c.bucket));
     if (c.kind === 'link_uv') {
       // A link's unique visitors also count on its daily item, in the day of their first click.
       const day = c.bucket.slice(0, 10);

@@ -41,8 +41,9 @@ export async function recount(
   const retainedFrom = new Date(
     (options.now ?? new Date()).getTime() - (config().clickRetentionDays - 1) * 86_400_000,
   ).toISOString();
-  const retained = (item: { hour?: unknown; day?: unknown } | undefined) => {
-    const bucket = String(item?.hour ?? item?.day ?? '');
+  const retained = (item: { hour?: unknown; day?: unknown; week?: unknown } | undefined) => {
+    // A week item is compared only when its Monday is retained, so every click it sums still exists.
+    const bucket = String(item?.hour ?? item?.day ?? item?.week ?? '');
     return bucket >= retainedFrom.slice(0, bucket.length);
   };
   // Counters are compared once every pending delta is applied (ADR 0009): what the API will show.

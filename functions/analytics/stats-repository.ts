@@ -1,4 +1,5 @@
 import { keys } from '../shared/keys';
+import { weekOf } from './counters';
 import { queryRange } from './repository';
 
 /** Hourly counter items of one link in [fromHour, toHour): one Query, paged. */
@@ -19,13 +20,40 @@ export function linkDayItems(linkId: string, fromDay: string, toDay: string) {
   );
 }
 
-/** Daily stage and touchpoint counter items of one journey in [fromDay, toDay). */
-export function journeyDayItems(journey: string, fromDay: string, toDay: string) {
-  return queryRange(
-    keys.journeyStatsPartition(journey),
-    keys.journeyStatsDaySk(fromDay),
-    keys.journeyStatsDaySk(toDay),
+/**
+ * Stage and touchpoint counter items of one journey covering [fromDay, toDay) exactly: weekly items for
+ * the full ISO weeks inside the period, daily items for the days before and after them. A 30-day period
+ * reads 3–4 weeks and a few days instead of 30 days (up to three Queries, in parallel).
+ */
+export async function journeyCounterItems(journey: string, fromDay: string, toDay: string) {
+  const pk = keys.journeyStatsPartition(journey);
+  const { weeks, days } = splitIntoWeeks(fromDay, toDay);
+  const reads = days.map(([from, to]) =>
+    queryRange(pk, keys.journeyStatsDaySk(from), keys.journeyStatsDaySk(to)),
   );
+  if (weeks) reads.push(queryRange(pk, keys.journeyStatsWeekSk(weeks[0]), keys.journeyStatsWeekSk(weeks[1])));
+  return (await Promise.all(reads)).flat();
+}
+
+const DAY_MS = 86_400_000;
+const addDays = (day: string, n: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * [fromDay, toDay) as full ISO weeks [Monday, Monday) plus the day ranges around them. Without a full
+ * week inside, the whole period is days.
+ */
+export function splitIntoWeeks(
+  fromDay: string,
+  toDay: string,
+): { weeks: [string, string] | null; days: Array<[string, string]> } {
+  const firstMonday = weekOf(fromDay) === fromDay ? fromDay : addDays(weekOf(fromDay), 7);
+  const lastMonday = weekOf(toDay);
+  if (firstMonday >= lastMonday) return { weeks: null, days: [[fromDay, toDay]] };
+  const days: Array<[string, string]> = [];
+  if (fromDay < firstMonday) days.push([fromDay, firstMonday]);
+  if (lastMonday < toDay) days.push([lastMonday, toDay]);
+  return { weeks: [firstMonday, lastMonday], days };
 }
 
 export async function sumLinkTotals(

@@ -10,7 +10,7 @@ import {
 } from './counters';
 import { buildFunnelReport } from './funnel-report';
 import { buckets, DAY_MS, HOUR_MS, type Period, resolvePeriod } from './period';
-import { journeyDayItems, linkDayItems, linkHourItems } from './stats-repository';
+import { journeyCounterItems, linkDayItems, linkHourItems } from './stats-repository';
 
 /** Read side of analytics: every answer is assembled from counter items, never from raw clicks. */
 
@@ -123,7 +123,7 @@ interface DayCounters {
 }
 
 async function journeyCounters(journey: string, period: Period): Promise<DayCounters> {
-  const items = await journeyDayItems(
+  const items = await journeyCounterItems(
     journey,
     period.from.toISOString().slice(0, 10),
     period.to.toISOString().slice(0, 10),

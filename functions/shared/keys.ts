@@ -86,6 +86,16 @@ export const keys = {
     sk: `D#${day}#S#${stage}`,
   }),
   journeyStatsDaySk: (day: string) => `D#${day}#`,
+  /** Weekly sums of the same items (ISO weeks, keyed by their Monday), so long periods read fewer items. */
+  touchpointWeek: (journey: string, monday: string, touchpoint: string): Key => ({
+    pk: `JSTATS#${journey}`,
+    sk: `W#${monday}#T#${touchpoint}`,
+  }),
+  stageWeek: (journey: string, monday: string, stage: string): Key => ({
+    pk: `JSTATS#${journey}`,
+    sk: `W#${monday}#S#${stage}`,
+  }),
+  journeyStatsWeekSk: (monday: string) => `W#${monday}#`,
 
   /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
   visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),
