@@ -23,7 +23,7 @@ import { type BenchLink, CounterFold, generateVisitors, linkSpecs, STAGES, strea
 const DAY = 86_400_000;
 
 /** Counter items the queries may read: the top link's daily and hourly items, the journey's daily items. */
-export type PartitionName = 'link days' | 'link hours' | 'journey days';
+export type PartitionName = 'link days' | 'link hours' | 'journey days' | 'journey weeks';
 
 export interface QueryFigure {
   query: 'stats' | 'funnel';
@@ -279,7 +279,8 @@ export async function benchAnalytics(
       partitions: [
         describe('link days', `STATS#${topLink.id}`, 'D#'),
         describe('link hours', `STATS#${topLink.id}`, 'H#'),
-        describe('journey days', `JSTATS#${journey}`),
+        describe('journey days', `JSTATS#${journey}`, 'D#'),
+        describe('journey weeks', `JSTATS#${journey}`, 'W#'),
       ].filter((p) => p.items > 0),
     });
     targets.push({ volume, journey, topLink });

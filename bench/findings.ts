@@ -77,14 +77,16 @@ machine (take their ratios to ±10 %).
 | 3. api bundle size | ${FIRST.apiSize} | ${SECOND.apiSize} | ${now('3. api bundle size')} | round 1: zod imported as a namespace (esbuild drops its 47 locales, ~258 KiB), qrcode's core only, OpenAPI bodies written out (01aad49); round 2: ${API_CHANGE} |
 | 3. api module init | ${FIRST.apiInit} | ${SECOND.apiInit} | ${now('3. api module init')} | same |
 | 5. link stats latency, ${fmt(large)} / ${fmt(small)} | ${FIRST.stats} | ${SECOND.stats} | ${now('5. link stats (30 d): latency')} | round 1: daily link counter items (a 30-day view reads 30 items, not 720) (4f0da3c) |
-| 5. funnel latency, ${fmt(large)} / ${fmt(small)} | ${FIRST.funnel} | ${SECOND.funnel} | ${now('5. funnel (30 d): latency')} | round 1: bounded delay bins instead of one attribute per distinct delay (a3eca18) |
+| 5. funnel latency, ${fmt(large)} / ${fmt(small)} | ${FIRST.funnel} | ${SECOND.funnel} | ${now('5. funnel (30 d): latency')} | round 1: bounded delay bins instead of one attribute per distinct delay (a3eca18); round 2: weekly journey counters, a 30-day period reads ~4 weeks + edge days instead of 30 days ([ADR 10](adr/0010-weekly-journey-counters.md)) |
 | 6. counter writes per click | ${FIRST.counterWrites} | ${SECOND.counterWrites} | ${row('6. counter writes')?.measured ?? '—'} (updates ${row('6. of which counter item updates')?.measured ?? '—'}) | round 1: two-phase aggregation (4f585ea); round 2: counter deltas merged across batches and applied exactly once ([ADR 9](adr/0009-deferred-counter-deltas.md)) |
 | 6. checkpoint writes per click | ${FIRST.checkpointWrites} | ${SECOND.checkpointWrites} | ${row('6. checkpoint writes')?.measured ?? '—'} | round 2: checkpoints as attributes of ≤ 8 items per raw-click hour (ADR 9) |
 | 6. aggregation throughput | ${FIRST.aggregation} | ${SECOND.aggregation} | ${row('6. aggregation throughput')?.measured ?? '—'} = ${row('6. aggregation throughput')?.ratio ?? '—'} | round 2: visitor states, checkpoints and the delta in one transaction per batch (was ~90 PutItems and 2 transactions); the three reads of a batch in parallel |
 
 Profiles behind round 1: the api bundle was 891 KiB, 443 KiB of it zod and 57 KiB qrcode with its renderers
 and own pngjs; the 1M-click link stats read 718 hourly items with 33k attributes against 678 items / 12k at
-10k, and the funnel 620 journey-day items with 72k \`h:<hours>\` attributes against 5.5k. Behind round 2: a
+10k, and the funnel 620 journey-day items with 72k \`h:<hours>\` attributes against 5.5k. Behind round 2: the
+funnel still read 620 daily items, sparse at 10k and full at 1M (8.7k vs 18.2k attributes; DynamoDB Local's
+Query time follows the attributes returned); a
 100-item transaction had to hold a batch's ~85 counter items and ~31 checkpoints, so batches were cut in two
 and popular counters written twice (1.24 per click; even once per batch would be 0.84 with 50 popular
 links), and 47 % of a batch's time went to one conditional PutItem per visitor.`);
@@ -130,21 +132,14 @@ volume where each day's item holds every value.`);
     const j2 = part(large, 'journey days');
     out.push(`### funnel latency: ${(q('funnel', large).latencyMs / q('funnel', small).latencyMs).toFixed(2)}× from ${fmt(small)} to ${fmt(large)} clicks
 
-**Profile.** Same requests (${[...new Set(q('funnel', large).requests)].join('/')}), same items (${j1?.items} vs ${j2?.items}: 30 days × (15 touchpoints + 5 stages)). With the delay bins
-the histogram attributes are bounded per item, but at ${fmt(small)} clicks the items are sparse (a handful of
-progressing visitors per touchpoint and day) and at ${fmt(large)} they are full: ${fmt(j1?.histogramAttributes ?? 0)} → ${fmt(j2?.histogramAttributes ?? 0)}
-histogram attributes, ${fmt(j1?.attributes ?? 0)} → ${fmt(j2?.attributes ?? 0)} attributes in all, ${fmt((j1?.jsonBytes ?? 0) / 1024)} → ${fmt((j2?.jsonBytes ?? 0) / 1024)} KiB.
-Time inside the two Queries: ${fmt(q('funnel', small).queryMs, 1)} → ${fmt(q('funnel', large).queryMs, 1)} ms of ${fmt(q('funnel', small).latencyMs, 1)} → ${fmt(q('funnel', large).latencyMs, 1)} ms; DynamoDB Local's
-Query time grows with the attributes it returns.
+**Profile.** Same requests (${[...new Set(q('funnel', large).requests)].join('/')}); the journey partition holds ${j1?.items} vs ${j2?.items} daily items,
+${fmt(j1?.histogramAttributes ?? 0)} → ${fmt(j2?.histogramAttributes ?? 0)} histogram attributes: at ${fmt(small)} clicks the items are sparse, at ${fmt(large)} full. The funnel
+reads full weeks from the weekly items and only the edge days from the daily ones (ADR 10), ${fmt(q('funnel', small).itemsRead)} vs
+${fmt(q('funnel', large).itemsRead)} items; time inside the Queries: ${fmt(q('funnel', small).queryMs, 1)} → ${fmt(q('funnel', large).queryMs, 1)} ms of ${fmt(q('funnel', small).latencyMs, 1)} → ${fmt(q('funnel', large).latencyMs, 1)} ms.
 
-**Recommended fix.** The read is now bounded (days × (touchpoints + stages) × bins) and flat beyond the
-volume that fills the bins, so more volume will not make it worse; to also meet 1.5× between a sparse 10k
-and a full 1M, the funnel has to read fewer, denser items: weekly journey rollups
-(\`JSTATS#<journey>\` / \`W#<iso-week>#T#<tp>\` and \`#S#<stage>\`, updated with the daily ones; a 30-day period =
-the full weeks inside it + at most 12 edge days), which roughly halves the items read at both volumes and
-makes the week items dense already at 10k. Cost: one more counter item per touchpoint and stage touched by
-a batch (+0.2 counter writes per click at batch size 100 in this workload) — weigh it against figure 6.
-Not measured.`);
+**Next.** Monthly items on top of the weekly ones would cut the items read again (a 30-day period would
+be at most one month and ~30 edge days, so only for longer periods); for the default period the edge days
+dominate what is left.`);
   }
 
   if (failed('5. link stats (30 d): DynamoDB requests') || failed('5. funnel (30 d): DynamoDB requests')) {

@@ -267,7 +267,9 @@ browsers, countries and referrers.
 - Queries: \`GET /api/links/<top link>/stats\` (default: last 30 days, \`interval=day\`) and
   \`GET /api/journeys/<journey>/funnel\` (last 30 days, window 30), over HTTP to the local server, 3 warm-up
   rounds then ${c.analytics.rounds} rounds interleaved across volumes. Requests counted at the SDK; latency is the HTTP round
-  trip; "in Query" is the time inside the Query requests (DynamoDB Local + SDK unmarshalling).
+  trip; "in Query" is the time inside the Query requests (DynamoDB Local + SDK unmarshalling). The funnel
+  reads the journey's full ISO weeks from its weekly items and the days around them from the daily ones
+  (ADR 10): the journey touchpoint registry, then up to three Queries in parallel, counted separately.
 
 ${table(
   ['clicks', 'loaded by', 'counter items', 'load time'],
@@ -323,7 +325,7 @@ touchpoints and 5 stages (journey \`default\`), visitors clicking 1-4 links abou
 batch of ${a.batchSize} at a time (one shard, parallelization factor 1, as the stack deploys it), retrying from the
 first failed record as Lambda does. Every batch is full, so the consumer treats the stream as busy: each batch
 commits its visitor states, checkpoints and one pending counter delta in one transaction, and a delta slot is
-applied to the counters once it holds ${fmt(1000)} clicks (or its oldest delta is 30 s old); what is still pending
+applied to the counters once the consumer has put ${fmt(1000)} clicks in it (or its first delta there is 30 s old); what is still pending
 when a round ends is applied too (as the scheduled invocation would) and counted, so every write the
 counters cost is in the figures (ADR 0009). Per-click figures come from the aggregator's own stats over
 \`applied\`: counter item updates, plus the delta and job items that carry them ("counter path"), visitor

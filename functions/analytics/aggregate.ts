@@ -10,6 +10,7 @@ import {
   applyDeltas,
   emptyApplyStats,
   MAX_TRANSACTION_ITEMS,
+  notePending,
   slotsDue,
 } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
@@ -110,10 +111,9 @@ export async function aggregateRecords(
     checkpointWrites: 0,
     deltaWrites: 0,
   };
-  const slots: number[] = [];
   const clicks: ClickEvent[] = [];
   for (let attempt = 1; ; attempt++) {
-    const failed = await aggregateOnce(remaining, { ...options, now }, stats, slots, clicks);
+    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks);
     if (!failed) break;
     if (attempt >= IN_HANDLER_ATTEMPTS) return { batchItemFailures: [{ itemIdentifier: failed }], stats };
     // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
@@ -129,7 +129,7 @@ export async function aggregateRecords(
 
   // The batch is committed: a failure from here on must not make Lambda redeliver it (its records
   // would be skipped anyway); pending deltas wait for the next run.
-  const due = await slotsDue(records.length, slots, now, options.batchSize).catch(() => []);
+  const due = slotsDue(records.length, now, options.batchSize);
   if (due.length > 0) {
     const applied = await applyDeltas(due, { maxTransactionItems: options.maxTransactionItems });
     for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
@@ -147,7 +147,6 @@ async function aggregateOnce(
   records: DynamoDBRecord[],
   options: AggregateOptions & { now: number },
   stats: AggregateStats,
-  slots: number[],
   clicks: ClickEvent[],
 ): Promise<string | undefined> {
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
@@ -236,7 +235,7 @@ async function aggregateOnce(
     stats.checkpointWrites += byCheckpointItem.size;
     stats.deltaWrites++;
     stats.applied += segment.length;
-    slots.push(slot);
+    notePending(slot, segment.length, options.now);
     clicks.push(...segment.map((p) => p.parsed.click));
     for (const [clickPk, seq] of lastSeq) checkpoints.set(clickPk, seq);
     for (const [id, state] of states) visitors.set(id, { state, version: visitors.get(id)!.version + 1 });

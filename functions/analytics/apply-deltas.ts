@@ -157,6 +157,7 @@ export async function applyDeltas(
       for (let round = 0; round < MAX_ROUNDS_PER_SLOT; round++) {
         if (!(await applyRound(slot, maxItems, stats))) break;
       }
+      writtenHere.delete(slot);
     } catch (err) {
       log.warn('apply_deltas_failed', {
         slot,
@@ -170,25 +171,32 @@ export async function applyDeltas(
 export const ALL_DELTA_SLOTS = Array.from({ length: DELTA_SLOTS }, (_, i) => i);
 
 /**
+ * Clicks this process has put in each slot since it last applied it, and when the first of them came.
+ * An estimate on purpose (other consumers write to the same slots): it only decides *when* to apply,
+ * which costs no request per batch; whatever it misses, the next apply of the slot or the scheduled
+ * run picks up, and exactness never depends on it.
+ */
+const writtenHere = new Map<number, { clicks: number; since: number }>();
+
+export function notePending(slot: number, clicks: number, now: number): void {
+  const entry = writtenHere.get(slot);
+  if (entry) entry.clicks += clicks;
+  else writtenHere.set(slot, { clicks, since: now });
+}
+
+/**
  * Which slots to apply after a batch: all of them when the stream is caught up (the batch was not
  * full: counters are then current within one invocation, as before deferral); while it is busy, a slot
- * this batch wrote to once it holds enough clicks or its oldest delta is old enough.
+ * this process has put AGGREGATE_FLUSH_CLICKS clicks in, or its first delta AGGREGATE_FLUSH_SECONDS ago.
  */
-export async function slotsDue(
+export function slotsDue(
   batchRecords: number,
-  written: number[],
   now: number,
   batchSize = config().aggregateBatchSize,
-): Promise<number[]> {
+): number[] {
   const c = config();
   if (batchRecords < batchSize) return ALL_DELTA_SLOTS;
-  const due: number[] = [];
-  for (const slot of new Set(written)) {
-    const { deltas, jobs } = await readDeltaSlot(slot, false);
-    const clicks = deltas.reduce((n, d) => n + d.clicks, 0);
-    const oldest = Math.min(...deltas.map((d) => d.createdAt));
-    if (jobs.length > 0 || clicks >= c.aggregateFlushClicks || now - oldest >= c.aggregateFlushMs)
-      due.push(slot);
-  }
-  return due;
+  return [...writtenHere]
+    .filter(([, p]) => p.clicks >= c.aggregateFlushClicks || now - p.since >= c.aggregateFlushMs)
+    .map(([slot]) => slot);
 }
