@@ -37,6 +37,24 @@ const SECOND = {
   aggregation: '202 clicks/s = 0.45×',
 };
 
+/** Earlier full runs of the round-2 code (their printed tables), for the noise table. */
+const SESSION_RUNS = [
+  {
+    run: '2026-11-24T11:41Z',
+    redirect: '0.87× (0.85×)',
+    funnel: '1.84× (daily items only)',
+    aggregation: '1.09×',
+    counterWrites: '0.252',
+  },
+  {
+    run: '2026-11-24T11:50Z',
+    redirect: '0.74× (0.94×)',
+    funnel: '1.37×',
+    aggregation: '0.82×',
+    counterWrites: '0.292',
+  },
+];
+
 /** What the second round changed for the api bundle (filled in from the change that made it). */
 const API_CHANGE =
   'the OpenAPI document served from a JSON file generated at build time (`npm run openapi`, shipped next to the bundle), and the edge schemas on `zod/mini` with the English messages loaded explicitly (zod 91 → 31 KiB; every 4xx message unchanged)';
@@ -219,5 +237,20 @@ redirect / bare-server row over a few runs, on a quiet machine if possible.`);
   }
 
   if (out.length === 1) out.push('All targets were met in this run.');
+  out.push(`### The same code, three runs
+
+The figures that compare two throughputs or two small latencies on this shared 2-core machine move
+between runs more than the last changes did. The three full runs made after the round-2 changes, each
+on the machine as it was at the time (the first without the weekly journey items; the first two with
+2,000-click aggregation rounds, which end with slots far from the apply threshold, and a Query per batch to
+decide applying):
+
+| run | 2. redirect / raw PutItem (redirect / bare server) | 5. funnel latency 1M / 10k | 6. aggregation / redirect | 6. counter writes per click |
+| --- | --- | --- | --- | --- |
+| ${SESSION_RUNS.map((x) => `${x.run} | ${x.redirect} | ${x.funnel} | ${x.aggregation} | ${x.counterWrites}`).join(' |\n| ')} |
+| ${r.startedAt} (this run) | ${row('2. redirect throughput')?.ratio ?? '—'} (${row('2. diagnostic')?.ratio ?? '—'}) | ${row('5. funnel (30 d): latency')?.ratio ?? '—'} | ${row('6. aggregation throughput')?.ratio ?? '—'} | ${row('6. counter writes')?.measured ?? '—'} |
+
+Counter writes per click, the request counts and the bundle figures are deterministic or nearly so;
+the three ratios above are not. Read them over several runs, on a quiet machine if possible.`);
   return out.join('\n\n');
 }
