@@ -9,7 +9,8 @@ import {
   jobAdvance,
   jobWrite,
   type PendingDelta,
-  readDeltaSlot,
+  readDeltas,
+  readJobs,
 } from './delta-repository';
 import { commit, counterWrite, type TransactItem } from './repository';
 
@@ -100,8 +101,10 @@ async function runJob(job: DeltaJob, stats: ApplyStats): Promise<void> {
 
 /** One round on a slot: finish its jobs, then merge and apply its oldest deltas. False when empty. */
 async function applyRound(slot: number, maxItems: number, stats: ApplyStats): Promise<boolean> {
-  const { deltas, jobs } = await readDeltaSlot(slot, true);
-  for (const job of jobs) await runJob(job, stats);
+  // Jobs first: their deltas are gone already, so until they finish their clicks are half counted.
+  for (const job of await readJobs(slot)) await runJob(job, stats);
+  // One more than a merge can take, to know whether the slot holds more after this round.
+  const deltas = await readDeltas(slot, maxItems);
   if (deltas.length === 0) return false;
 
   // Leave room for the job item (or the counters) next to the deletions.

@@ -34,52 +34,46 @@ export interface DeltaJob {
 const encode = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(inflateRawSync(bytes).toString('utf8')) as T;
 
-/** The deltas and jobs of one slot, oldest first. Without `withUpdates`, only their sizes and ages. */
-export async function readDeltaSlot(
-  slot: number,
-  withUpdates: boolean,
-): Promise<{ deltas: PendingDelta[]; jobs: DeltaJob[] }> {
-  const deltas: PendingDelta[] = [];
-  const jobs: DeltaJob[] = [];
+/** Items of one slot whose sort key starts with `prefix`, in key order, up to `limit`. */
+async function querySlot(slot: number, prefix: string, limit: number): Promise<Record<string, unknown>[]> {
+  const out: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const res = await db.send(
       new QueryCommand({
         TableName: config().tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.deltaPartition(slot) },
-        ...(withUpdates
-          ? {}
-          : {
-              ProjectionExpression: 'pk, sk, clicks, createdAt, bytes, #next',
-              ExpressionAttributeNames: { '#next': 'next' },
-            }),
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.deltaPartition(slot), ':prefix': prefix },
         ConsistentRead: true,
+        Limit: limit - out.length,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of res.Items ?? []) {
-      const key = { pk: item.pk as string, sk: item.sk as string };
-      if (keys.isDeltaSk(key.sk)) {
-        deltas.push({
-          key,
-          clicks: Number(item.clicks),
-          createdAt: Number(item.createdAt),
-          bytes: Number(item.bytes),
-          updates: withUpdates ? decode<CounterUpdate[]>(item.updates as Uint8Array) : undefined,
-        });
-      } else if (keys.isDeltaJobSk(key.sk)) {
-        jobs.push({
-          key,
-          clicks: Number(item.clicks),
-          next: Number(item.next),
-          parts: withUpdates ? decode<CounterUpdate[][]>(item.parts as Uint8Array) : [],
-        });
-      }
-    }
+    out.push(...(res.Items ?? []));
     startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return { deltas, jobs };
+  } while (startKey && out.length < limit);
+  return out;
+}
+
+/** Jobs left unfinished in a slot (usually none: a job is finished by whoever wrote it). */
+export async function readJobs(slot: number): Promise<DeltaJob[]> {
+  return (await querySlot(slot, 'J#', 1_000)).map((item) => ({
+    key: { pk: item.pk as string, sk: item.sk as string },
+    clicks: Number(item.clicks),
+    next: Number(item.next),
+    parts: decode<CounterUpdate[][]>(item.parts as Uint8Array),
+  }));
+}
+
+/** The oldest `limit` pending deltas of a slot, with their updates unless `withUpdates` is false. */
+export async function readDeltas(slot: number, limit: number, withUpdates = true): Promise<PendingDelta[]> {
+  return (await querySlot(slot, 'D#', limit)).map((item) => ({
+    key: { pk: item.pk as string, sk: item.sk as string },
+    clicks: Number(item.clicks),
+    createdAt: Number(item.createdAt),
+    bytes: Number(item.bytes),
+    updates: withUpdates ? decode<CounterUpdate[]>(item.updates as Uint8Array) : undefined,
+  }));
 }
 
 /** A new pending delta (written in the same transaction as the checkpoints of its clicks). */

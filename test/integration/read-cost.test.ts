@@ -2,7 +2,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { aggregateRecords } from '../../functions/analytics/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import { readDeltaSlot } from '../../functions/analytics/delta-repository';
+import { readDeltas } from '../../functions/analytics/delta-repository';
 import { scanEntities } from '../../functions/analytics/repository';
 import type { ClickEvent } from '../../functions/clicks/model';
 import { db, dynamoClient } from '../../functions/shared/dynamo';
@@ -168,12 +168,12 @@ describe('analytics read cost', () => {
       }
       // Busy stream, 500 pending clicks < AGGREGATE_FLUSH_CLICKS: nothing applied yet.
       expect(written).toEqual([]);
-      const pending = await Promise.all(ALL_DELTA_SLOTS.map((slot) => readDeltaSlot(slot, false)));
-      expect(pending.reduce((n, p) => n + p.deltas.length, 0)).toBe(5);
+      const pending = await Promise.all(ALL_DELTA_SLOTS.map((slot) => readDeltas(slot, 100, false)));
+      expect(pending.reduce((n, p) => n + p.length, 0)).toBe(5);
       // Applying a slot merges all its deltas: each counter item is written once, whatever the
       // number of batches behind it.
       for (const slot of ALL_DELTA_SLOTS) {
-        if (pending[slot]!.deltas.length === 0) continue;
+        if (pending[slot]!.length === 0) continue;
         const from = written.length;
         const applied = await applyDeltas([slot]);
         const thisSlot = written.slice(from);
