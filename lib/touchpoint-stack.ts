@@ -176,6 +176,24 @@ export class TouchpointStack extends Stack {
       targets: [new targets.LambdaFunction(this.aggregateFunction, { retryAttempts: 2 })],
     });
 
+    // A pending delta that stays unapplied (a counter item that cannot take its update, a bug) would
+    // leave counters short without any failed batch; the scheduled run publishes the oldest one's age.
+    new cloudwatch.Alarm(this, 'PendingDeltaAgeAlarm', {
+      alarmDescription:
+        'Counter deltas have been pending for over 10 minutes (see apply_deltas_failed in the aggregate logs).',
+      metric: new cloudwatch.Metric({
+        namespace: 'Touchpoint',
+        metricName: 'PendingDeltaAgeSeconds',
+        dimensionsMap: { FunctionName: this.aggregateFunction.functionName },
+        period: Duration.minutes(5),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 600,
+      evaluationPeriods: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     new cloudwatch.Alarm(this, 'AggregateDeadLetterAlarm', {
       alarmDescription:
         'Click batches the aggregate function gave up on (see the DLQ; replay with npm run replay/recount).',

@@ -81,6 +81,8 @@ export interface AggregateOptions {
   maxTransactionItems?: number;
   /** The event source mapping's batch size (default AGGREGATE_BATCH_SIZE): a smaller batch means caught up. */
   batchSize?: number;
+  /** Epoch ms after which no more deltas are applied in this invocation (Lambda's remaining time). */
+  deadline?: number;
 }
 
 /**
@@ -131,7 +133,10 @@ export async function aggregateRecords(
   // would be skipped anyway); pending deltas wait for the next run.
   const due = slotsDue(records.length, now, options.batchSize);
   if (due.length > 0) {
-    const applied = await applyDeltas(due, { maxTransactionItems: options.maxTransactionItems });
+    const applied = await applyDeltas(due, {
+      maxTransactionItems: options.maxTransactionItems,
+      deadline: options.deadline,
+    });
     for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
     try {
       await enforceClickLimits(clicks);

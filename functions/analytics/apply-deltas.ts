@@ -86,8 +86,12 @@ export function planParts(updates: Iterable<CounterUpdate>, size: number): Count
   return parts.map((p) => p.updates);
 }
 
-async function runJob(job: DeltaJob, stats: ApplyStats): Promise<void> {
+/** Thrown to stop applying when the invocation is about to run out of time (the rest waits, safely). */
+class OutOfTime extends Error {}
+
+async function runJob(job: DeltaJob, stats: ApplyStats, deadline: number): Promise<void> {
   for (let part = job.next; part < job.parts.length; part++) {
+    if (Date.now() > deadline) throw new OutOfTime();
     const last = part === job.parts.length - 1;
     const updates = job.parts[part]!;
     const items: TransactItem[] = [...updates.map(counterWrite), jobAdvance(job.key, part, last)];
@@ -100,9 +104,14 @@ async function runJob(job: DeltaJob, stats: ApplyStats): Promise<void> {
 }
 
 /** One round on a slot: finish its jobs, then merge and apply its oldest deltas. False when empty. */
-async function applyRound(slot: number, maxItems: number, stats: ApplyStats): Promise<boolean> {
+async function applyRound(
+  slot: number,
+  maxItems: number,
+  stats: ApplyStats,
+  deadline: number,
+): Promise<boolean> {
   // Jobs first: their deltas are gone already, so until they finish their clicks are half counted.
-  for (const job of await readJobs(slot)) await runJob(job, stats);
+  for (const job of await readJobs(slot)) await runJob(job, stats, deadline);
   // One more than a merge can take, to know whether the slot holds more after this round.
   const deltas = await readDeltas(slot, maxItems);
   if (deltas.length === 0) return false;
@@ -138,7 +147,7 @@ async function applyRound(slot: number, maxItems: number, stats: ApplyStats): Pr
     await commit(items, tokenFor(items));
     stats.transactions++;
     stats.jobWrites++;
-    await runJob(job, stats);
+    await runJob(job, stats, deadline);
   }
   stats.deltasApplied += taken.length;
   return taken.length < deltas.length;
@@ -151,17 +160,20 @@ async function applyRound(slot: number, maxItems: number, stats: ApplyStats): Pr
  */
 export async function applyDeltas(
   slots: number[],
-  options: { maxTransactionItems?: number } = {},
+  options: { maxTransactionItems?: number; deadline?: number } = {},
 ): Promise<ApplyStats> {
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
+  const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const stats = emptyApplyStats();
   for (const slot of slots) {
     try {
       for (let round = 0; round < MAX_ROUNDS_PER_SLOT; round++) {
-        if (!(await applyRound(slot, maxItems, stats))) break;
+        if (Date.now() > deadline) throw new OutOfTime();
+        if (!(await applyRound(slot, maxItems, stats, deadline))) break;
       }
       writtenHere.delete(slot);
     } catch (err) {
+      if (err instanceof OutOfTime) break; // the next invocation or the schedule goes on from here
       log.warn('apply_deltas_failed', {
         slot,
         error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
@@ -172,6 +184,21 @@ export async function applyDeltas(
 }
 
 export const ALL_DELTA_SLOTS = Array.from({ length: DELTA_SLOTS }, (_, i) => i);
+
+/** What is still pending in all slots, and the age of the oldest delta (ms; 0 when none). */
+export async function pendingDeltaSummary(
+  now = Date.now(),
+): Promise<{ deltas: number; jobs: number; clicks: number; oldestAgeMs: number }> {
+  const summary = { deltas: 0, jobs: 0, clicks: 0, oldestAgeMs: 0 };
+  for (const slot of ALL_DELTA_SLOTS) {
+    const [jobs, deltas] = await Promise.all([readJobs(slot), readDeltas(slot, 1_000, false)]);
+    summary.jobs += jobs.length;
+    summary.deltas += deltas.length;
+    summary.clicks += deltas.reduce((n, d) => n + d.clicks, 0);
+    if (deltas[0]) summary.oldestAgeMs = Math.max(summary.oldestAgeMs, now - deltas[0].createdAt);
+  }
+  return summary;
+}
 
 /**
  * Clicks this process has put in each slot since it last applied it, and when the first of them came.

@@ -1,8 +1,9 @@
 import type { ClickEvent } from '../clicks/model';
 import { applyClick, contributions, emptyVisitorState, type VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
+import { ValidationError } from '../shared/errors';
 import type { Key } from '../shared/keys';
-import { ALL_DELTA_SLOTS, applyDeltas } from './apply-deltas';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { putCounterItem, scanEntities } from './repository';
 import { stageOrders } from './stage-orders';
@@ -13,8 +14,9 @@ import { stageOrders } from './stage-orders';
  * the numbers. Raw clicks expire after the retention period, so only counter buckets whose clicks are
  * all still retained are compared or repaired; older counters are left alone.
  *
- * Repair writes absolute values: pause aggregation while it runs (disable the event source mapping in
- * AWS; locally, stop `npm start`), or increments committed meanwhile are overwritten.
+ * Repair writes absolute values: pause aggregation while it runs (disable the event source mapping and
+ * the ApplyPendingDeltas schedule in AWS; locally, stop `npm start`), or increments committed meanwhile
+ * are overwritten. It refuses to run while counter deltas are pending that it cannot apply first.
  */
 export interface RecountDifference {
   pk: string;
@@ -47,7 +49,16 @@ export async function recount(
     return bucket >= retainedFrom.slice(0, bucket.length);
   };
   // Counters are compared once every pending delta is applied (ADR 0009): what the API will show.
+  // Repair writes absolute values, so it must not run while any delta is still pending: applied later,
+  // it would count its clicks a second time on top of the repaired value.
   await applyDeltas(ALL_DELTA_SLOTS);
+  const pending = await pendingDeltaSummary();
+  if (options.repair && (pending.deltas > 0 || pending.jobs > 0)) {
+    throw new ValidationError(
+      `${pending.deltas} counter deltas and ${pending.jobs} jobs are still pending and could not be applied ` +
+        '(see the apply_deltas_failed log lines); repair would count their clicks twice. Nothing was changed.',
+    );
+  }
   const clicks: ClickEvent[] = [];
   const stored = new Map<string, Record<string, unknown>>();
   let scanned = 0;

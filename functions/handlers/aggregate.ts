@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '../analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../analytics/apply-deltas';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '../analytics/apply-deltas';
 import { log } from '../shared/log';
 
 /** The scheduled event (EventBridge, and the local runtime's timer) that applies pending deltas. */
@@ -9,24 +9,64 @@ export interface ApplyDeltasEvent {
   'detail-type'?: string;
 }
 
+/** The part of Lambda's context used here (absent when the local runtime or a test calls the handler). */
+interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Applying stops this long before the invocation would time out; what is left waits, safely. */
+const APPLY_MARGIN_MS = 10_000;
+
 const isStreamEvent = (event: DynamoDBStreamEvent | ApplyDeltasEvent): event is DynamoDBStreamEvent =>
   Array.isArray((event as DynamoDBStreamEvent).Records);
 
 /**
  * DynamoDB stream consumer: aggregate a batch; report the first failed record so only the rest retries.
- * Also invoked on a schedule to apply counter deltas a busy stream left pending when it went quiet.
+ * Also invoked on a schedule to apply counter deltas a busy stream left pending when it went quiet, and
+ * to publish how old the oldest pending delta is (the stack alarms on it: a delta that cannot be applied
+ * must not go unnoticed).
  */
-export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse>;
-export async function handler(event: ApplyDeltasEvent): Promise<undefined>;
+export async function handler(
+  event: DynamoDBStreamEvent,
+  context?: InvocationContext,
+): Promise<DynamoDBBatchResponse>;
+export async function handler(event: ApplyDeltasEvent, context?: InvocationContext): Promise<undefined>;
 export async function handler(
   event: DynamoDBStreamEvent | ApplyDeltasEvent,
+  context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse | undefined> {
+  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
   if (!isStreamEvent(event)) {
-    const stats = await applyDeltas(ALL_DELTA_SLOTS);
-    if (stats.deltasApplied > 0) log.info('apply_deltas_scheduled', { ...stats });
+    const stats = await applyDeltas(ALL_DELTA_SLOTS, { deadline });
+    const pending = await pendingDeltaSummary();
+    // Always in Lambda (the alarm needs a steady metric); locally only when there was something to do.
+    if (process.env.AWS_LAMBDA_FUNCTION_NAME || stats.deltasApplied > 0 || pending.deltas + pending.jobs > 0)
+      log.info('apply_deltas_scheduled', { ...stats, pending, ...pendingDeltaMetrics(pending) });
     return undefined;
   }
-  const { batchItemFailures, stats } = await aggregateRecords(event.Records);
+  const { batchItemFailures, stats } = await aggregateRecords(event.Records, { deadline });
   log.info('aggregate_batch', { ...stats, failed: batchItemFailures.length > 0 });
   return { batchItemFailures };
+}
+
+/** CloudWatch embedded metric format: the log line itself becomes the metrics the stack alarms on. */
+function pendingDeltaMetrics(pending: { clicks: number; oldestAgeMs: number }) {
+  return {
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [
+        {
+          Namespace: 'Touchpoint',
+          Dimensions: [['FunctionName']],
+          Metrics: [
+            { Name: 'PendingDeltaAgeSeconds', Unit: 'Seconds' },
+            { Name: 'PendingDeltaClicks', Unit: 'Count' },
+          ],
+        },
+      ],
+    },
+    FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
+    PendingDeltaAgeSeconds: Math.round(pending.oldestAgeMs / 1000),
+    PendingDeltaClicks: pending.clicks,
+  };
 }

@@ -261,6 +261,13 @@ describe('TouchpointStack (defaults)', () => {
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [functionId(template, 'aggregate'), 'Arn'] } })],
     });
+    // The scheduled run publishes the age of the oldest pending delta; the stack alarms on it.
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'Touchpoint',
+      MetricName: 'PendingDeltaAgeSeconds',
+      Threshold: 600,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, 'aggregate') } }],
+    });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
       Principal: 'events.amazonaws.com',

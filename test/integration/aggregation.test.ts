@@ -331,6 +331,28 @@ describe('exactly once under redelivery', () => {
     expect((await recount()).differences).toEqual([]);
   });
 
+  it('refuses to repair counters while deltas it cannot apply are pending, and changes nothing', async () => {
+    await busyDay('2026-11-09');
+    await pumpStream(busy, 5);
+    const failApply =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        if (context.commandName === 'TransactWriteItemsCommand') {
+          throw Object.assign(new Error('injected: throttled'), { name: 'ThrottlingException' });
+        }
+        return next(args);
+      };
+    dynamoClient.middlewareStack.add(failApply as never, { step: 'initialize', name: 'failApply' });
+    try {
+      await expect(recount({ repair: true })).rejects.toThrow(/still pending.*Nothing was changed/);
+    } finally {
+      dynamoClient.middlewareStack.remove('failApply');
+    }
+    // The deltas are intact: applied now, every counter matches the raw clicks.
+    await applyDeltas(ALL_DELTA_SLOTS);
+    expect((await recount()).differences).toEqual([]);
+  });
+
   it('applies what a busy stream left pending on the scheduled invocation', async () => {
     const count = await busyDay('2026-11-08');
     const period = { from: '2026-11-08', to: '2026-11-09' };
