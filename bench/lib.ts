@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** Small shared helpers for the benchmark suite. */
@@ -63,4 +64,17 @@ export interface Row {
   ratio: string;
   target: string;
   pass: boolean | null;
+}
+
+/** Busy and total CPU time of all cores so far (ms); two readings give the machine's load in between. */
+export function machineTimes(): { busy: number; total: number } {
+  return cpus().reduce(
+    (acc, c) => {
+      const t = c.times;
+      acc.busy += t.user + t.nice + t.sys + t.irq;
+      acc.total += t.user + t.nice + t.sys + t.irq + t.idle;
+      return acc;
+    },
+    { busy: 0, total: 0 },
+  );
 }

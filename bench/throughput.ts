@@ -1,13 +1,12 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
 import type { ClickEvent } from '../functions/clicks/model';
 import { type BenchContext, BROWSER_UA, LOAD_USER_AGENTS } from './context';
-import { median, percentile, progress } from './lib';
+import { machineTimes, median, percentile, progress } from './lib';
 
 const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
 
@@ -63,18 +62,6 @@ interface LinkInfo {
   journey: string;
   stage: string;
   touchpoint: string;
-}
-
-function machineTimes() {
-  return cpus().reduce(
-    (acc, c) => {
-      const t = c.times;
-      acc.busy += t.user + t.nice + t.sys + t.irq;
-      acc.total += t.user + t.nice + t.sys + t.irq + t.idle;
-      return acc;
-    },
-    { busy: 0, total: 0 },
-  );
 }
 
 /** Runs `fn`, measuring this process's CPU and the machine's. */

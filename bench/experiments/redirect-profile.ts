@@ -11,6 +11,7 @@
 import { Session } from 'node:inspector/promises';
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { machineTimes } from '../lib';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.TOUCHPOINT_LOG_SILENT = '1';
@@ -19,18 +20,6 @@ interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
   children?: number[];
-}
-
-function machineTimes() {
-  return cpus().reduce(
-    (acc, c) => {
-      const t = c.times;
-      acc.busy += t.user + t.nice + t.sys + t.irq;
-      acc.total += t.user + t.nice + t.sys + t.irq + t.idle;
-      return acc;
-    },
-    { busy: 0, total: 0 },
-  );
 }
 
 async function measure<T>(label: string, run: () => Promise<T>): Promise<T> {

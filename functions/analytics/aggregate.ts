@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { ClickEvent } from '../clicks/model';
@@ -70,10 +69,6 @@ function slotOf(sequenceNumber: string): number {
   let h = 2166136261;
   for (let i = 0; i < sequenceNumber.length; i++) h = Math.imul(h ^ sequenceNumber.charCodeAt(i), 16777619);
   return (h >>> 0) % DELTA_SLOTS;
-}
-
-function tokenFor(items: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
 }
 
 export interface AggregateOptions {
@@ -225,7 +220,7 @@ async function aggregateOnce(
       ),
     ];
     try {
-      await commit(items, tokenFor(items));
+      await commit(items);
     } catch (err) {
       log.warn('aggregate_segment_failed', {
         error: err instanceof Error ? { name: err.name, message: err.message } : String(err),

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { config } from '../shared/config';
 import { DELTA_SLOTS, keys } from '../shared/keys';
 import { log } from '../shared/log';
@@ -51,10 +50,6 @@ export const emptyApplyStats = (): ApplyStats => ({
   clicks: 0,
 });
 
-function tokenFor(items: unknown[]): string {
-  return createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
-}
-
 /** Splits updates with more attributes than one update expression takes (each half is applied alone). */
 function narrow(update: CounterUpdate): CounterUpdate[] {
   const adds = Object.entries(update.add);
@@ -95,7 +90,7 @@ async function runJob(job: DeltaJob, stats: ApplyStats, deadline: number): Promi
     const last = part === job.parts.length - 1;
     const updates = job.parts[part]!;
     const items: TransactItem[] = [...updates.map(counterWrite), jobAdvance(job.key, part, last)];
-    await commit(items, tokenFor(items));
+    await commit(items);
     stats.transactions++;
     stats.counterWrites += updates.length;
     stats.jobWrites++;
@@ -132,7 +127,7 @@ async function applyRound(
   if (single.length <= 1) {
     const updates = single[0] ?? [];
     const items = [...updates.map(counterWrite), ...deletions];
-    await commit(items, tokenFor(items));
+    await commit(items);
     stats.transactions++;
     stats.counterWrites += updates.length;
     stats.clicks += clicks;
@@ -144,7 +139,7 @@ async function applyRound(
       parts: planParts(merged.values(), maxItems - 1),
     };
     const items = [jobWrite(job.key, job.parts, clicks), ...deletions];
-    await commit(items, tokenFor(items));
+    await commit(items);
     stats.transactions++;
     stats.jobWrites++;
     await runJob(job, stats, deadline);

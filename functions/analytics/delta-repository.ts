@@ -1,10 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
 import { type Key, keys } from '../shared/keys';
 import type { CounterUpdate } from './counters';
-import type { TransactItem } from './repository';
+import { queryRange, type TransactItem } from './repository';
 
 /**
  * Pending counter deltas and the jobs that apply them (ADR 0009). Updates are stored as deflated JSON
@@ -34,30 +32,11 @@ export interface DeltaJob {
 const encode = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(inflateRawSync(bytes).toString('utf8')) as T;
 
-/** Items of one slot whose sort key starts with `prefix`, in key order, up to `limit`. */
-async function querySlot(slot: number, prefix: string, limit: number): Promise<Record<string, unknown>[]> {
-  const out: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.deltaPartition(slot), ':prefix': prefix },
-        ConsistentRead: true,
-        Limit: limit - out.length,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    out.push(...(res.Items ?? []));
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && out.length < limit);
-  return out;
-}
-
 /** Jobs left unfinished in a slot (usually none: a job is finished by whoever wrote it). */
 export async function readJobs(slot: number): Promise<DeltaJob[]> {
-  return (await querySlot(slot, 'J#', 1_000)).map((item) => ({
+  return (
+    await queryRange(keys.deltaPartition(slot), ...keys.deltaJobSkRange, { limit: 1_000, consistent: true })
+  ).map((item) => ({
     key: { pk: item.pk as string, sk: item.sk as string },
     clicks: Number(item.clicks),
     next: Number(item.next),
@@ -67,13 +46,15 @@ export async function readJobs(slot: number): Promise<DeltaJob[]> {
 
 /** The oldest `limit` pending deltas of a slot, with their updates unless `withUpdates` is false. */
 export async function readDeltas(slot: number, limit: number, withUpdates = true): Promise<PendingDelta[]> {
-  return (await querySlot(slot, 'D#', limit)).map((item) => ({
-    key: { pk: item.pk as string, sk: item.sk as string },
-    clicks: Number(item.clicks),
-    createdAt: Number(item.createdAt),
-    bytes: Number(item.bytes),
-    updates: withUpdates ? decode<CounterUpdate[]>(item.updates as Uint8Array) : undefined,
-  }));
+  return (await queryRange(keys.deltaPartition(slot), ...keys.deltaSkRange, { limit, consistent: true })).map(
+    (item) => ({
+      key: { pk: item.pk as string, sk: item.sk as string },
+      clicks: Number(item.clicks),
+      createdAt: Number(item.createdAt),
+      bytes: Number(item.bytes),
+      updates: withUpdates ? decode<CounterUpdate[]>(item.updates as Uint8Array) : undefined,
+    }),
+  );
 }
 
 /** A new pending delta (written in the same transaction as the checkpoints of its clicks). */

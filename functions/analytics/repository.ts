@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   BatchGetCommand,
   PutCommand,
@@ -149,16 +150,26 @@ export function checkpointWrite(
   };
 }
 
-export async function commit(items: TransactItem[], token: string): Promise<void> {
+/**
+ * One TransactWriteItems. The idempotency token is derived from the content, so an SDK retry of a
+ * transaction that did commit (its answer lost) is not applied twice; different work never shares one.
+ */
+export async function commit(items: TransactItem[]): Promise<void> {
+  const token = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
   await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
 }
 
-/** All items of one partition with sk in [from, to), following pages. Cost: O(items in range). */
+/**
+ * Items of one partition with sk in [from, to), in key order, following pages; at most `limit` of them.
+ * Cost: O(items returned).
+ */
 export async function queryRange(
   pk: string,
   fromSk: string,
   toSk: string,
+  options: { limit?: number; consistent?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const out: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
@@ -167,12 +178,14 @@ export async function queryRange(
         TableName: config().tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
         ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
+        ConsistentRead: options.consistent,
+        Limit: Number.isFinite(limit) ? limit - out.length : undefined,
         ExclusiveStartKey: startKey,
       }),
     );
     for (const item of res.Items ?? []) if ((item.sk as string) < toSk) out.push(item);
     startKey = res.LastEvaluatedKey;
-  } while (startKey);
+  } while (startKey && out.length < limit);
   return out;
 }
 

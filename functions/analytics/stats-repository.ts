@@ -1,5 +1,6 @@
 import { keys } from '../shared/keys';
 import { weekOf } from './counters';
+import { DAY_MS } from './period';
 import { queryRange } from './repository';
 
 /** Hourly counter items of one link in [fromHour, toHour): one Query, paged. */
@@ -35,7 +36,6 @@ export async function journeyCounterItems(journey: string, fromDay: string, toDa
   return (await Promise.all(reads)).flat();
 }
 
-const DAY_MS = 86_400_000;
 const addDays = (day: string, n: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 

@@ -64,8 +64,9 @@ export const keys = {
     sk: `D#${String(createdAtMs).padStart(15, '0')}#${firstSeq}`,
   }),
   deltaJob: (slot: number, id: string): Key => ({ pk: `DELTA#${slot}`, sk: `J#${id}` }),
-  isDeltaSk: (sk: string) => sk.startsWith('D#'),
-  isDeltaJobSk: (sk: string) => sk.startsWith('J#'),
+  /** Sort-key ranges [from, to) of a slot's deltas and of its jobs. */
+  deltaSkRange: ['D#', 'D$'] as const,
+  deltaJobSkRange: ['J#', 'J$'] as const,
 
   /** Hourly counters of one link: totals and breakdowns. */
   linkStatsHour: (linkId: string, hour: string): Key => ({ pk: `STATS#${linkId}`, sk: `H#${hour}` }),
