@@ -63,7 +63,7 @@ export interface AnalyticsResult {
   queries: QueryFigure[];
 }
 
-async function createJourneyAndLinks(ctx: BenchContext, journey: string): Promise<BenchLink[]> {
+export async function createJourneyAndLinks(ctx: BenchContext, journey: string): Promise<BenchLink[]> {
   await apiOk(ctx, 'PUT', `/api/journeys/${journey}`, { stages: [...STAGES] });
   const specs = linkSpecs(50);
   const res = await apiOk<{ results: Array<{ link?: { id: string; slug: string; domain: string } }> }>(
@@ -85,7 +85,7 @@ async function createJourneyAndLinks(ctx: BenchContext, journey: string): Promis
   });
 }
 
-function workloadOptions(seed: number, links: BenchLink[], clicks: number, now: number) {
+export function workloadOptions(seed: number, links: BenchLink[], clicks: number, now: number) {
   // Inside the default 30-day period of both queries, with an hour of slack at each end.
   return {
     seed,
@@ -175,7 +175,7 @@ function compare(expected: Record<string, unknown>[], actual: Record<string, unk
   return { items: expected.length, mismatches, examples };
 }
 
-async function writeItems(
+export async function writeItems(
   ctx: BenchContext,
   items: Record<string, unknown>[],
   concurrency = 8,

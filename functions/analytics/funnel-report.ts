@@ -364,8 +364,11 @@ export function formatPercent(rate: number): string {
   return `${whole}%`;
 }
 
+// One formatter: `toLocaleString` with options builds a new Intl.NumberFormat on every call.
+const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
 function formatNumber(n: number): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  return NUMBER_FORMAT.format(n);
 }
 
 function plural(n: number, unit: string): string {

@@ -122,42 +122,62 @@ interface DayCounters {
   stages: Map<string, { visitors: number; histogram: Record<number, number> }>;
 }
 
+/** Delay bucket (minutes, as stored) → visitors, summed over the items of one touchpoint or stage. */
+type BucketSums = Map<string, number>;
+
 async function journeyCounters(journey: string, period: Period): Promise<DayCounters> {
   const items = await journeyCounterItems(
     journey,
     period.from.toISOString().slice(0, 10),
     period.to.toISOString().slice(0, 10),
   );
-  const out: DayCounters = { touchpoints: new Map(), stages: new Map() };
+  // A 30-day read at volume is ~150 items of ~30 attributes: sum the buckets under their stored names and
+  // convert each name to hours once per touchpoint or stage, not once per item.
+  const touchpoints = new Map<
+    string,
+    { stage: string | null; clicks: number; scans: number; visitors: number; buckets: BucketSums }
+  >();
+  const stages = new Map<string, { visitors: number; buckets: BucketSums }>();
   for (const item of items) {
-    const histogram: Record<number, number> = {};
-    for (const [attr, value] of Object.entries(item)) {
-      // Histogram buckets are stored in minutes; the funnel report works in hours.
-      if (attr.startsWith(HISTOGRAM_PREFIX))
-        histogram[Number(attr.slice(HISTOGRAM_PREFIX.length)) / 60] = num(value);
-    }
+    let target: { visitors: number; buckets: BucketSums };
     if (item.entity === 'touchpoint_stats') {
       const name = item.touchpoint as string;
-      const t = out.touchpoints.get(name) ?? { stage: null, clicks: 0, scans: 0, visitors: 0, histogram: {} };
+      const t = touchpoints.get(name) ?? {
+        stage: null,
+        clicks: 0,
+        scans: 0,
+        visitors: 0,
+        buckets: new Map(),
+      };
+      touchpoints.set(name, t);
       t.stage = (item.stage as string | undefined) ?? t.stage;
       t.clicks += num(item.clicks);
       t.scans += num(item.scans);
-      t.visitors += num(item.v);
-      addHistogram(t.histogram, histogram);
-      out.touchpoints.set(name, t);
+      target = t;
     } else if (item.entity === 'stage_stats') {
       const name = item.stage as string;
-      const s = out.stages.get(name) ?? { visitors: 0, histogram: {} };
-      s.visitors += num(item.v);
-      addHistogram(s.histogram, histogram);
-      out.stages.set(name, s);
+      const s = stages.get(name) ?? { visitors: 0, buckets: new Map() };
+      stages.set(name, s);
+      target = s;
+    } else continue;
+    target.visitors += num(item.v);
+    for (const attr in item) {
+      if (attr.startsWith(HISTOGRAM_PREFIX))
+        target.buckets.set(attr, (target.buckets.get(attr) ?? 0) + num(item[attr]));
     }
   }
+  const out: DayCounters = { touchpoints: new Map(), stages: new Map() };
+  for (const [name, { buckets, ...t }] of touchpoints)
+    out.touchpoints.set(name, { ...t, histogram: inHours(buckets) });
+  for (const [name, { buckets, ...s }] of stages) out.stages.set(name, { ...s, histogram: inHours(buckets) });
   return out;
 }
 
-function addHistogram(target: Record<number, number>, source: Record<number, number>): void {
-  for (const [h, n] of Object.entries(source)) target[Number(h)] = (target[Number(h)] ?? 0) + n;
+/** Histogram buckets are stored in minutes; the funnel report works in hours. */
+function inHours(buckets: BucketSums): Record<number, number> {
+  const histogram: Record<number, number> = {};
+  for (const [attr, count] of buckets) histogram[Number(attr.slice(HISTOGRAM_PREFIX.length)) / 60] = count;
+  return histogram;
 }
 
 export interface TouchpointRow {

@@ -1,5 +1,18 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/**
+ * The SDK's default logger does nothing, yet its logger middleware still builds a redacted copy of every
+ * command's input and output for `logger.info(...)` before the call is dropped: for a 150-item funnel
+ * Query that walk costs more than our own funnel arithmetic (docs/benchmarks.md, figure 5). It calls
+ * `logger?.info?.(…)`, so a logger without `info` skips the copy. Nothing is lost: the default logged
+ * nothing either, and our own structured logs carry what matters.
+ */
+const quietLogger = {
+  debug: () => {},
+  warn: () => {},
+  error: () => {},
+} as unknown as NonNullable<DynamoDBClientConfig['logger']>;
 
 /**
  * The one DynamoDB client of the process, created at module load so Lambda reuses its connections
@@ -19,6 +32,7 @@ function createClient(): DynamoDBClient {
         }
       : {}),
     maxAttempts: 3,
+    logger: quietLogger,
   });
 }
 
