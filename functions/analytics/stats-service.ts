@@ -122,6 +122,20 @@ interface DayCounters {
   stages: Map<string, { visitors: number; histogram: Record<number, number> }>;
 }
 
+/**
+ * What the touchpoint table and the funnel read, all at once: the journey's definition, its touchpoint
+ * registry and its counters depend only on the journey's name, so the counters need not wait for the
+ * definition (a read wasted on an unknown journey costs less than one more round trip on every call).
+ */
+async function journeyReadings(journeyName: string, period: Period) {
+  const [journey, registry, counters] = await Promise.all([
+    getJourney(journeyName),
+    listJourneyTouchpoints(journeyName),
+    journeyCounters(journeyName, period),
+  ]);
+  return { journey, registry, counters };
+}
+
 /** Delay bucket (minutes, as stored) → visitors, summed over the items of one touchpoint or stage. */
 type BucketSums = Map<string, number>;
 
@@ -195,12 +209,8 @@ export async function touchpointTable(
   query: { from?: string; to?: string },
   now = new Date(),
 ): Promise<{ journey: string; from: string; to: string; touchpoints: TouchpointRow[] }> {
-  const journey = await getJourney(journeyName);
   const period = resolvePeriod(query, DAY_MS, now);
-  const [registry, counters] = await Promise.all([
-    listJourneyTouchpoints(journey.name),
-    journeyCounters(journey.name, period),
-  ]);
+  const { journey, registry, counters } = await journeyReadings(journeyName, period);
   const names = new Set([...registry.map((r) => r.touchpoint), ...counters.touchpoints.keys()]);
   const total = [...counters.touchpoints.values()].reduce((sum, t) => sum + t.clicks + t.scans, 0);
   const rows: TouchpointRow[] = [...names].map((name) => {
@@ -238,12 +248,8 @@ export async function funnel(
   query: { from?: string; to?: string; window: number },
   now = new Date(),
 ) {
-  const journey = await getJourney(journeyName);
   const period = resolvePeriod(query, DAY_MS, now);
-  const [registry, counters] = await Promise.all([
-    listJourneyTouchpoints(journey.name),
-    journeyCounters(journey.name, period),
-  ]);
+  const { journey, registry, counters } = await journeyReadings(journeyName, period);
   const stageCounters = Object.fromEntries(
     journey.stages.map((s) => {
       const c = counters.stages.get(s);
