@@ -364,11 +364,13 @@ export function formatPercent(rate: number): string {
   return `${whole}%`;
 }
 
-// One formatter: `toLocaleString` with options builds a new Intl.NumberFormat on every call.
-const NUMBER_FORMAT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+// One formatter, made on first use: `toLocaleString` with options builds a new Intl.NumberFormat on every
+// call, and building one at module load would put ICU's start-up into every cold start of the api.
+let numberFormat: Intl.NumberFormat | undefined;
 
 function formatNumber(n: number): string {
-  return NUMBER_FORMAT.format(n);
+  numberFormat ??= new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+  return numberFormat.format(n);
 }
 
 function plural(n: number, unit: string): string {
