@@ -61,8 +61,19 @@ export const TABLE_ACCESS = {
       'dynamodb:ConditionCheckItem',
     ],
     indexes: false,
+    // It only ever deletes applied counter deltas and finished jobs, all under `DELTA#<slot>`
+    // (keys.deltaPartition): a bug or a bad record cannot make it delete a link, a click or a counter.
+    scoped: { 'dynamodb:DeleteItem': ['DELTA#*'] },
   },
-} as const satisfies Record<string, { actions: readonly `dynamodb:${string}`[]; indexes: boolean }>;
+} as const satisfies Record<
+  string,
+  {
+    actions: readonly `dynamodb:${string}`[];
+    indexes: boolean;
+    /** Actions allowed only on items whose partition key matches one of these patterns (IAM LeadingKeys). */
+    scoped?: Readonly<Record<string, readonly string[]>>;
+  }
+>;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;
 
@@ -134,15 +145,31 @@ export class TouchpointFunction extends NodejsFunction {
    * policy statement, and tell it the table's name.
    */
   bindTable(table: dynamodb.ITable, access: TableAccess): this {
-    const { actions, indexes } = TABLE_ACCESS[access];
+    const spec: (typeof TABLE_ACCESS)[TableAccess] & {
+      scoped?: Readonly<Record<string, readonly string[]>>;
+    } = TABLE_ACCESS[access];
+    const scoped = spec.scoped ?? {};
+    const sid = `TouchpointTable${access[0]!.toUpperCase()}${access.slice(1)}`;
+    const resources = spec.indexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
     this.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: `TouchpointTable${access[0]!.toUpperCase()}${access.slice(1)}`,
+        sid,
         effect: iam.Effect.ALLOW,
-        actions: [...actions],
-        resources: indexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn],
+        actions: spec.actions.filter((a) => !(a in scoped)),
+        resources,
       }),
     );
+    for (const [action, leadingKeys] of Object.entries(scoped)) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: `${sid}${action.replace('dynamodb:', '')}Scoped`,
+          effect: iam.Effect.ALLOW,
+          actions: [action],
+          resources: [table.tableArn],
+          conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } },
+        }),
+      );
+    }
     this.addEnvironment('TABLE_NAME', table.tableName);
     return this;
   }

@@ -199,6 +199,13 @@ describe('TouchpointStack (defaults)', () => {
         'dynamodb:ConditionCheckItem',
       ]),
     );
+    // Deleting is allowed only under the pending-delta partitions (DELTA#<slot>), by an IAM condition.
+    const deletes = onTable.filter((s) => actionsOf([s]).includes('dynamodb:DeleteItem'));
+    expect(deletes).toHaveLength(1);
+    expect(actionsOf(deletes)).toEqual(['dynamodb:DeleteItem']);
+    expect(deletes[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['DELTA#*'] },
+    });
     const streamActions = actionsOf(statements.filter((s) => !onTable.includes(s)));
     expect(streamActions).toEqual(
       expect.arrayContaining(['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator']),

@@ -15,12 +15,20 @@ import { pumpStream } from '../support/stream';
 type Fn = keyof typeof TABLE_ACCESS;
 const used: Record<Fn, Set<string>> = { redirect: new Set(), api: new Set(), aggregate: new Set() };
 let phase: Fn = 'api';
+/** Partition keys each function's actions touched, for the actions the stack grants only on some keys. */
+const touchedKeys: Record<Fn, Array<{ action: string; pk: string }>> = {
+  redirect: [],
+  api: [],
+  aggregate: [],
+};
 const TRANSACT_ACTIONS: Record<string, string> = {
   Put: 'dynamodb:PutItem',
   Update: 'dynamodb:UpdateItem',
   Delete: 'dynamodb:DeleteItem',
   ConditionCheck: 'dynamodb:ConditionCheckItem',
 };
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let app: Awaited<ReturnType<typeof setupApp>>;
 
@@ -30,9 +38,18 @@ beforeAll(async () => {
     (next, context) => async (args) => {
       const action = `dynamodb:${(context.commandName ?? '').replace(/Command$/, '')}`;
       used[phase].add(action);
-      const items = (args.input as { TransactItems?: Array<Record<string, unknown>> }).TransactItems ?? [];
-      for (const item of items)
-        for (const kind of Object.keys(item)) used[phase].add(TRANSACT_ACTIONS[kind]!);
+      // Document-client input (plain values) at this step; a low-level command would have { S: … }.
+      type KeyInput = { Key?: { pk?: string | { S?: string } } };
+      const pkOf = (op: KeyInput) => (typeof op.Key?.pk === 'string' ? op.Key.pk : op.Key?.pk?.S);
+      const input = args.input as KeyInput & { TransactItems?: Array<Record<string, KeyInput>> };
+      const pk = pkOf(input);
+      if (pk) touchedKeys[phase].push({ action, pk });
+      for (const item of input.TransactItems ?? [])
+        for (const [kind, op] of Object.entries(item)) {
+          used[phase].add(TRANSACT_ACTIONS[kind]!);
+          const opPk = pkOf(op);
+          if (opPk) touchedKeys[phase].push({ action: TRANSACT_ACTIONS[kind]!, pk: opPk });
+        }
       return next(args);
     },
     { step: 'initialize', name: 'recordActions' },
@@ -120,5 +137,15 @@ describe('least privilege matches what the code does', () => {
     }
     expect(used.redirect).toEqual(new Set(['dynamodb:GetItem', 'dynamodb:PutItem']));
     expect(used.aggregate.has('dynamodb:Query')).toBe(true);
+    // Actions granted only on some partition keys (IAM LeadingKeys) stay within them.
+    const scoped: Record<string, readonly string[]> = TABLE_ACCESS.aggregate.scoped;
+    const scopedUses = touchedKeys.aggregate.filter((t) => t.action in scoped);
+    expect(scopedUses.length, 'the aggregate paths above delete applied deltas').toBeGreaterThan(0);
+    // IAM's StringLike: `*` matches any run of characters (our patterns have no other special characters).
+    const glob = (pattern: string) => new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
+    expect(
+      scopedUses.filter((t) => !scoped[t.action]!.some((p) => glob(p).test(t.pk))),
+      'aggregate touches keys its scoped grants do not cover',
+    ).toEqual([]);
   });
 });
