@@ -39,6 +39,20 @@ export function assertJava(): void {
   }
 }
 
+/**
+ * `sh -c WATCHDOG name <owner pid> java …`: runs Java, forwards TERM/INT to it, and kills it once the
+ * owner process no longer exists (checked every second). Exits with Java's status.
+ */
+const WATCHDOG = `owner=$1; shift
+"$@" &
+java=$!
+trap 'kill "$java" 2>/dev/null; wait "$java"; exit $?' TERM INT
+while kill -0 "$java" 2>/dev/null; do
+  if ! kill -0 "$owner" 2>/dev/null; then kill "$java" 2>/dev/null; break; fi
+  sleep 1 & wait $!
+done
+wait "$java"`;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -69,10 +83,18 @@ export async function startDynamoLocal(
     args.push('-inMemory');
   }
   args.push('-sharedDb', '-port', String(port), '-disableTelemetry');
-  const child: ChildProcess = spawn('java', ['-Xms64m', '-Xmx1g', ...args], {
-    cwd: dir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const java = ['java', '-Xms64m', '-Xmx1g', ...args];
+  // Behind a watchdog shell where there is one, in a process group of its own: Java is stopped when this
+  // process goes away even without a chance to clean up (SIGKILL, a crashed test runner), and stop() can
+  // kill the whole group. On Windows, Java is started directly.
+  const watched = process.platform !== 'win32';
+  const child: ChildProcess = watched
+    ? spawn('sh', ['-c', WATCHDOG, 'dynamodb-local-watchdog', String(process.pid), ...java], {
+        cwd: dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      })
+    : spawn(java[0]!, java.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;
@@ -82,11 +104,19 @@ export async function startDynamoLocal(
   });
   const endpoint = `http://127.0.0.1:${port}`;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (watched && child.pid) process.kill(-child.pid, name);
+      else child.kill(name);
+    } catch {
+      // Already gone.
+    }
+  };
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
+      signal('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) signal('SIGKILL');
     }
   };
   const probe = new DynamoDBClient({

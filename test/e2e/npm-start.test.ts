@@ -108,15 +108,25 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** The process running bin/local.ts: the parent of the java child (below npx, sh and tsx's launcher). */
+/**
+ * The process running bin/local.ts (below npx, sh and tsx's launcher, in the group `pgid`): the parent
+ * of DynamoDB Local's watchdog shell, which runs in a process group of its own.
+ */
 function serverPid(pgid: number): number {
-  const ps = execFileSync('ps', ['-o', 'pid=,ppid=,comm=', '-g', String(pgid)], { encoding: 'utf8' });
-  const java = ps
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .find((cols) => cols[2] === 'java');
-  if (!java) throw new Error(`no java process in group ${pgid}:\n${ps}`);
-  return Number(java[1]);
+  const ps = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='], { encoding: 'utf8' });
+  const rows = ps.split('\n').map((l) => l.trim().split(/\s+/));
+  const inGroup = new Set(rows.filter((cols) => Number(cols[2]) === pgid).map((cols) => Number(cols[0])));
+  const watchdog = rows.find(
+    (cols) => cols.includes('dynamodb-local-watchdog') && inGroup.has(Number(cols[1])),
+  );
+  if (!watchdog) throw new Error(`no DynamoDB Local watchdog under group ${pgid}:\n${ps}`);
+  return Number(watchdog[1]);
+}
+
+/** Whether any process is still serving the DynamoDB Local jar of this data directory. */
+function dynamoLocalRunning(): boolean {
+  const ps = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' });
+  return ps.split('\n').some((args) => args.startsWith('java ') && args.includes(dataDir));
 }
 
 afterAll(() => {
@@ -171,11 +181,14 @@ describe('npm start (bin/local.ts)', () => {
     });
     expect(read.status).toBe(200);
 
-    // Stopping the server process itself (not its whole group) also stops DynamoDB Local.
+    // Killing the server process outright (SIGKILL: no clean-up runs) still stops DynamoDB Local: its
+    // watchdog sees the server gone within a second or two. Nothing is left to block the next start.
     const pgid2 = second.child.pid!;
-    process.kill(serverPid(pgid2), 'SIGINT');
-    expect(await exited(second.child), 'npm start did not exit on SIGINT').toBe(true);
-    expect(await waitUntil(() => !groupAlive(pgid2)), 'DynamoDB Local outlived the server').toBe(true);
+    process.kill(serverPid(pgid2), 'SIGKILL');
+    expect(await exited(second.child), 'npm start did not exit when its server was killed').toBe(true);
+    expect(await waitUntil(() => !dynamoLocalRunning()), 'DynamoDB Local outlived the killed server').toBe(
+      true,
+    );
     expect(await accepts(second.dynamoPort)).toBe(false);
   });
 
