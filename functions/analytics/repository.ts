@@ -63,7 +63,11 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
     out.set(
       id,
       item
-        ? { state: item.state as VisitorState, version: Number(item.version) }
+        ? {
+            // A JSON string since the state moved out of nested maps; maps from before are read as they are.
+            state: (typeof item.state === 'string' ? JSON.parse(item.state) : item.state) as VisitorState,
+            version: Number(item.version),
+          }
         : { state: { links: {}, journeys: {} }, version: 0 },
     );
   }
@@ -104,7 +108,15 @@ export function visitorWrite(visitorId: string, state: VisitorState, expectedVer
   return {
     Put: {
       TableName: config().tableName,
-      Item: { ...keys.visitor(visitorId), entity: 'visitor', state, version: expectedVersion + 1 },
+      Item: {
+        ...keys.visitor(visitorId),
+        entity: 'visitor',
+        // One JSON string, not nested maps: a batch writes ~one visitor per click inside its transaction,
+        // and a string is cheaper to marshal and store than a map of maps of lists (+14 % aggregation
+        // throughput, docs/benchmarks.md). Items written as maps before are still read (readVisitors).
+        state: JSON.stringify(state),
+        version: expectedVersion + 1,
+      },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
     },
