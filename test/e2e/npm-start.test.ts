@@ -182,7 +182,7 @@ describe('npm start (bin/local.ts)', () => {
     expect(read.status).toBe(200);
 
     // Killing the server process outright (SIGKILL: no clean-up runs) still stops DynamoDB Local: its
-    // watchdog sees the server gone within a second or two. Nothing is left to block the next start.
+    // watchdog sees the server gone within a second and stops Java. Nothing is left to block the next start.
     const pgid2 = second.child.pid!;
     process.kill(serverPid(pgid2), 'SIGKILL');
     expect(await exited(second.child), 'npm start did not exit when its server was killed').toBe(true);
