@@ -99,6 +99,7 @@ npm run bench                              # the whole suite (this file is rewri
 BENCH_QUICK=1 npm run bench                # smoke run: short rounds, 100k instead of 1M clicks, no docs
 npx tsx bench/qr.ts                        # figure 4 alone
 npx tsx bench/experiments/redirect-profile.ts   # figure 2: CPU profile of the server under load
+npx tsx bench/experiments/funnel-profile.ts     # figure 5: funnel at 10k and 1M clicks, CPU profile of the server
 npx tsx bench/experiments/aggregation-only.ts   # figure 6 alone, for iterating on the aggregator
 \`\`\`
 
