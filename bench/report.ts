@@ -17,11 +17,14 @@ import type { ThroughputResult } from './throughput';
  */
 
 const LAST_RUN = fileURLToPath(new URL('./.out/last-run.json', import.meta.url));
+/** Smoke runs that write no docs keep their results apart, so they never replace the run the docs show. */
+const LAST_SMOKE_RUN = fileURLToPath(new URL('./.out/last-smoke-run.json', import.meta.url));
 
-export function saveReport(report: Report): string {
-  mkdirSync(dirname(LAST_RUN), { recursive: true });
-  writeFileSync(LAST_RUN, JSON.stringify(report, null, 1));
-  return LAST_RUN;
+export function saveReport(report: Report, options: { smoke?: boolean } = {}): string {
+  const file = options.smoke ? LAST_SMOKE_RUN : LAST_RUN;
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(report, null, 1));
+  return file;
 }
 
 export interface Report {

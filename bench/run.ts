@@ -313,10 +313,14 @@ console.log(`Suite time: ${totalSeconds.toFixed(0)} s`);
     analytics,
     aggregation,
   };
+  const writeDocs = !QUICK || process.env.BENCH_WRITE_DOCS === '1';
+  const saved = saveReport(report, { smoke: !writeDocs });
   progress(
-    `saved the raw results to ${saveReport(report)} (npx tsx bench/report.ts rewrites the docs from it)`,
+    writeDocs
+      ? `saved the raw results to ${saved} (npx tsx bench/report.ts rewrites the docs from it)`
+      : `saved the raw results of this smoke run to ${saved}`,
   );
-  if (!QUICK || process.env.BENCH_WRITE_DOCS === '1') progress(`wrote ${writeBenchmarksDoc(report)}`);
+  if (writeDocs) progress(`wrote ${writeBenchmarksDoc(report)}`);
 }
 
 function javaVersion(): string {
