@@ -59,6 +59,8 @@ export const keys = {
    * over DELTA_SLOTS partitions. Deltas sort by creation time; jobs (a merge being applied in parts) by id.
    */
   deltaPartition: (slot: number) => `DELTA#${slot}`,
+  /** Every delta partition, as an IAM `dynamodb:LeadingKeys` pattern (the aggregator may delete only there). */
+  deltaPartitionPattern: 'DELTA#*',
   delta: (slot: number, createdAtMs: number, firstSeq: string): Key => ({
     pk: `DELTA#${slot}`,
     sk: `D#${String(createdAtMs).padStart(15, '0')}#${firstSeq}`,

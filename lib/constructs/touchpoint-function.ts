@@ -7,6 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { keys } from '../../functions/shared/keys';
 
 /** Repository root (this file lives in lib/constructs/). Entries and the lock file are resolved from it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -21,6 +22,13 @@ export const ESBUILD_TARGET = 'node24';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);";
+
+interface TableAccessSpec {
+  actions: readonly `dynamodb:${string}`[];
+  indexes: boolean;
+  /** Actions allowed only on items whose partition key matches one of these patterns (IAM LeadingKeys). */
+  scoped?: Readonly<Record<string, readonly string[]>>;
+}
 
 /**
  * Exactly the DynamoDB actions each function needs, nothing table-level (no Scan, no DescribeTable,
@@ -61,19 +69,11 @@ export const TABLE_ACCESS = {
       'dynamodb:ConditionCheckItem',
     ],
     indexes: false,
-    // It only ever deletes applied counter deltas and finished jobs, all under `DELTA#<slot>`
-    // (keys.deltaPartition): a bug or a bad record cannot make it delete a link, a click or a counter.
-    scoped: { 'dynamodb:DeleteItem': ['DELTA#*'] },
+    // It only ever deletes applied counter deltas and finished jobs, all in the delta partitions: a bug
+    // or a bad record cannot make it delete a link, a click or a counter.
+    scoped: { 'dynamodb:DeleteItem': [keys.deltaPartitionPattern] },
   },
-} as const satisfies Record<
-  string,
-  {
-    actions: readonly `dynamodb:${string}`[];
-    indexes: boolean;
-    /** Actions allowed only on items whose partition key matches one of these patterns (IAM LeadingKeys). */
-    scoped?: Readonly<Record<string, readonly string[]>>;
-  }
->;
+} as const satisfies Record<string, TableAccessSpec>;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;
 
@@ -145,9 +145,7 @@ export class TouchpointFunction extends NodejsFunction {
    * policy statement, and tell it the table's name.
    */
   bindTable(table: dynamodb.ITable, access: TableAccess): this {
-    const spec: (typeof TABLE_ACCESS)[TableAccess] & {
-      scoped?: Readonly<Record<string, readonly string[]>>;
-    } = TABLE_ACCESS[access];
+    const spec: TableAccessSpec = TABLE_ACCESS[access];
     const scoped = spec.scoped ?? {};
     const sid = `TouchpointTable${access[0]!.toUpperCase()}${access.slice(1)}`;
     const resources = spec.indexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
