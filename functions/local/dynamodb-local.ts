@@ -65,6 +65,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The JVM's options. The Parallel collector rather than the default G1: DynamoDB Local on a small heap is
+ * a throughput workload, and G1's write barriers and concurrent threads cost it ~9 % of its transaction
+ * throughput here (8 paired runs of the stream consumer, every pair in favour; docs/adr/0012). Set
+ * `DYNAMODB_LOCAL_JAVA_OPTS` to replace all of them (e.g. to compare collectors:
+ * bench/experiments/jvm-options.ts).
+ */
+const DEFAULT_JVM_OPTIONS = ['-Xms64m', '-Xmx1g', '-XX:+UseParallelGC'];
+
+function jvmOptions(): string[] {
+  const custom = process.env.DYNAMODB_LOCAL_JAVA_OPTS?.trim();
+  return custom ? custom.split(/\s+/) : DEFAULT_JVM_OPTIONS;
+}
+
 export async function startDynamoLocal(
   options: { dataDir?: string; port?: number } = {},
 ): Promise<DynamoLocal> {
@@ -83,7 +97,7 @@ export async function startDynamoLocal(
     args.push('-inMemory');
   }
   args.push('-sharedDb', '-port', String(port), '-disableTelemetry');
-  const java = ['java', '-Xms64m', '-Xmx1g', ...args];
+  const java = ['java', ...jvmOptions(), ...args];
   // Behind a watchdog shell where there is one, in a process group of its own: Java is stopped when this
   // process goes away even without a chance to clean up (SIGKILL, a crashed test runner), and stop() can
   // kill the whole group. On Windows, Java is started directly.

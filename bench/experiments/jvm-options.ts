@@ -1,0 +1,59 @@
+import { median, progress } from '../lib';
+
+/**
+ * Figures 2 and 6 in one short run, against DynamoDB Local started with the JVM options in
+ * `DYNAMODB_LOCAL_JAVA_OPTS`, which replaces the defaults (not part of `npm run bench`). To compare JVM
+ * settings, run it alternately with each, several times, and compare the medians pair by pair, e.g.
+ *   for i in 1 2 3; do for o in "-Xms64m -Xmx1g -XX:+UseG1GC" "-Xms64m -Xmx1g -XX:+UseParallelGC"; do
+ *     DYNAMODB_LOCAL_JAVA_OPTS="$o" npx tsx bench/experiments/jvm-options.ts; done; done
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+process.env.TOUCHPOINT_LOG_SILENT = '1';
+
+const { freePort } = await import('../../functions/local/dynamodb-local');
+const { startLocalRuntime } = await import('../../functions/local/runtime');
+const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
+try {
+  const { apiOk, benchContext } = await import('../context');
+  const { createThroughputBench } = await import('../throughput');
+  const { createAggregationBench } = await import('../aggregation');
+  const ctx = await benchContext(runtime);
+  const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
+    url: 'https://example.com/spring?lang=en',
+    touchpoint: 'spring-poster-lobby',
+    stage: 'awareness',
+  });
+  const rounds = Number(process.env.ROUNDS ?? 3);
+  const throughput = await createThroughputBench(
+    ctx,
+    { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' },
+    { rounds, durationSeconds: 6, warmupSeconds: 6, connections: 32 },
+  );
+  const aggregation = createAggregationBench(ctx, {
+    clicksPerRound: 3000,
+    warmupClicks: 1000,
+    batchSize: 100,
+    deployedBatchSize: 500,
+  });
+  try {
+    await throughput.warmup();
+    await aggregation.warmup();
+    const redirect: number[] = [];
+    const put: number[] = [];
+    const agg: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      redirect.push((await throughput.redirectRound()).perSecond);
+      put.push((await throughput.putRound()).perSecond);
+      agg.push((await aggregation.round()).clicksPerSecond);
+    }
+    progress(
+      `JVM options [${process.env.DYNAMODB_LOCAL_JAVA_OPTS ?? ''}]: redirect ${median(redirect).toFixed(0)} req/s, ` +
+        `PutItem ${median(put).toFixed(0)} req/s (redirect/PutItem ${median(redirect.map((x, i) => x / put[i]!)).toFixed(2)}), ` +
+        `aggregation ${median(agg).toFixed(0)} clicks/s (aggregation/redirect ${median(agg.map((x, i) => x / redirect[i]!)).toFixed(2)})`,
+    );
+  } finally {
+    throughput.stop();
+  }
+} finally {
+  await runtime.stop();
+}
