@@ -79,7 +79,7 @@ async function withCpu<T extends object>(fn: () => Promise<T>): Promise<T & CpuS
   };
 }
 
-class LoadWorker {
+export class LoadWorker {
   private constructor(private readonly child: ChildProcess) {}
 
   static async start(): Promise<LoadWorker> {

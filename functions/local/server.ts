@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { HttpEvent, HttpResult } from '../shared/http';
 import { errorBody, json } from '../shared/http';
+import type { FunctionName } from '../shared/routes';
 import { readBody, selectRoute, toEvent, writeResult } from './http-adapter';
 
 type Handler = (event: HttpEvent) => Promise<HttpResult>;
@@ -8,17 +9,14 @@ type Handler = (event: HttpEvent) => Promise<HttpResult>;
 /** Requests larger than this are refused before buffering; the handlers enforce the 256 KB API limit. */
 const HARD_BODY_LIMIT = 10 * 1024 * 1024;
 
+export type Handlers = Record<FunctionName, Handler>;
+
 /**
- * The local HTTP server: turns each request into the API Gateway v2 event Lambda would get and calls
- * the same handler the stack deploys (chosen by the shared route table).
+ * The local HTTP server's request listener: turns each request into the API Gateway v2 event Lambda would
+ * get and calls the handler the stack deploys for its route (chosen by the shared route table).
  */
-export async function startHttpServer(port: number, host = '127.0.0.1'): Promise<Server> {
-  // Imported here, after the environment (DYNAMODB_ENDPOINT, TABLE_NAME) is set by the caller.
-  const handlers: Record<string, Handler> = {
-    api: (await import('../handlers/api')).handler,
-    redirect: (await import('../handlers/redirect')).handler,
-  };
-  const server = createServer(async (req, res) => {
+export function requestListener(handlers: Handlers): RequestListener {
+  return async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       const method = req.method ?? 'GET';
@@ -46,12 +44,23 @@ export async function startHttpServer(port: number, host = '127.0.0.1'): Promise
         route.routeKey,
         route.slug !== undefined ? { slug: route.slug } : undefined,
       );
-      writeResult(res, await handlers[route.fn]!(event));
+      writeResult(res, await handlers[route.fn](event));
     } catch (err) {
       writeResult(res, json(500, errorBody('internal_error', 'The local server failed; see its log.')));
       console.error(err);
     }
-  });
+  };
+}
+
+/** The local HTTP server over the deployed handlers. */
+export async function startHttpServer(port: number, host = '127.0.0.1'): Promise<Server> {
+  // Imported here, after the environment (DYNAMODB_ENDPOINT, TABLE_NAME) is set by the caller.
+  const server = createServer(
+    requestListener({
+      api: (await import('../handlers/api')).handler,
+      redirect: (await import('../handlers/redirect')).handler,
+    }),
+  );
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

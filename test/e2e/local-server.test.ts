@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime';
@@ -200,6 +201,36 @@ describe('the local server over HTTP', () => {
     });
     expect(big.status).toBe(413);
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('reads a chunked request body (no Content-Length), as curl sends a streamed upload', async () => {
+    const payload = JSON.stringify({
+      url: 'https://shop.example/chunked',
+      touchpoint: 'e2e-chunked',
+      stage: 'awareness',
+    });
+    const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${base}/api/links`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      // Two chunks, so the body is only whole once both are read.
+      req.write(payload.slice(0, 20));
+      req.end(payload.slice(20));
+    });
+    expect(status, body).toBe(201);
+    expect(JSON.parse(body)).toMatchObject({
+      url: 'https://shop.example/chunked',
+      touchpoint: 'e2e-chunked',
+    });
   });
 
   it('serves a QR code PNG over HTTP as binary', async () => {
