@@ -4,21 +4,24 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
+import {
+  ESBUILD_TARGET,
+  ESM_REQUIRE_BANNER,
+  LAMBDA_NODE_OPTIONS,
+} from '../lib/constructs/touchpoint-function';
 import { median, progress } from './lib';
 
 /**
  * Figure 3: bundle size and module initialisation time of the redirect and api handlers, built the way
- * the CDK stack builds them (esbuild: bundle, node, ESM, minified, target node22, module-first main
- * fields, the createRequire banner; source maps are written next to the bundle and not counted, as
- * Lambda does not load them unless NODE_OPTIONS asks), against a minimal handler that only creates the
- * DynamoDB document client, built the same way. Init time = the `await import()` of the bundle in a
- * fresh node process (median of interleaved spawns).
+ * the CDK stack builds them (esbuild: bundle, node, ESM, minified, the stack's target, module-first main
+ * fields, the createRequire banner; source maps are written next to the bundle and not counted in its
+ * size), against a minimal handler that only creates the DynamoDB document client, built the same way.
+ * Init time = the `await import()` of the bundle in a fresh node process with the stack's NODE_OPTIONS
+ * (`--enable-source-maps`: the map is parsed at load, as on Lambda), median of interleaved spawns.
  */
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const OUT_DIR = join(ROOT, 'bench', '.out', 'bundles');
-const BANNER =
-  "import { createRequire as __tpCreateRequire } from 'node:module'; const require = __tpCreateRequire(import.meta.url);";
 
 export interface BundleFigure {
   name: string;
@@ -73,9 +76,9 @@ async function bundle(entry: string, name: string): Promise<{ file: string; meta
     platform: 'node',
     format: 'esm',
     minify: true,
-    target: 'node22',
+    target: ESBUILD_TARGET,
     mainFields: ['module', 'main'],
-    banner: { js: BANNER },
+    banner: { js: ESM_REQUIRE_BANNER },
     sourcemap: true,
     sourcesContent: false,
     metafile: true,
@@ -102,8 +105,8 @@ function initOnce(file: string): Promise<number> {
           AWS_SECRET_ACCESS_KEY: 'bench',
           TABLE_NAME: 'touchpoint',
           TOUCHPOINT_BASE_URL: 'https://tp.example',
-          NODE_OPTIONS: '',
-          // Lambda runs Node 22; this machine's Node 20 would make the SDK print a support warning.
+          NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+          // Lambda runs a newer Node (NODE_RUNTIME); this machine's Node 20 makes the SDK print a support warning.
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
