@@ -1,7 +1,7 @@
 import { config } from '../shared/config';
 import { DELTA_SLOTS, keys } from '../shared/keys';
 import { log } from '../shared/log';
-import { type CounterUpdate, itemId, mergeUpdates } from './counters';
+import { BREAKDOWN_PREFIX, breakdownAttribute, type CounterUpdate, itemId, mergeUpdates } from './counters';
 import {
   type DeltaJob,
   deltaDelete,
@@ -11,7 +11,7 @@ import {
   readDeltas,
   readJobs,
 } from './delta-repository';
-import { commit, counterWrite, type TransactItem } from './repository';
+import { commit, counterWrite, existingAttributes, oversizedItems, type TransactItem } from './repository';
 
 /**
  * Applies pending counter deltas to the counters, exactly once (ADR 0009). Deltas are merged first, so
@@ -81,6 +81,53 @@ export function planParts(updates: Iterable<CounterUpdate>, size: number): Count
   return parts.map((p) => p.updates);
 }
 
+const REFERRER_PREFIX = `${BREAKDOWN_PREFIX}referrer:`;
+const OTHER_REFERRER = breakdownAttribute('referrer', 'other');
+
+/**
+ * The same update for a counter item that has reached DynamoDB's 400 KB: referrer hosts the item does not
+ * hold yet are counted under `other`, so the item stops growing. Referrer hosts are the one breakdown
+ * without a fixed vocabulary (any client can send any Referer), and without this a link shared from
+ * thousands of sites in a day, or a client sending made-up ones, would make its counter item refuse
+ * every update, and its delta slot would stop applying. Null when there is nothing to fold.
+ */
+async function foldNewReferrers(update: CounterUpdate): Promise<CounterUpdate | null> {
+  const referrers = Object.keys(update.add).filter(
+    (a) => a.startsWith(REFERRER_PREFIX) && a !== OTHER_REFERRER,
+  );
+  const existing = await existingAttributes(update.key, referrers);
+  const folded = referrers.filter((a) => !existing.has(a));
+  if (folded.length === 0) return null;
+  const add = { ...update.add };
+  for (const a of folded) {
+    add[OTHER_REFERRER] = (add[OTHER_REFERRER] ?? 0) + add[a]!;
+    delete add[a];
+  }
+  log.warn('counter_item_full', { key: update.key, referrersFoldedIntoOther: folded.length });
+  return { ...update, add };
+}
+
+/**
+ * Commits counter updates with the other items of their transaction. If DynamoDB refuses a counter item
+ * as too large, its new referrer hosts are folded into `other` and the transaction is tried once more;
+ * any other failure, or a second refusal, is thrown as it is.
+ */
+async function commitCounters(updates: CounterUpdate[], others: TransactItem[]): Promise<void> {
+  try {
+    await commit([...updates.map(counterWrite), ...others]);
+  } catch (err) {
+    const full = oversizedItems(err).filter((i) => i < updates.length);
+    if (full.length === 0) throw err;
+    const retried = [...updates];
+    for (const i of full) {
+      const folded = await foldNewReferrers(updates[i]!);
+      if (!folded) throw err;
+      retried[i] = folded;
+    }
+    await commit([...retried.map(counterWrite), ...others]);
+  }
+}
+
 /** Thrown to stop applying when the invocation is about to run out of time (the rest waits, safely). */
 class OutOfTime extends Error {}
 
@@ -89,8 +136,7 @@ async function runJob(job: DeltaJob, stats: ApplyStats, deadline: number): Promi
     if (Date.now() > deadline) throw new OutOfTime();
     const last = part === job.parts.length - 1;
     const updates = job.parts[part]!;
-    const items: TransactItem[] = [...updates.map(counterWrite), jobAdvance(job.key, part, last)];
-    await commit(items);
+    await commitCounters(updates, [jobAdvance(job.key, part, last)]);
     stats.transactions++;
     stats.counterWrites += updates.length;
     stats.jobWrites++;
@@ -126,8 +172,7 @@ async function applyRound(
   const single = planParts(merged.values(), maxItems - deletions.length);
   if (single.length <= 1) {
     const updates = single[0] ?? [];
-    const items = [...updates.map(counterWrite), ...deletions];
-    await commit(items);
+    await commitCounters(updates, deletions);
     stats.transactions++;
     stats.counterWrites += updates.length;
     stats.clicks += clicks;

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   BatchGetCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   ScanCommand,
@@ -169,6 +170,35 @@ export function checkpointWrite(
 export async function commit(items: TransactItem[]): Promise<void> {
   const token = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
   await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
+}
+
+/**
+ * Indexes of the transaction's items that DynamoDB refused as too large ("Item size to update has
+ * exceeded the maximum allowed size"); empty for any other failure.
+ */
+export function oversizedItems(err: unknown): number[] {
+  const reasons = (err as { name?: string; CancellationReasons?: Array<{ Code?: string; Message?: string }> })
+    ?.CancellationReasons;
+  if ((err as { name?: string })?.name !== 'TransactionCanceledException' || !reasons) return [];
+  return reasons.flatMap((r, i) =>
+    r.Code === 'ValidationError' && /exceeded the maximum allowed size/i.test(r.Message ?? '') ? [i] : [],
+  );
+}
+
+/** Which of `attributes` the item already has (a projection of just those names, strongly consistent). */
+export async function existingAttributes(key: Key, attributes: string[]): Promise<Set<string>> {
+  if (attributes.length === 0) return new Set();
+  const names = Object.fromEntries(attributes.map((a, i) => [`#a${i}`, a]));
+  const res = await db.send(
+    new GetCommand({
+      TableName: config().tableName,
+      Key: key,
+      ProjectionExpression: Object.keys(names).join(', '),
+      ExpressionAttributeNames: names,
+      ConsistentRead: true,
+    }),
+  );
+  return new Set(Object.keys(res.Item ?? {}));
 }
 
 /**
