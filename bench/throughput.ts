@@ -55,13 +55,36 @@ export interface ThroughputResult {
   durationSeconds: number;
 }
 
-interface LinkInfo {
+export interface LinkInfo {
   id: string;
   slug: string;
   domain: string;
   journey: string;
   stage: string;
   touchpoint: string;
+}
+
+/** The click the redirect would write for this link and a phone browser (same attributes, same size). */
+export function referenceClickFor(link: LinkInfo): ClickEvent {
+  return {
+    id: nanoid(12),
+    at: new Date().toISOString(),
+    linkId: link.id,
+    domain: link.domain,
+    slug: link.slug,
+    journey: link.journey,
+    stage: link.stage,
+    touchpoint: link.touchpoint,
+    source: 'click',
+    visitorId: `v_${nanoid()}`,
+    bot: false,
+    device: 'mobile',
+    os: 'Android',
+    browser: 'Chrome',
+    referrer: null,
+    country: null,
+    maxClicks: null,
+  };
 }
 
 /** Runs `fn`, measuring this process's CPU and the machine's. */
@@ -128,26 +151,7 @@ export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, o
   const table = config().tableName;
   const retention = config().clickRetentionDays;
 
-  /** The item the redirect would write for this link and user agent (same attributes, same size). */
-  const referenceClick = (): ClickEvent => ({
-    id: nanoid(12),
-    at: new Date().toISOString(),
-    linkId: link.id,
-    domain: link.domain,
-    slug: link.slug,
-    journey: link.journey,
-    stage: link.stage,
-    touchpoint: link.touchpoint,
-    source: 'click',
-    visitorId: `v_${nanoid()}`,
-    bot: false,
-    device: 'mobile',
-    os: 'Android',
-    browser: 'Chrome',
-    referrer: null,
-    country: null,
-    maxClicks: null,
-  });
+  const referenceClick = () => referenceClickFor(link);
 
   const putLoops = async (seconds: number) => {
     const latencies: number[] = [];

@@ -1,9 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { nanoid } from 'nanoid';
-import type { ClickEvent } from '../../functions/clicks/model';
 import { BROWSER_UA, LOAD_USER_AGENTS } from '../context';
 import { median, progress } from '../lib';
-import { LoadWorker } from '../throughput';
+import { LoadWorker, referenceClickFor } from '../throughput';
 
 /**
  * Figure 2, layer by layer (not part of `npm run bench`): the server's CPU per request when it does only
@@ -31,26 +29,9 @@ try {
     touchpoint: 'spring-poster-lobby',
     stage: 'awareness',
   });
-  const click = (): ClickEvent => ({
-    id: nanoid(12),
-    at: new Date().toISOString(),
-    linkId: link.id,
-    domain: link.domain,
-    slug: link.slug,
-    journey: 'default',
-    stage: 'awareness',
-    touchpoint: 'spring-poster-lobby',
-    source: 'click',
-    visitorId: `v_${nanoid()}`,
-    bot: false,
-    device: 'mobile',
-    os: 'Android',
-    browser: 'Chrome',
-    referrer: null,
-    country: null,
-    maxClicks: null,
-  });
-  const write = () => putClick(clickItem(click(), randomPartition(), config().clickRetentionDays));
+  const info = { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' };
+  const write = () =>
+    putClick(clickItem(referenceClickFor(info), randomPartition(), config().clickRetentionDays));
   const listen = async (listener: RequestListener) => {
     const server = createServer(listener);
     server.keepAliveTimeout = 65_000;

@@ -22,36 +22,34 @@ async function clickFrom(referer: string, time: string) {
   expect(res.statusCode).toBe(302);
 }
 
-/** Pads the item with one string attribute until DynamoDB refuses more, then leaves `headroom` bytes. */
+/** Sets the item's padding attribute to `size` characters; false if DynamoDB refuses the item as too large. */
+async function pad(key: { pk: string; sk: string }, size: number): Promise<boolean> {
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: process.env.TABLE_NAME!,
+        Key: key,
+        UpdateExpression: 'SET #pad = :pad',
+        ExpressionAttributeNames: { '#pad': 'pad' },
+        ExpressionAttributeValues: { ':pad': 'x'.repeat(size) },
+      }),
+    );
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pads the item until DynamoDB refuses more, then leaves `headroom` bytes. */
 async function fill(key: { pk: string; sk: string }, headroom: number) {
   let low = 0;
   let high = 420_000;
   while (high - low > 1) {
     const size = Math.floor((low + high) / 2);
-    try {
-      await db.send(
-        new UpdateCommand({
-          TableName: process.env.TABLE_NAME!,
-          Key: key,
-          UpdateExpression: 'SET #pad = :pad',
-          ExpressionAttributeNames: { '#pad': 'pad' },
-          ExpressionAttributeValues: { ':pad': 'x'.repeat(size) },
-        }),
-      );
-      low = size;
-    } catch {
-      high = size;
-    }
+    if (await pad(key, size)) low = size;
+    else high = size;
   }
-  await db.send(
-    new UpdateCommand({
-      TableName: process.env.TABLE_NAME!,
-      Key: key,
-      UpdateExpression: 'SET #pad = :pad',
-      ExpressionAttributeNames: { '#pad': 'pad' },
-      ExpressionAttributeValues: { ':pad': 'x'.repeat(low - headroom) },
-    }),
-  );
+  expect(await pad(key, low - headroom)).toBe(true);
 }
 
 beforeAll(async () => {
