@@ -1,14 +1,11 @@
 import { progress } from '../lib';
+import { withBenchRuntime } from './setup';
 
 /**
  * Figure 6 alone (no redirect rounds to compare with): `npx tsx bench/experiments/aggregation-only.ts`.
  * For iterating on the aggregator; the suite (`npm run bench`) is what docs/benchmarks.md reports.
  */
-const { freePort } = await import('../../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../../functions/local/runtime');
-const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
-try {
-  const ctx = await (await import('../context')).benchContext(runtime);
+await withBenchRuntime(async (ctx) => {
   const { createAggregationBench } = await import('../aggregation');
   const rounds = Number(process.env.ROUNDS ?? 3);
   const agg = createAggregationBench(ctx, {
@@ -29,6 +26,4 @@ try {
         .map(([k, v]) => `${k} ${(v * 100).toFixed(0)} %`)
         .join(', ')}`,
   );
-} finally {
-  await runtime.stop();
-}
+});

@@ -7,19 +7,13 @@
 import { performance } from 'node:perf_hooks';
 import { median, progress } from '../lib';
 import { profileWhile } from './cpu-profile';
+import { withBenchRuntime } from './setup';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.TOUCHPOINT_LOG_SILENT = '1';
-
-const { freePort } = await import('../../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../../functions/local/runtime');
-const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
-try {
-  const { api, benchContext } = await import('../context');
+await withBenchRuntime(async (ctx) => {
+  const { api } = await import('../context');
   const { createJourneyAndLinks, workloadOptions, writeItems } = await import('../analytics');
   const { CounterFold, generateVisitors } = await import('../workload');
   const { stageOrders } = await import('../../functions/analytics/stage-orders');
-  const ctx = await benchContext(runtime);
   const now = Date.now();
   const journeys: Array<{ volume: number; path: string }> = [];
   for (const volume of [10_000, Number(process.env.CLICKS_LARGE ?? 1_000_000)]) {
@@ -54,6 +48,4 @@ try {
   console.log(
     `\nCPU profile of the local server during ${rounds} funnel calls at the large volume, ${summary}`,
   );
-} finally {
-  await runtime.stop();
-}
+});

@@ -1,4 +1,5 @@
 import { median, progress } from '../lib';
+import { posterLink, withBenchRuntime } from './setup';
 
 /**
  * Figures 2 and 6 in one short run, against DynamoDB Local started with the JVM options in
@@ -7,28 +8,18 @@ import { median, progress } from '../lib';
  *   for i in 1 2 3; do for o in "-Xms64m -Xmx1g -XX:+UseG1GC" "-Xms64m -Xmx1g -XX:+UseParallelGC"; do
  *     DYNAMODB_LOCAL_JAVA_OPTS="$o" npx tsx bench/experiments/jvm-options.ts; done; done
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.TOUCHPOINT_LOG_SILENT = '1';
 
-const { freePort } = await import('../../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../../functions/local/runtime');
-const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
-try {
-  const { apiOk, benchContext } = await import('../context');
+await withBenchRuntime(async (ctx) => {
   const { createThroughputBench } = await import('../throughput');
   const { createAggregationBench } = await import('../aggregation');
-  const ctx = await benchContext(runtime);
-  const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
-    url: 'https://example.com/spring?lang=en',
-    touchpoint: 'spring-poster-lobby',
-    stage: 'awareness',
-  });
+  const link = await posterLink(ctx);
   const rounds = Number(process.env.ROUNDS ?? 3);
-  const throughput = await createThroughputBench(
-    ctx,
-    { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' },
-    { rounds, durationSeconds: 6, warmupSeconds: 6, connections: 32 },
-  );
+  const throughput = await createThroughputBench(ctx, link, {
+    rounds,
+    durationSeconds: 6,
+    warmupSeconds: 6,
+    connections: 32,
+  });
   const aggregation = createAggregationBench(ctx, {
     clicksPerRound: 3000,
     warmupClicks: 1000,
@@ -54,6 +45,4 @@ try {
   } finally {
     throughput.stop();
   }
-} finally {
-  await runtime.stop();
-}
+});

@@ -2,6 +2,7 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import { BROWSER_UA, LOAD_USER_AGENTS } from '../context';
 import { median, progress } from '../lib';
 import { LoadWorker, referenceClickFor } from '../throughput';
+import { posterLink, withBenchRuntime } from './setup';
 
 /**
  * Figure 2, layer by layer (not part of `npm run bench`): the server's CPU per request when it does only
@@ -10,103 +11,94 @@ import { LoadWorker, referenceClickFor } from '../throughput';
  * 12 user agents), same DynamoDB Local, rounds in rotating order; medians of rounds.
  * Run: npx tsx bench/experiments/redirect-layers.ts
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.TOUCHPOINT_LOG_SILENT = '1';
-
-const { freePort } = await import('../../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../../functions/local/runtime');
-const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
-const servers: Server[] = [];
-try {
-  const { apiOk, benchContext } = await import('../context');
-  const { clickItem, putClick, randomPartition } = await import('../../functions/clicks/repository');
-  const { requestListener } = await import('../../functions/local/server');
-  const { handler: api } = await import('../../functions/handlers/api');
-  const { config } = await import('../../functions/shared/config');
-  const ctx = await benchContext(runtime);
-  const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
-    url: 'https://example.com/spring?lang=en',
-    touchpoint: 'spring-poster-lobby',
-    stage: 'awareness',
-  });
-  const info = { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' };
-  const write = () =>
-    putClick(clickItem(referenceClickFor(info), randomPartition(), config().clickRetentionDays));
-  const listen = async (listener: RequestListener) => {
-    const server = createServer(listener);
-    server.keepAliveTimeout = 65_000;
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    const address = server.address();
-    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/${link.slug}`;
-  };
-
-  const variants: Array<[string, string]> = [
-    [
-      'node:http + click write',
-      await listen((req, res) => {
-        req.resume();
-        write().then(() => {
-          res.writeHead(302, { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' });
-          res.end();
-        });
-      }),
-    ],
-    [
-      'local adapter + click write',
-      await listen(
-        requestListener({
-          api,
-          redirect: async () => {
-            await write();
-            return {
-              statusCode: 302,
-              headers: { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' },
-              body: '',
-            };
-          },
-        }),
-      ),
-    ],
-    ['local adapter + redirect handler (npm start)', `${runtime.url}/${link.slug}`],
-  ];
-
-  const worker = await LoadWorker.start();
-  const job = (url: string, seconds: number) => ({
-    url,
-    connections: 32,
-    durationSeconds: seconds,
-    headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'accept-language': 'en' },
-    userAgents: LOAD_USER_AGENTS,
-  });
+await withBenchRuntime(async (ctx, runtime) => {
+  const servers: Server[] = [];
   try {
-    for (const [, url] of variants) await worker.run(job(url, 4));
-    const rounds = Number(process.env.ROUNDS ?? 5);
-    const results = new Map<string, Array<{ perSecond: number; cpuUs: number }>>();
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < variants.length; i++) {
-        const [name, url] = variants[(i + r) % variants.length]!;
-        const cpu0 = process.cpuUsage();
-        const res = await worker.run(job(url, 6));
-        const cpu = process.cpuUsage(cpu0);
-        const cpuUs = (cpu.user + cpu.system) / res.requests;
-        results.set(name, [...(results.get(name) ?? []), { perSecond: res.perSecond, cpuUs }]);
-        progress(`  ${name}: ${res.perSecond.toFixed(0)} req/s, ${cpuUs.toFixed(0)} µs CPU a request`);
+    const { clickItem, putClick, randomPartition } = await import('../../functions/clicks/repository');
+    const { requestListener } = await import('../../functions/local/server');
+    const { handler: api } = await import('../../functions/handlers/api');
+    const { config } = await import('../../functions/shared/config');
+    const link = await posterLink(ctx);
+    const write = () =>
+      putClick(clickItem(referenceClickFor(link), randomPartition(), config().clickRetentionDays));
+    const listen = async (listener: RequestListener) => {
+      const server = createServer(listener);
+      server.keepAliveTimeout = 65_000;
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const address = server.address();
+      return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/${link.slug}`;
+    };
+
+    const variants: Array<[string, string]> = [
+      [
+        'node:http + click write',
+        await listen((req, res) => {
+          req.resume();
+          write().then(() => {
+            res.writeHead(302, {
+              location: 'https://example.com/spring?lang=en',
+              'cache-control': 'no-store',
+            });
+            res.end();
+          });
+        }),
+      ],
+      [
+        'local adapter + click write',
+        await listen(
+          requestListener({
+            api,
+            redirect: async () => {
+              await write();
+              return {
+                statusCode: 302,
+                headers: { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' },
+                body: '',
+              };
+            },
+          }),
+        ),
+      ],
+      ['local adapter + redirect handler (npm start)', `${runtime.url}/${link.slug}`],
+    ];
+
+    const worker = await LoadWorker.start();
+    const job = (url: string, seconds: number) => ({
+      url,
+      connections: 32,
+      durationSeconds: seconds,
+      headers: { 'user-agent': BROWSER_UA, accept: 'text/html', 'accept-language': 'en' },
+      userAgents: LOAD_USER_AGENTS,
+    });
+    try {
+      for (const [, url] of variants) await worker.run(job(url, 4));
+      const rounds = Number(process.env.ROUNDS ?? 5);
+      const results = new Map<string, Array<{ perSecond: number; cpuUs: number }>>();
+      for (let r = 0; r < rounds; r++) {
+        for (let i = 0; i < variants.length; i++) {
+          const [name, url] = variants[(i + r) % variants.length]!;
+          const cpu0 = process.cpuUsage();
+          const res = await worker.run(job(url, 6));
+          const cpu = process.cpuUsage(cpu0);
+          const cpuUs = (cpu.user + cpu.system) / res.requests;
+          results.set(name, [...(results.get(name) ?? []), { perSecond: res.perSecond, cpuUs }]);
+          progress(`  ${name}: ${res.perSecond.toFixed(0)} req/s, ${cpuUs.toFixed(0)} µs CPU a request`);
+        }
       }
-    }
-    for (const [name, runs] of results) {
-      progress(
-        `${name}: median ${median(runs.map((x) => x.perSecond)).toFixed(0)} req/s, ` +
-          `${median(runs.map((x) => x.cpuUs)).toFixed(0)} µs of server CPU a request`,
-      );
+      for (const [name, runs] of results) {
+        progress(
+          `${name}: median ${median(runs.map((x) => x.perSecond)).toFixed(0)} req/s, ` +
+            `${median(runs.map((x) => x.cpuUs)).toFixed(0)} µs of server CPU a request`,
+        );
+      }
+    } finally {
+      worker.stop();
     }
   } finally {
-    worker.stop();
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
   }
-} finally {
-  for (const server of servers) {
-    server.closeAllConnections();
-    server.close();
-  }
-  await runtime.stop();
-}
+});

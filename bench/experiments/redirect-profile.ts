@@ -12,9 +12,7 @@ import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { machineTimes } from '../lib';
 import { profileWhile } from './cpu-profile';
-
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-process.env.TOUCHPOINT_LOG_SILENT = '1';
+import { posterLink, withBenchRuntime } from './setup';
 
 async function measure<T>(label: string, run: () => Promise<T>): Promise<T> {
   const cpu0 = process.cpuUsage();
@@ -31,23 +29,15 @@ async function measure<T>(label: string, run: () => Promise<T>): Promise<T> {
   return result;
 }
 
-const { freePort } = await import('../../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../../functions/local/runtime');
-const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
-try {
-  const { apiOk, benchContext } = await import('../context');
+await withBenchRuntime(async (ctx) => {
   const { createThroughputBench } = await import('../throughput');
-  const ctx = await benchContext(runtime);
-  const link = await apiOk<{ id: string; slug: string; domain: string }>(ctx, 'POST', '/api/links', {
-    url: 'https://example.com/spring?lang=en',
-    touchpoint: 'spring-poster-lobby',
-    stage: 'awareness',
+  const link = await posterLink(ctx);
+  const bench = await createThroughputBench(ctx, link, {
+    rounds: 1,
+    durationSeconds: 10,
+    warmupSeconds: 8,
+    connections: 32,
   });
-  const bench = await createThroughputBench(
-    ctx,
-    { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' },
-    { rounds: 1, durationSeconds: 10, warmupSeconds: 8, connections: 32 },
-  );
   try {
     await bench.warmup();
     await measure('PutItem loops', () => bench.putRound());
@@ -59,6 +49,4 @@ try {
   } finally {
     bench.stop();
   }
-} finally {
-  await runtime.stop();
-}
+});
