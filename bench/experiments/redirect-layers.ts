@@ -7,7 +7,8 @@ import { posterLink, withBenchRuntime } from './setup';
 /**
  * Figure 2, layer by layer (not part of `npm run bench`): the server's CPU per request when it does only
  * the click write, when the local adapter (request → API Gateway event → handler → response) wraps that
- * write, and for the real redirect handler behind the adapter. Same autocannon load (32 connections,
+ * write, when that stub also answers with the redirect's headers and visitor cookie, and for the real
+ * redirect handler behind the adapter. Same autocannon load (32 connections,
  * 12 user agents), same DynamoDB Local, rounds in rotating order; medians of rounds.
  * Run: npx tsx bench/experiments/redirect-layers.ts
  */
@@ -54,6 +55,30 @@ await withBenchRuntime(async (ctx, runtime) => {
               return {
                 statusCode: 302,
                 headers: { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' },
+                body: '',
+              };
+            },
+          }),
+        ),
+      ],
+      [
+        'local adapter + click write + redirect headers',
+        await listen(
+          requestListener({
+            api,
+            redirect: async () => {
+              await write();
+              return {
+                statusCode: 302,
+                headers: {
+                  location: 'https://example.com/spring?lang=en&utm_source=x',
+                  'cache-control': 'no-store',
+                  'referrer-policy': 'unsafe-url',
+                  'x-robots-tag': 'noindex',
+                },
+                cookies: [
+                  `tp_vid=v_${Math.random().toString(36).slice(2)}abcdefghij; Max-Age=34560000; Path=/; HttpOnly; SameSite=Lax`,
+                ],
                 body: '',
               };
             },

@@ -6,6 +6,8 @@ import { getOrCreateDailySalt } from './repository';
 export const VISITOR_COOKIE = 'tp_vid';
 const COOKIE_MAX_AGE_SECONDS = 400 * 24 * 3600; // browsers cap cookies at 400 days
 const VISITOR_ID_PATTERN = /^v_[A-Za-z0-9_-]{21}$/;
+const COOKIE_ATTRIBUTES = `Max-Age=${COOKIE_MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax`;
+const SECURE_COOKIE_ATTRIBUTES = `${COOKIE_ATTRIBUTES}; Secure`;
 
 export interface VisitorRequest {
   cookieHeader: string | undefined;
@@ -63,9 +65,10 @@ export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
     const existing = readCookie(req);
     if (existing && VISITOR_ID_PATTERN.test(existing)) return { id: existing, setCookie: null };
     const id = `v_${nanoid()}`;
-    const attributes = [`Max-Age=${COOKIE_MAX_AGE_SECONDS}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
-    if (req.secure) attributes.push('Secure');
-    return { id, setCookie: `${VISITOR_COOKIE}=${id}; ${attributes.join('; ')}` };
+    return {
+      id,
+      setCookie: `${VISITOR_COOKIE}=${id}; ${req.secure ? SECURE_COOKIE_ATTRIBUTES : COOKIE_ATTRIBUTES}`,
+    };
   }
   const day = req.now.toISOString().slice(0, 10);
   const salt = await dailySalt(day);
