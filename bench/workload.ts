@@ -173,6 +173,8 @@ export function generateVisitors(options: WorkloadOptions, onVisitor: (clicks: C
         referrer: weighted(random, REFERRERS as unknown as [string | null, number][]),
         country,
         maxClicks: null,
+        // The redirect mints the visitor's cookie id with their first click, and says so.
+        ...(clicks.length === 0 ? { newVisitor: true as const } : {}),
       });
       t += Math.max(1000, Math.round(-Math.log(1 - random()) * options.gapMeanMs));
     }

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { progress } from '../lib';
 import { withBenchRuntime } from './setup';
@@ -7,6 +8,8 @@ import { withBenchRuntime } from './setup';
  * Figure 6's ceiling (not part of `npm run bench`): how many items per second DynamoDB Local takes in
  * TransactWriteItems, by transaction size and by how many transactions are in flight, next to
  * BatchWriteItem. Items are visitor-state-sized Puts, conditioned like the consumer's (new visitors).
+ * Also the same transactions into a table without a stream: what the stream record DynamoDB Local writes
+ * for every item of the (one, stream-enabled) table costs.
  * Run: npx tsx bench/experiments/transaction-ceiling.ts   (DYNAMODB_LOCAL_JAVA_OPTS to try JVM options)
  */
 await withBenchRuntime(async () => {
@@ -14,6 +17,21 @@ await withBenchRuntime(async () => {
   const { config } = await import('../../functions/shared/config');
   const { keys } = await import('../../functions/shared/keys');
   const TableName = config().tableName;
+  const streamless = `${TableName}-no-stream`;
+  await db.send(
+    new CreateTableCommand({
+      TableName: streamless,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
 
   const state = JSON.stringify({
     links: { lnk_abc: { first: 1_764_000_000_000, last: 1_764_000_000_000 } },
@@ -27,11 +45,11 @@ await withBenchRuntime(async () => {
     version: 1,
   });
 
-  const transaction = (size: number) =>
+  const transaction = (size: number, table = TableName) =>
     db.send(
       new TransactWriteCommand({
         TransactItems: Array.from({ length: size }, () => ({
-          Put: { TableName, Item: visitorItem(), ConditionExpression: 'attribute_not_exists(pk)' },
+          Put: { TableName: table, Item: visitorItem(), ConditionExpression: 'attribute_not_exists(pk)' },
         })),
       }),
     );
@@ -64,6 +82,7 @@ await withBenchRuntime(async () => {
     ['1 transaction of 50', 50, () => transaction(50)],
     ['1 transaction of 10', 10, () => transaction(10)],
     ['BatchWriteItem, 4 × 25 in sequence', 100, () => batchWrite(100)],
+    ['1 transaction of 100, table without a stream', 100, () => transaction(100, streamless)],
   ];
   for (let pass = 1; pass <= 2; pass++) {
     for (const [label, items, step] of cases) {

@@ -15,7 +15,14 @@ import {
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { deltaWrite } from './delta-repository';
 import { enforceClickLimits } from './limits';
-import { checkpointWrite, commit, readCheckpoints, readVisitors, visitorWrite } from './repository';
+import {
+  checkpointWrite,
+  commit,
+  readCheckpoints,
+  readVisitors,
+  unseenVisitor,
+  visitorWrite,
+} from './repository';
 import { stageOrders } from './stage-orders';
 
 /** Conflicts with a concurrent shard (same visitor or checkpoint item) are retried here before Lambda's retry. */
@@ -110,7 +117,8 @@ export async function aggregateRecords(
   };
   const clicks: ClickEvent[] = [];
   for (let attempt = 1; ; attempt++) {
-    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks);
+    // Visitors the redirect minted are taken as new on the first attempt only (see aggregateOnce).
+    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks, attempt === 1);
     if (!failed) break;
     if (attempt >= IN_HANDLER_ATTEMPTS) return { batchItemFailures: [{ itemIdentifier: failed }], stats };
     // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
@@ -148,6 +156,7 @@ async function aggregateOnce(
   options: AggregateOptions & { now: number },
   stats: AggregateStats,
   clicks: ClickEvent[],
+  trustNewVisitors: boolean,
 ): Promise<string | undefined> {
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
   const parsed = parse(records);
@@ -156,11 +165,19 @@ async function aggregateOnce(
   // Read together (one round trip instead of three); on a redelivery this reads a few visitors whose
   // clicks turn out to be counted already, which costs less than waiting for the checkpoints first.
   const humans = parsed.filter((p) => !p.click.bot);
+  // A visitor whose id the redirect minted with one of these clicks has no state to read: about half of
+  // all clicks on marketing links are a visitor's first (docs/benchmarks.md, figure 6). Should a state
+  // exist after all (a later click of theirs aggregated first, from another shard), its write's
+  // condition cancels the segment and the retry reads every visitor.
+  const minted = new Set(
+    trustNewVisitors ? humans.filter((p) => p.click.newVisitor).map((p) => p.click.visitorId) : [],
+  );
   const [checkpoints, visitors, orders] = await Promise.all([
     readCheckpoints([...new Set(parsed.map((p) => p.clickPk))]),
-    readVisitors([...new Set(humans.map((p) => p.click.visitorId))]),
+    readVisitors([...new Set(humans.map((p) => p.click.visitorId))].filter((id) => !minted.has(id))),
     stageOrders([...new Set(humans.map((p) => p.click.journey))]),
   ]);
+  for (const id of minted) visitors.set(id, unseenVisitor());
   const orderOf = (journey: string) => orders.get(journey) ?? null;
   const fresh = parsed.filter((p) => after(p.seq, checkpoints.get(p.clickPk)));
   stats.skippedAlreadyCounted += parsed.length - fresh.length;

@@ -56,6 +56,9 @@ export interface StoredVisitor {
   version: number;
 }
 
+/** A visitor with no stored state yet: written with the condition that none appears meanwhile. */
+export const unseenVisitor = (): StoredVisitor => ({ state: { links: {}, journeys: {} }, version: 0 });
+
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
   const items = await batchGet(visitorIds.map((id) => keys.visitor(id)));
   const out = new Map<string, StoredVisitor>();
@@ -69,7 +72,7 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
             state: (typeof item.state === 'string' ? JSON.parse(item.state) : item.state) as VisitorState,
             version: Number(item.version),
           }
-        : { state: { links: {}, journeys: {} }, version: 0 },
+        : unseenVisitor(),
     );
   }
   return out;

@@ -23,6 +23,11 @@ export interface ClickEvent {
   country: string | null;
   /** The link's click limit at click time, so the aggregator knows when to close the link. */
   maxClicks: number | null;
+  /**
+   * Set (true) when this click minted the visitor's id (a new cookie): no journey state can exist for the
+   * visitor yet, so the aggregator does not read one. Absent otherwise, and on clicks stored before it.
+   */
+  newVisitor?: true;
 }
 
 /** The structured log line written when a click cannot be stored; `npm run replay` re-inserts it. */

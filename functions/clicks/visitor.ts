@@ -22,6 +22,8 @@ export interface VisitorRequest {
 
 export interface Visitor {
   id: string;
+  /** The id was minted for this request (a new cookie): nothing can have been recorded for it yet. */
+  isNew: boolean;
   /** Set-Cookie value to send, when the visitor got a new cookie id. */
   setCookie: string | null;
 }
@@ -63,15 +65,17 @@ async function dailySalt(day: string): Promise<string> {
 export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
   if (req.cookiesEnabled && !req.globalPrivacyControl) {
     const existing = readCookie(req);
-    if (existing && VISITOR_ID_PATTERN.test(existing)) return { id: existing, setCookie: null };
+    if (existing && VISITOR_ID_PATTERN.test(existing)) return { id: existing, isNew: false, setCookie: null };
     const id = `v_${nanoid()}`;
     return {
       id,
+      isNew: true,
       setCookie: `${VISITOR_COOKIE}=${id}; ${req.secure ? SECURE_COOKIE_ATTRIBUTES : COOKIE_ATTRIBUTES}`,
     };
   }
   const day = req.now.toISOString().slice(0, 10);
   const salt = await dailySalt(day);
   const digest = createHash('sha256').update(`${salt}|${req.sourceIp}|${req.userAgent}`).digest('base64url');
-  return { id: `h_${digest.slice(0, 22)}`, setCookie: null };
+  // The same person hashes to the same id all day: they may well have been counted already.
+  return { id: `h_${digest.slice(0, 22)}`, isNew: false, setCookie: null };
 }

@@ -80,6 +80,7 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     country: countryCode(req.headers('cloudfront-viewer-country')),
     maxClicks: link.maxClicks,
   };
+  if (visitor.isNew) click.newVisitor = true;
   await recordClick(click);
   // Bots get no cookie: crawlers would otherwise mint a new visitor on every fetch.
   return { location, setCookie: agent.bot ? null : visitor.setCookie };
