@@ -105,7 +105,8 @@ npx tsx bench/qr.ts                        # figure 4 alone
 npx tsx bench/experiments/redirect-profile.ts   # figure 2: CPU profile of the server under load
 npx tsx bench/experiments/funnel-profile.ts     # figure 5: funnel at 10k and 1M clicks, CPU profile of the server
 npx tsx bench/experiments/aggregation-only.ts   # figure 6 alone, for iterating on the aggregator
-npx tsx bench/experiments/transaction-ceiling.ts  # figure 6's ceiling: DynamoDB Local's items/s in transactions
+npx tsx bench/experiments/aggregation-profile.ts  # figure 6: CPU profile of the consumer's process
+npx tsx bench/experiments/transaction-ceiling.ts  # figure 6's ceiling: DynamoDB Local's items/s in transactions, with and without a stream
 npx tsx bench/experiments/jvm-options.ts        # figures 2 and 6 under the JVM options in DYNAMODB_LOCAL_JAVA_OPTS
 \`\`\`
 
