@@ -99,8 +99,11 @@ async function runFigures() {
   const tp = await createThroughputBench(ctx, linkInfo, CONFIG.throughput);
   const agg = createAggregationBench(ctx, CONFIG.aggregation);
   try {
-    await tp.warmup();
+    // The aggregation warm-up first: it sets DynamoDB Local's JIT compiling its transaction paths (its C2
+    // thread stays busy for ~20 s, per /proc/<pid>/task), which in the other order overlapped round 1 and
+    // took the side measured first down to ~0.65× (runs of 2026-11-24 15:34Z, 17:03Z and 17:09Z).
     await agg.warmup();
+    await tp.warmup();
     const steps = [() => tp.redirectRound(), () => tp.putRound(), () => agg.round(), () => tp.httpPutRound()];
     for (let r = 0; r < CONFIG.throughput.rounds; r++) {
       progress(` round ${r + 1}/${CONFIG.throughput.rounds}`);
