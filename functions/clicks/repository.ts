@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
@@ -52,8 +53,9 @@ function clickWriteDeadline(now: number): AbortSignal {
 
 /** The one write of the redirect hot path. */
 export async function putClick(item: ClickItem): Promise<void> {
+  // A monotonic clock: a wall clock set back (NTP, or a test's fake Date) must not stretch a window.
   await db.send(new PutCommand({ TableName: config().tableName, Item: item }), {
-    abortSignal: clickWriteDeadline(Date.now()),
+    abortSignal: clickWriteDeadline(performance.now()),
   });
 }
 
