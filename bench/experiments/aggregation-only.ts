@@ -1,19 +1,13 @@
 import { progress } from '../lib';
-import { withBenchRuntime } from './setup';
+import { consumerBench, withBenchRuntime } from './setup';
 
 /**
  * Figure 6 alone (no redirect rounds to compare with): `npx tsx bench/experiments/aggregation-only.ts`.
  * For iterating on the aggregator; the suite (`npm run bench`) is what docs/benchmarks.md reports.
  */
 await withBenchRuntime(async (ctx) => {
-  const { createAggregationBench } = await import('../aggregation');
   const rounds = Number(process.env.ROUNDS ?? 3);
-  const agg = createAggregationBench(ctx, {
-    clicksPerRound: Number(process.env.CLICKS ?? 2000),
-    warmupClicks: 1000,
-    batchSize: 100,
-    deployedBatchSize: 500,
-  });
+  const agg = await consumerBench(ctx);
   await agg.warmup();
   for (let r = 0; r < rounds; r++) await agg.round();
   await agg.deployedRound();

@@ -1,6 +1,6 @@
 import { progress } from '../lib';
 import { profileWhile } from './cpu-profile';
-import { withBenchRuntime } from './setup';
+import { consumerBench, withBenchRuntime } from './setup';
 
 /**
  * Figure 6's consumer under the V8 profiler (not part of `npm run bench`):
@@ -9,14 +9,8 @@ import { withBenchRuntime } from './setup';
  * goes while DynamoDB Local works on the transactions.
  */
 await withBenchRuntime(async (ctx) => {
-  const { createAggregationBench } = await import('../aggregation');
   const rounds = Number(process.env.ROUNDS ?? 2);
-  const agg = createAggregationBench(ctx, {
-    clicksPerRound: Number(process.env.CLICKS ?? 2000),
-    warmupClicks: 1000,
-    batchSize: 100,
-    deployedBatchSize: 500,
-  });
+  const agg = await consumerBench(ctx);
   await agg.warmup();
   const { summary } = await profileWhile(async () => {
     for (let r = 0; r < rounds; r++) await agg.round();

@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { nanoid } from 'nanoid';
 import { BROWSER_UA, LOAD_USER_AGENTS } from '../context';
 import { median, progress } from '../lib';
 import { LoadWorker, referenceClickFor } from '../throughput';
@@ -31,6 +32,22 @@ await withBenchRuntime(async (ctx, runtime) => {
       return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/${link.slug}`;
     };
 
+    /** The adapter around only the click write; `asRedirect` answers with the redirect's headers and cookie. */
+    const stub = (asRedirect: boolean) => async () => {
+      await write();
+      const headers: Record<string, string> = {
+        location: 'https://example.com/spring?lang=en',
+        'cache-control': 'no-store',
+      };
+      if (!asRedirect) return { statusCode: 302, headers, body: '' };
+      return {
+        statusCode: 302,
+        headers: { ...headers, 'referrer-policy': 'unsafe-url', 'x-robots-tag': 'noindex' },
+        cookies: [`tp_vid=v_${nanoid()}; Max-Age=34560000; Path=/; HttpOnly; SameSite=Lax`],
+        body: '',
+      };
+    };
+
     const variants: Array<[string, string]> = [
       [
         'node:http + click write',
@@ -45,45 +62,10 @@ await withBenchRuntime(async (ctx, runtime) => {
           });
         }),
       ],
-      [
-        'local adapter + click write',
-        await listen(
-          requestListener({
-            api,
-            redirect: async () => {
-              await write();
-              return {
-                statusCode: 302,
-                headers: { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' },
-                body: '',
-              };
-            },
-          }),
-        ),
-      ],
+      ['local adapter + click write', await listen(requestListener({ api, redirect: stub(false) }))],
       [
         'local adapter + click write + redirect headers',
-        await listen(
-          requestListener({
-            api,
-            redirect: async () => {
-              await write();
-              return {
-                statusCode: 302,
-                headers: {
-                  location: 'https://example.com/spring?lang=en&utm_source=x',
-                  'cache-control': 'no-store',
-                  'referrer-policy': 'unsafe-url',
-                  'x-robots-tag': 'noindex',
-                },
-                cookies: [
-                  `tp_vid=v_${Math.random().toString(36).slice(2)}abcdefghij; Max-Age=34560000; Path=/; HttpOnly; SameSite=Lax`,
-                ],
-                body: '',
-              };
-            },
-          }),
-        ),
+        await listen(requestListener({ api, redirect: stub(true) })),
       ],
       ['local adapter + redirect handler (npm start)', `${runtime.url}/${link.slug}`],
     ];
