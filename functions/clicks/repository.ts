@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -30,33 +29,55 @@ export function randomPartition(): number {
 }
 
 /**
- * The click write's deadline, shared by the writes that start within the same DEADLINE_WINDOW_MS: its
- * signal aborts CLICK_WRITE_TIMEOUT_MS after the window closes, so each write gets 800 to 850 ms. One
- * AbortController and one timer per window rather than per click: creating the controller was the
- * largest single cost of the redirect's own code (docs/benchmarks.md, figure 2), and the earlier
- * `AbortSignal.timeout()` per click cost more still.
+ * A click write's abort handle, in the form the SDK's HTTP handler takes without an EventTarget
+ * (`@smithy/types` AbortSignal): the handler sets `onabort`, and a deadline that passes calls it, which
+ * destroys the request (freeing its socket) and rejects the write.
+ *
+ * Not an `AbortController` per click: creating one, and the abort listener the SDK adds to it, was the
+ * largest cost of the redirect's own code; a controller shared by the writes of a time window still cost
+ * ~30 µs a write under load, because an EventTarget scans its listeners on every add and remove
+ * (docs/benchmarks.md, figure 2).
+ */
+interface ClickWriteDeadline {
+  aborted: boolean;
+  onabort: (() => void) | null;
+}
+
+/**
+ * Writes starting within the same DEADLINE_WINDOW_MS share one timer, which aborts those still running
+ * CLICK_WRITE_TIMEOUT_MS after the window closes: each write gets 800 to 850 ms.
  */
 const DEADLINE_WINDOW_MS = 50;
-let deadline: { signal: AbortSignal; opensUntil: number } | undefined;
+let windowWrites: ClickWriteDeadline[] = [];
+let windowClosesAt = Number.NEGATIVE_INFINITY;
 
-function clickWriteDeadline(now: number): AbortSignal {
-  if (!deadline || now >= deadline.opensUntil || deadline.signal.aborted) {
-    const controller = new AbortController();
-    // The SDK adds one abort listener per request in flight (and removes it when the request ends).
-    setMaxListeners(0, controller.signal);
+function clickWriteDeadline(now: number): ClickWriteDeadline {
+  if (now >= windowClosesAt) {
+    const writes: ClickWriteDeadline[] = [];
+    windowWrites = writes;
+    windowClosesAt = now + DEADLINE_WINDOW_MS;
     // unref: a pending deadline must not keep a CLI or test process alive.
-    setTimeout(() => controller.abort(), DEADLINE_WINDOW_MS + CLICK_WRITE_TIMEOUT_MS).unref();
-    deadline = { signal: controller.signal, opensUntil: now + DEADLINE_WINDOW_MS };
+    setTimeout(() => {
+      for (const write of writes) {
+        write.aborted = true;
+        write.onabort?.();
+      }
+    }, DEADLINE_WINDOW_MS + CLICK_WRITE_TIMEOUT_MS).unref();
   }
-  return deadline.signal;
+  const deadline: ClickWriteDeadline = { aborted: false, onabort: null };
+  windowWrites.push(deadline);
+  return deadline;
 }
 
 /** The one write of the redirect hot path. */
 export async function putClick(item: ClickItem): Promise<void> {
   // A monotonic clock: a wall clock set back (NTP, or a test's fake Date) must not stretch a window.
-  await db.send(new PutCommand({ TableName: config().tableName, Item: item }), {
-    abortSignal: clickWriteDeadline(performance.now()),
-  });
+  const deadline = clickWriteDeadline(performance.now());
+  try {
+    await db.send(new PutCommand({ TableName: config().tableName, Item: item }), { abortSignal: deadline });
+  } finally {
+    deadline.onabort = null; // settled: nothing left to abort
+  }
 }
 
 /**
