@@ -1,5 +1,5 @@
 import { median, progress } from '../lib';
-import { posterLink, withBenchRuntime } from './setup';
+import { consumerBench, posterLink, withBenchRuntime } from './setup';
 
 /**
  * Figures 2 and 6 in one short run, against DynamoDB Local started with the JVM options in
@@ -11,7 +11,6 @@ import { posterLink, withBenchRuntime } from './setup';
 
 await withBenchRuntime(async (ctx) => {
   const { createThroughputBench } = await import('../throughput');
-  const { createAggregationBench } = await import('../aggregation');
   const link = await posterLink(ctx);
   const rounds = Number(process.env.ROUNDS ?? 3);
   const throughput = await createThroughputBench(ctx, link, {
@@ -20,15 +19,11 @@ await withBenchRuntime(async (ctx) => {
     warmupSeconds: 6,
     connections: 32,
   });
-  const aggregation = createAggregationBench(ctx, {
-    clicksPerRound: 3000,
-    warmupClicks: 1000,
-    batchSize: 100,
-    deployedBatchSize: 500,
-  });
+  const aggregation = await consumerBench(ctx);
   try {
-    await throughput.warmup();
+    // Aggregation first, as in bench/run.ts: DynamoDB Local's JIT compiles its paths for a while after it.
     await aggregation.warmup();
+    await throughput.warmup();
     const redirect: number[] = [];
     const put: number[] = [];
     const agg: number[] = [];
