@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
 import type { ClickEvent } from '../functions/clicks/model';
+import { keys } from '../functions/shared/keys';
 import { type BenchContext, BROWSER_UA, LOAD_USER_AGENTS } from './context';
 import { machineTimes, median, percentile, progress } from './lib';
 
@@ -66,9 +67,12 @@ export interface LinkInfo {
 
 /** The click the redirect would write for this link and a phone browser (same attributes, same size). */
 export function referenceClickFor(link: LinkInfo): ClickEvent {
+  // Load requests carry no cookie, so the redirect mints a visitor with each: so does the reference.
+  const now = Date.now();
+  const visitorId = keys.mintedVisitorId(now, nanoid(12));
   return {
-    id: nanoid(12),
-    at: new Date().toISOString(),
+    id: visitorId,
+    at: new Date(now).toISOString(),
     linkId: link.id,
     domain: link.domain,
     slug: link.slug,
@@ -76,7 +80,7 @@ export function referenceClickFor(link: LinkInfo): ClickEvent {
     stage: link.stage,
     touchpoint: link.touchpoint,
     source: 'click',
-    visitorId: `v_${nanoid()}`,
+    visitorId,
     bot: false,
     device: 'mobile',
     os: 'Android',
@@ -84,6 +88,7 @@ export function referenceClickFor(link: LinkInfo): ClickEvent {
     referrer: null,
     country: null,
     maxClicks: null,
+    newVisitor: true,
   };
 }
 
@@ -146,12 +151,16 @@ export interface ThroughputOptions {
  */
 export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, options: ThroughputOptions) {
   const { db } = await import('../functions/shared/dynamo');
-  const { clickItem, randomPartition } = await import('../functions/clicks/repository');
+  const { clickItem, clickPartition } = await import('../functions/clicks/repository');
   const { config } = await import('../functions/shared/config');
   const table = config().tableName;
   const retention = config().clickRetentionDays;
 
-  const referenceClick = () => referenceClickFor(link);
+  /** The item the redirect writes for the reference click (same partition rule). */
+  const referenceItem = () => {
+    const click = referenceClickFor(link);
+    return clickItem(click, clickPartition(click), retention);
+  };
 
   const putLoops = async (seconds: number) => {
     const latencies: number[] = [];
@@ -163,7 +172,7 @@ export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, o
         await db.send(
           new PutCommand({
             TableName: table,
-            Item: clickItem(referenceClick(), randomPartition(), retention),
+            Item: referenceItem(),
           }),
         );
         latencies.push(performance.now() - t);
@@ -183,9 +192,7 @@ export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, o
   // The diagnostic side: a bare node:http server doing only the click PutItem, then a 302.
   const bare: Server = createServer((req, res) => {
     req.resume();
-    db.send(
-      new PutCommand({ TableName: table, Item: clickItem(referenceClick(), randomPartition(), retention) }),
-    ).then(
+    db.send(new PutCommand({ TableName: table, Item: referenceItem() })).then(
       () => {
         res.writeHead(302, { location: 'https://example.com/spring?lang=en', 'cache-control': 'no-store' });
         res.end();

@@ -16,13 +16,15 @@ import { posterLink, withBenchRuntime } from './setup';
 await withBenchRuntime(async (ctx, runtime) => {
   const servers: Server[] = [];
   try {
-    const { clickItem, putClick, randomPartition } = await import('../../functions/clicks/repository');
+    const { clickItem, putClick, clickPartition } = await import('../../functions/clicks/repository');
     const { requestListener } = await import('../../functions/local/server');
     const { handler: api } = await import('../../functions/handlers/api');
     const { config } = await import('../../functions/shared/config');
     const link = await posterLink(ctx);
-    const write = () =>
-      putClick(clickItem(referenceClickFor(link), randomPartition(), config().clickRetentionDays));
+    const write = () => {
+      const click = referenceClickFor(link);
+      return putClick(clickItem(click, clickPartition(click), config().clickRetentionDays));
+    };
     const listen = async (listener: RequestListener) => {
       const server = createServer(listener);
       server.keepAliveTimeout = 65_000;

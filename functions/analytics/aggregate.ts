@@ -1,7 +1,13 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import type { ClickEvent } from '../clicks/model';
-import { applyClick, contributions, type VisitorState } from '../journeys/visitor-state';
+import { type ClickEvent, isMintingClick } from '../clicks/model';
+import {
+  applyClick,
+  contributions,
+  emptyVisitorState,
+  type VisitorState,
+  visitorClickOf,
+} from '../journeys/visitor-state';
 import { DELTA_SLOTS, keys } from '../shared/keys';
 import { log } from '../shared/log';
 import {
@@ -18,9 +24,11 @@ import { enforceClickLimits } from './limits';
 import {
   checkpointWrite,
   commit,
+  firstClickStillAbsent,
   readCheckpoints,
+  readFirstClicks,
   readVisitors,
-  unseenVisitor,
+  type StoredVisitor,
   visitorWrite,
 } from './repository';
 import { stageOrders } from './stage-orders';
@@ -39,8 +47,8 @@ interface ParsedClick {
 interface RecordPlan {
   parsed: ParsedClick;
   updates: CounterUpdate[];
-  /** The visitor's state after this click, when it changed. */
-  visitor?: { id: string; state: VisitorState };
+  /** The visitor's state after this click, when it changed (or now holds the visitor's first click). */
+  visitor?: { id: string; state: VisitorState; firstClickMissing: boolean };
 }
 
 export interface AggregateStats extends ApplyStats {
@@ -117,8 +125,7 @@ export async function aggregateRecords(
   };
   const clicks: ClickEvent[] = [];
   for (let attempt = 1; ; attempt++) {
-    // Visitors the redirect minted are taken as new on the first attempt only (see aggregateOnce).
-    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks, attempt === 1);
+    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks);
     if (!failed) break;
     if (attempt >= IN_HANDLER_ATTEMPTS) return { batchItemFailures: [{ itemIdentifier: failed }], stats };
     // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
@@ -150,13 +157,53 @@ export async function aggregateRecords(
   return { batchItemFailures: [], stats };
 }
 
+/**
+ * Where a visitor's journey state starts for this batch. Visitors the redirect minted (ADR 0015) get no
+ * state item for their first click: with no item, the state is that first click alone, read by the id
+ * (it is also counted when its own record comes, as if on its own). `firstClick`:
+ * - `held`: the state includes the click that minted the id (explicitly, or as the implicit start);
+ * - `missing`: a minted id whose first click is not stored (its write awaits replay): the state lacks it;
+ * - `none`: an id not minted that way (older cookies, cookieless hashes): every click is in the item.
+ */
+interface VisitorJourney {
+  state: VisitorState;
+  firstClick: 'held' | 'missing' | 'none';
+}
+
+/** The state of a visitor's first click alone (a bot's leaves it empty). */
+function firstClickState(click: ClickEvent): VisitorState {
+  const state = emptyVisitorState();
+  if (!click.bot) applyClick(state, visitorClickOf(click));
+  return state;
+}
+
+/**
+ * The minting clicks of visitors with no state item who click in `fresh`: from the batch itself, or
+ * read by their ids (one BatchGetItem for those not in the batch).
+ */
+async function firstClicksOf(
+  parsed: ParsedClick[],
+  fresh: ParsedClick[],
+  visitors: Map<string, StoredVisitor>,
+): Promise<Map<string, ClickEvent>> {
+  const found = new Map<string, ClickEvent>();
+  for (const p of parsed) if (isMintingClick(p.click)) found.set(p.click.visitorId, p.click);
+  const wanted = new Set<string>();
+  for (const { click } of fresh) {
+    const id = click.visitorId;
+    if (!click.bot && !found.has(id) && visitors.get(id)?.version === 0 && keys.firstClick(id))
+      wanted.add(id);
+  }
+  if (wanted.size > 0) for (const [id, click] of await readFirstClicks([...wanted])) found.set(id, click);
+  return found;
+}
+
 /** Aggregates what is new in `records`; returns the sequence number to retry from, if a segment failed. */
 async function aggregateOnce(
   records: DynamoDBRecord[],
   options: AggregateOptions & { now: number },
   stats: AggregateStats,
   clicks: ClickEvent[],
-  trustNewVisitors: boolean,
 ): Promise<string | undefined> {
   const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
   const parsed = parse(records);
@@ -165,53 +212,68 @@ async function aggregateOnce(
   // Read together (one round trip instead of three); on a redelivery this reads a few visitors whose
   // clicks turn out to be counted already, which costs less than waiting for the checkpoints first.
   const humans = parsed.filter((p) => !p.click.bot);
-  // A visitor whose id the redirect minted with one of these clicks has no state to read: about half of
-  // all clicks on marketing links are a visitor's first (docs/benchmarks.md, figure 6). Should a state
-  // exist after all (a later click of theirs aggregated first, from another shard), its write's
-  // condition cancels the segment and the retry reads every visitor.
-  const minted = new Set(
-    trustNewVisitors ? humans.filter((p) => p.click.newVisitor).map((p) => p.click.visitorId) : [],
-  );
   const [checkpoints, visitors, orders] = await Promise.all([
     readCheckpoints([...new Set(parsed.map((p) => p.clickPk))]),
-    readVisitors([...new Set(humans.map((p) => p.click.visitorId))].filter((id) => !minted.has(id))),
+    readVisitors([...new Set(humans.map((p) => p.click.visitorId))]),
     stageOrders([...new Set(humans.map((p) => p.click.journey))]),
   ]);
-  for (const id of minted) visitors.set(id, unseenVisitor());
   const orderOf = (journey: string) => orders.get(journey) ?? null;
   const fresh = parsed.filter((p) => after(p.seq, checkpoints.get(p.clickPk)));
   stats.skippedAlreadyCounted += parsed.length - fresh.length;
   if (fresh.length === 0) return undefined;
+  const firstClicks = await firstClicksOf(parsed, fresh, visitors);
+
+  const working = new Map<string, VisitorJourney>();
+  const journeyOf = (id: string): VisitorJourney => {
+    const planned = working.get(id);
+    if (planned) return planned;
+    const stored = visitors.get(id)!;
+    if (!keys.firstClick(id)) return { state: stored.state, firstClick: 'none' };
+    if (stored.version > 0)
+      return { state: stored.state, firstClick: stored.firstClickMissing ? 'missing' : 'held' };
+    const first = firstClicks.get(id);
+    return first
+      ? { state: firstClickState(first), firstClick: 'held' }
+      : { state: stored.state, firstClick: 'missing' };
+  };
 
   // Plan each record: its counter updates, given the visitor's state just before it.
-  const working = new Map<string, VisitorState>();
   const plans: RecordPlan[] = fresh.map((p) => {
     const clickUpdates = clickCounterUpdates(p.click);
     if (p.click.bot) return { parsed: p, updates: clickUpdates };
     const id = p.click.visitorId;
-    const before = working.get(id) ?? visitors.get(id)!.state;
-    const state = structuredClone(before);
-    applyClick(state, {
-      at: Date.parse(p.click.at),
-      linkId: p.click.linkId,
-      journey: p.click.journey,
-      stage: p.click.stage,
-      touchpoint: p.click.touchpoint,
-    });
-    const delta = contributionDelta(contributions(before, orderOf), contributions(state, orderOf));
-    if (delta.length === 0 && JSON.stringify(state) === JSON.stringify(before)) {
+    const before = journeyOf(id);
+    const minting = isMintingClick(p.click);
+    if (minting && before.firstClick === 'held') {
+      // Already part of the state: what it adds is what it adds alone (ADR 0015); no write.
+      const own = contributionDelta([], contributions(firstClickState(p.click), orderOf));
+      return { parsed: p, updates: [...clickUpdates, ...own] };
+    }
+    const state = structuredClone(before.state);
+    applyClick(state, visitorClickOf(p.click));
+    const firstClick = minting ? 'held' : before.firstClick;
+    const delta = contributionDelta(contributions(before.state, orderOf), contributions(state, orderOf));
+    if (
+      delta.length === 0 &&
+      firstClick === before.firstClick &&
+      JSON.stringify(state) === JSON.stringify(before.state)
+    ) {
       return { parsed: p, updates: clickUpdates };
     }
-    working.set(id, state);
-    return { parsed: p, updates: [...clickUpdates, ...delta], visitor: { id, state } };
+    working.set(id, { state, firstClick });
+    return {
+      parsed: p,
+      updates: [...clickUpdates, ...delta],
+      visitor: { id, state, firstClickMissing: firstClick === 'missing' },
+    };
   });
 
   for (const segment of segmentsOf(plans, maxItems)) {
     const lastSeq = new Map<string, string>();
-    const states = new Map<string, VisitorState>();
+    const states = new Map<string, NonNullable<RecordPlan['visitor']>>();
     for (const plan of segment) {
       lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
-      if (plan.visitor) states.set(plan.visitor.id, plan.visitor.state);
+      if (plan.visitor) states.set(plan.visitor.id, plan.visitor);
     }
     const byCheckpointItem = new Map<
       string,
@@ -227,7 +289,12 @@ async function aggregateOnce(
     const first = segment[0]!.parsed.seq;
     const slot = slotOf(first);
     const items = [
-      ...[...states].map(([id, state]) => visitorWrite(id, state, visitors.get(id)!.version)),
+      ...[...states.values()].flatMap(({ id, state, firstClickMissing }) => {
+        const version = visitors.get(id)!.version;
+        const write = visitorWrite(id, state, version, firstClickMissing);
+        // A first state without the first click: only while that click is still not stored.
+        return firstClickMissing && version === 0 ? [write, firstClickStillAbsent(id)] : [write];
+      }),
       ...[...byCheckpointItem.values()].map((advances) => checkpointWrite(advances, options.now)),
       deltaWrite(
         keys.delta(slot, options.now, first),
@@ -255,7 +322,9 @@ async function aggregateOnce(
     notePending(slot, segment.length, options.now);
     clicks.push(...segment.map((p) => p.parsed.click));
     for (const [clickPk, seq] of lastSeq) checkpoints.set(clickPk, seq);
-    for (const [id, state] of states) visitors.set(id, { state, version: visitors.get(id)!.version + 1 });
+    for (const { id, state, firstClickMissing } of states.values()) {
+      visitors.set(id, { state, version: visitors.get(id)!.version + 1, firstClickMissing });
+    }
   }
   return undefined;
 }
@@ -272,6 +341,7 @@ function segmentsOf(plans: RecordPlan[], maxItems: number): RecordPlan[][] {
   for (const plan of plans) {
     const needed = [itemId(keys.checkpoint(plan.parsed.clickPk).key)];
     if (plan.visitor) needed.push(itemId(keys.visitor(plan.visitor.id)));
+    if (plan.visitor?.firstClickMissing) needed.push(itemId(keys.firstClick(plan.visitor.id)!.key));
     const widened = new Set([...items, ...needed]);
     const planAttributes = plan.updates.reduce((n, u) => n + Object.keys(u.add).length, 0);
     if (

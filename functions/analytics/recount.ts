@@ -1,5 +1,11 @@
 import type { ClickEvent } from '../clicks/model';
-import { applyClick, contributions, emptyVisitorState, type VisitorState } from '../journeys/visitor-state';
+import {
+  applyClick,
+  contributions,
+  emptyVisitorState,
+  type VisitorState,
+  visitorClickOf,
+} from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import { ValidationError } from '../shared/errors';
 import type { Key } from '../shared/keys';
@@ -83,13 +89,7 @@ export async function recount(
     updates.push(...clickCounterUpdates(click));
     if (click.bot) continue;
     const state = states.get(click.visitorId) ?? emptyVisitorState();
-    applyClick(state, {
-      at: Date.parse(click.at),
-      linkId: click.linkId,
-      journey: click.journey,
-      stage: click.stage,
-      touchpoint: click.touchpoint,
-    });
+    applyClick(state, visitorClickOf(click));
     states.set(click.visitorId, state);
   }
   for (const state of states.values()) updates.push(...contributionDelta([], contributions(state, orderOf)));

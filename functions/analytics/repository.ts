@@ -7,6 +7,7 @@ import {
   ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { ClickEvent } from '../clicks/model';
 import type { VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
@@ -54,10 +55,19 @@ export interface StoredVisitor {
   state: VisitorState;
   /** Optimistic-locking version; 0 when the visitor has no item yet. */
   version: number;
+  /**
+   * The state lacks the click that minted the visitor's id: it was not stored yet when a later click was
+   * aggregated (its write failed and awaits replay). Only ever set for minted ids (ADR 0015).
+   */
+  firstClickMissing: boolean;
 }
 
 /** A visitor with no stored state yet: written with the condition that none appears meanwhile. */
-export const unseenVisitor = (): StoredVisitor => ({ state: { links: {}, journeys: {} }, version: 0 });
+export const unseenVisitor = (): StoredVisitor => ({
+  state: { links: {}, journeys: {} },
+  version: 0,
+  firstClickMissing: false,
+});
 
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
   const items = await batchGet(visitorIds.map((id) => keys.visitor(id)));
@@ -71,9 +81,30 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
             // A JSON string since the state moved out of nested maps; maps from before are read as they are.
             state: (typeof item.state === 'string' ? JSON.parse(item.state) : item.state) as VisitorState,
             version: Number(item.version),
+            firstClickMissing: item.firstClickMissing === true,
           }
         : unseenVisitor(),
     );
+  }
+  return out;
+}
+
+/**
+ * The clicks that minted these visitors' ids, found by the ids alone (keys.firstClick, ADR 0015); a
+ * visitor whose first click is not stored (yet) is absent from the result.
+ */
+export async function readFirstClicks(visitorIds: string[]): Promise<Map<string, ClickEvent>> {
+  const located = visitorIds.flatMap((id) => {
+    const first = keys.firstClick(id);
+    return first ? [{ id, key: first.key }] : [];
+  });
+  const items = await batchGet(located.map((l) => l.key));
+  const out = new Map<string, ClickEvent>();
+  for (const { id, key } of located) {
+    const item = items.get(itemId(key));
+    if (!item || item.visitorId !== id || item.newVisitor !== true) continue;
+    const { pk: _pk, sk: _sk, entity: _entity, ttl: _ttl, ...click } = item;
+    out.set(id, click as unknown as ClickEvent);
   }
   return out;
 }
@@ -108,7 +139,12 @@ export function counterWrite(update: CounterUpdate): TransactItem {
 }
 
 /** A visitor's new state, written only if nobody else wrote it since `expectedVersion`. */
-export function visitorWrite(visitorId: string, state: VisitorState, expectedVersion: number): TransactItem {
+export function visitorWrite(
+  visitorId: string,
+  state: VisitorState,
+  expectedVersion: number,
+  firstClickMissing: boolean,
+): TransactItem {
   return {
     Put: {
       TableName: config().tableName,
@@ -120,9 +156,24 @@ export function visitorWrite(visitorId: string, state: VisitorState, expectedVer
         // throughput, docs/benchmarks.md). Items written as maps before are still read (readVisitors).
         state: JSON.stringify(state),
         version: expectedVersion + 1,
+        ...(firstClickMissing ? { firstClickMissing: true } : {}),
       },
       ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
       ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+    },
+  };
+}
+
+/**
+ * A state written without the visitor's first click must not be committed once that click is stored:
+ * from then on, aggregating it reads this state and adds it (ADR 0015).
+ */
+export function firstClickStillAbsent(visitorId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: config().tableName,
+      Key: keys.firstClick(visitorId)!.key,
+      ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
 }

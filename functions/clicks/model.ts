@@ -1,3 +1,5 @@
+import { MINTED_VISITOR_ID } from '../shared/keys';
+
 /** One GET of a short URL, as stored (DESIGN.md §1). No raw IP is ever part of it. */
 export type ClickSource = 'click' | 'scan';
 export type DeviceType = 'mobile' | 'tablet' | 'desktop' | 'tv' | 'bot' | 'unknown';
@@ -24,10 +26,19 @@ export interface ClickEvent {
   /** The link's click limit at click time, so the aggregator knows when to close the link. */
   maxClicks: number | null;
   /**
-   * Set (true) when this click minted the visitor's id (a new cookie): no journey state can exist for the
-   * visitor yet, so the aggregator does not read one. Absent otherwise, and on clicks stored before it.
+   * Set (true) when this click minted the visitor's id (a new cookie). With an id minted since ADR 0015
+   * the click's id is the visitor id and it is stored under `keys.firstClick(visitorId)`, where the
+   * aggregator finds it again. Absent otherwise, and on clicks stored before ADR 0014.
    */
   newVisitor?: true;
+}
+
+/**
+ * The click minted its visitor's id and is stored under `keys.firstClick(visitorId)` (ADR 0015), where
+ * the aggregator can read it by the id alone.
+ */
+export function isMintingClick(click: ClickEvent): boolean {
+  return click.newVisitor === true && click.id === click.visitorId && MINTED_VISITOR_ID.test(click.visitorId);
 }
 
 /** The structured log line written when a click cannot be stored; `npm run replay` re-inserts it. */

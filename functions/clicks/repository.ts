@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
 import { CLICK_PARTITIONS, keys } from '../shared/keys';
-import type { ClickEvent } from './model';
+import { type ClickEvent, isMintingClick } from './model';
 
 /** How long the redirect waits for the click write before logging it for replay instead. */
 const CLICK_WRITE_TIMEOUT_MS = 800;
@@ -24,8 +24,13 @@ export function clickItem(click: ClickEvent, partition: number, retentionDays: n
 
 export type ClickItem = ReturnType<typeof clickItem>;
 
-export function randomPartition(): number {
-  return Math.floor(Math.random() * CLICK_PARTITIONS);
+/**
+ * The raw-click partition of a click: the one its visitor id names when the click minted that id (so
+ * the aggregator can find the visitor's first click by the id, ADR 0015), otherwise a random one.
+ */
+export function clickPartition(click: ClickEvent, random: () => number = Math.random): number {
+  if (isMintingClick(click)) return keys.firstClick(click.visitorId)!.partition;
+  return Math.floor(random() * CLICK_PARTITIONS);
 }
 
 /**

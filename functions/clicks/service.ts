@@ -1,14 +1,14 @@
 import { config } from '../shared/config';
 import { log } from '../shared/log';
 import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
-import { type ClickItem, clickItem, putClick, putClickIfAbsent, randomPartition } from './repository';
+import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent } from './repository';
 
 /**
  * Stores a click. Never throws: if DynamoDB refuses or is slow, the whole item goes to one structured
  * log line (`click_write_failed`) from which `npm run replay` re-inserts it under the same key.
  */
 export async function recordClick(click: ClickEvent): Promise<boolean> {
-  const item = clickItem(click, randomPartition(), config().clickRetentionDays);
+  const item = clickItem(click, clickPartition(click), config().clickRetentionDays);
   try {
     await putClick(item);
     return true;

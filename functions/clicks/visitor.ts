@@ -1,13 +1,27 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
+import { keys, MINTED_VISITOR_ID } from '../shared/keys';
 import { log } from '../shared/log';
 import { getOrCreateDailySalt } from './repository';
 
 export const VISITOR_COOKIE = 'tp_vid';
-const COOKIE_MAX_AGE_SECONDS = 400 * 24 * 3600; // browsers cap cookies at 400 days
-const VISITOR_ID_PATTERN = /^v_[A-Za-z0-9_-]{21}$/;
-const COOKIE_ATTRIBUTES = `Max-Age=${COOKIE_MAX_AGE_SECONDS}; Path=/; HttpOnly; SameSite=Lax`;
-const SECURE_COOKIE_ATTRIBUTES = `${COOKIE_ATTRIBUTES}; Secure`;
+const BROWSER_COOKIE_LIMIT_DAYS = 400; // browsers cap cookies at 400 days
+/** Ids minted before ADR 0015 (`v_` + 21 random characters) stay valid. */
+const LEGACY_VISITOR_ID = /^v_[A-Za-z0-9_-]{21}$/;
+
+/**
+ * The cookie lives no longer than raw clicks are kept: the aggregator reads a visitor's first click by
+ * the id (ADR 0015), so while a browser still sends the id, the click that minted it is still stored.
+ */
+let cookieAttributes: { retentionDays: number; plain: string; secure: string } | undefined;
+function cookieAttributesFor(retentionDays: number, secure: boolean): string {
+  if (cookieAttributes?.retentionDays !== retentionDays) {
+    const maxAge = Math.min(BROWSER_COOKIE_LIMIT_DAYS, retentionDays) * 86400;
+    const plain = `Max-Age=${maxAge}; Path=/; HttpOnly; SameSite=Lax`;
+    cookieAttributes = { retentionDays, plain, secure: `${plain}; Secure` };
+  }
+  return secure ? cookieAttributes.secure : cookieAttributes.plain;
+}
 
 export interface VisitorRequest {
   cookieHeader: string | undefined;
@@ -17,12 +31,17 @@ export interface VisitorRequest {
   sourceIp: string;
   userAgent: string;
   secure: boolean;
+  /** Raw-click retention (CLICK_RETENTION_DAYS): the cookie does not outlive the click that minted it. */
+  retentionDays: number;
   now: Date;
 }
 
 export interface Visitor {
   id: string;
-  /** The id was minted for this request (a new cookie): nothing can have been recorded for it yet. */
+  /**
+   * The id was minted for this request (a new cookie): this request's click is the visitor's first, and
+   * must be stored under `keys.firstClick(id)` with the id as its click id (ADR 0015).
+   */
   isNew: boolean;
   /** Set-Cookie value to send, when the visitor got a new cookie id. */
   setCookie: string | null;
@@ -65,12 +84,14 @@ async function dailySalt(day: string): Promise<string> {
 export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
   if (req.cookiesEnabled && !req.globalPrivacyControl) {
     const existing = readCookie(req);
-    if (existing && VISITOR_ID_PATTERN.test(existing)) return { id: existing, isNew: false, setCookie: null };
-    const id = `v_${nanoid()}`;
+    if (existing && (MINTED_VISITOR_ID.test(existing) || LEGACY_VISITOR_ID.test(existing))) {
+      return { id: existing, isNew: false, setCookie: null };
+    }
+    const id = keys.mintedVisitorId(req.now.getTime(), nanoid(12));
     return {
       id,
       isNew: true,
-      setCookie: `${VISITOR_COOKIE}=${id}; ${req.secure ? SECURE_COOKIE_ATTRIBUTES : COOKIE_ATTRIBUTES}`,
+      setCookie: `${VISITOR_COOKIE}=${id}; ${cookieAttributesFor(req.retentionDays, req.secure)}`,
     };
   }
   const day = req.now.toISOString().slice(0, 10);

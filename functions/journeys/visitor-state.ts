@@ -38,6 +38,17 @@ export interface VisitorClick {
   touchpoint: string;
 }
 
+/** The part of a stored click (ISO time) the state is made of. */
+export function visitorClickOf(click: Omit<VisitorClick, 'at'> & { at: string }): VisitorClick {
+  return {
+    at: Date.parse(click.at),
+    linkId: click.linkId,
+    journey: click.journey,
+    stage: click.stage,
+    touchpoint: click.touchpoint,
+  };
+}
+
 /** Adds one human click. Idempotent: the same click applied twice changes nothing the second time. */
 export function applyClick(state: VisitorState, click: VisitorClick): void {
   const first = state.links[click.linkId];

@@ -62,10 +62,12 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     sourceIp: req.sourceIp,
     userAgent,
     secure: c.baseUrl.startsWith('https:'),
+    retentionDays: c.clickRetentionDays,
     now: req.now,
   });
   const click: ClickEvent = {
-    id: nanoid(12),
+    // The click that mints a visitor id is stored under that id (keys.firstClick, ADR 0015).
+    id: visitor.isNew ? visitor.id : nanoid(12),
     at: req.now.toISOString(),
     linkId: link.id,
     domain: link.domain,

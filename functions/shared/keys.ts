@@ -22,6 +22,9 @@ export const CHECKPOINT_GROUPS = 8;
 /** Partitions pending counter deltas are spread over (docs/data-model.md, hot keys). */
 export const DELTA_SLOTS = 4;
 
+/** Visitor ids minted by the redirect (keys.mintedVisitorId). */
+export const MINTED_VISITOR_ID = /^m_[0-9a-z]{9}[A-Za-z0-9_-]{12}$/;
+
 export const keys = {
   /** The authoritative link record, addressed by id. */
   link: (id: string): Key => ({ pk: `LINK#${id}`, sk: 'LINK' }),
@@ -102,6 +105,23 @@ export const keys = {
 
   /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
   visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),
+
+  /**
+   * A visitor id the redirect mints names the click that minted it (ADR 0015): `m_`, the click's time
+   * (epoch ms, 9 base-36 digits) and 12 random characters. That click's id is the visitor id and its
+   * raw-click partition follows from the random part, so its key can be computed from the id alone.
+   */
+  mintedVisitorId: (atMs: number, random: string): string =>
+    `m_${atMs.toString(36).padStart(9, '0')}${random}`,
+  /** Where the click that minted `visitorId` is stored; undefined for ids not minted that way. */
+  firstClick: (visitorId: string): { key: Key; partition: number; at: string } | undefined => {
+    if (!MINTED_VISITOR_ID.test(visitorId)) return undefined;
+    const at = new Date(Number.parseInt(visitorId.slice(2, 11), 36)).toISOString();
+    let h = 0;
+    for (let i = 11; i < visitorId.length; i++) h = (h * 31 + visitorId.charCodeAt(i)) >>> 0;
+    const partition = h % CLICK_PARTITIONS;
+    return { key: keys.click(at.slice(0, 13), partition, at, visitorId), partition, at };
+  },
 
   /** A journey definition, and the registry of its touchpoints (stage and number of links). */
   journey: (name: string): Key => ({ pk: `JOURNEY#${name}`, sk: 'JOURNEY' }),

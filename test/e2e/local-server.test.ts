@@ -95,7 +95,7 @@ describe('the local server over HTTP', () => {
     expect(click.headers.get('location')).toBe('https://shop.example/e2e?utm_source=poster');
     expect(click.headers.get('cache-control')).toBe('no-store');
     const setCookie = click.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^tp_vid=v_[^;]+;/);
+    expect(setCookie).toMatch(/^tp_vid=m_[^;]+;/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
     const cookie = setCookie.split(';')[0]!;

@@ -2,6 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { handler as redirectHandler } from '../../functions/handlers/redirect';
 import { clearLinkCache } from '../../functions/links/cache';
 import type { HttpResult } from '../../functions/shared/http';
+import { keys, MINTED_VISITOR_ID } from '../../functions/shared/keys';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, clickEvent, DESKTOP_UA } from '../support/events';
 import { bodyOf, expectApiError, type Item, type Json, storedClicks } from '../support/inspect';
@@ -165,7 +166,12 @@ describe('GET /{slug}', () => {
       referrer: 'www.instagram.com',
       country: 'DE',
     });
-    expect(click.visitorId).toMatch(/^v_/);
+    // A new visitor: the id names this click, which is stored where the id says (ADR 0015).
+    expect(click.visitorId).toMatch(MINTED_VISITOR_ID);
+    expect(click.id).toBe(click.visitorId);
+    expect(click.newVisitor).toBe(true);
+    expect({ pk: click.pk, sk: click.sk }).toEqual(keys.firstClick(click.visitorId as string)!.key);
+    expect(keys.firstClick(click.visitorId as string)!.at).toBe(click.at);
     const at = Date.parse(click.at as string);
     expect(at).toBeGreaterThanOrEqual(before - 1000);
     expect(at).toBeLessThanOrEqual(Date.now() + 1000);

@@ -40,6 +40,8 @@ describe('visitor state storage', () => {
     const first = await app.click(link.slug, { userAgent: BROWSER_UA });
     expect(first.statusCode).toBe(302);
     const cookie = first.cookies![0]!.split(';')[0]!;
+    // A visitor's first click alone writes no state (ADR 0015); their second one does.
+    expect((await app.click(link.slug, { userAgent: BROWSER_UA, cookies: [cookie] })).statusCode).toBe(302);
     await pumpStream();
     await applyDeltas(ALL_DELTA_SLOTS);
     expect(await uniqueVisitors(link.id)).toBe(1);

@@ -1,0 +1,272 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { aggregateRecords } from '../../functions/analytics/aggregate';
+import { recount } from '../../functions/analytics/recount';
+import { replayClickLog } from '../../functions/clicks/service';
+import { db, dynamoClient } from '../../functions/shared/dynamo';
+import { keys } from '../../functions/shared/keys';
+import { setupApp } from '../support/app';
+import { BROWSER_UA, parseBody } from '../support/events';
+import { captureStderr } from '../support/stderr';
+import { pumpStream } from '../support/stream';
+
+/**
+ * ADR 0015: the redirect mints a visitor id that names the visitor's first click, and the aggregator
+ * writes no journey state for that click. A later click of theirs starts from the first click, read by
+ * the id. Every number stays exact whatever order the two are aggregated in, also when the first
+ * click's write failed and is replayed later, and when it is replayed while the later click is being
+ * aggregated; `recount` (which rebuilds every counter from the raw clicks) agrees each time.
+ */
+let app: Awaited<ReturnType<typeof setupApp>>;
+const links: Record<string, { id: string; slug: string }> = {};
+
+type Visitor = { cookies?: string[] };
+
+async function clickAs(visitor: Visitor, link: string, time: string) {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(new Date(time));
+  try {
+    const res = await app.click(links[link]!.slug, { userAgent: BROWSER_UA, cookies: visitor.cookies });
+    expect(res.statusCode).toBe(302);
+    const cookie = res.cookies?.[0];
+    if (cookie && !visitor.cookies) visitor.cookies = [cookie.split(';')[0]!];
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+const visitorIdOf = (visitor: Visitor) => visitor.cookies![0]!.split('=')[1]!;
+const image = (r: DynamoDBRecord) => r.dynamodb!.NewImage as Record<string, { S?: string; BOOL?: boolean }>;
+
+/** The stream's records of these visitors' clicks, from its start, in stream order, aggregating nothing. */
+async function recordsOf(...visitors: Visitor[]): Promise<DynamoDBRecord[]> {
+  const ids = new Set(visitors.map(visitorIdOf));
+  const batches = await pumpStream(async () => ({ batchItemFailures: [] }));
+  return batches.flat().filter((r) => r.eventName === 'INSERT' && ids.has(image(r).visitorId?.S ?? ''));
+}
+
+async function storedState(visitor: Visitor) {
+  const res = await db.send(
+    new GetCommand({ TableName: process.env.TABLE_NAME, Key: keys.visitor(visitorIdOf(visitor)) }),
+  );
+  return res.Item;
+}
+
+/** Runs `work` counting, at the SDK, the transactions sent and cancelled and the items they write. */
+async function observe<T>(work: () => Promise<T>, beforeTransaction?: () => Promise<void>) {
+  const seen = { transactions: 0, cancelled: 0, visitorWrites: 0 };
+  const spy =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: { input: { TransactItems?: Array<{ Put?: { Item: { pk: string } } }> } }) => {
+      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+      seen.transactions++;
+      for (const item of args.input.TransactItems ?? []) {
+        if (item.Put?.Item.pk.startsWith('VISITOR#')) seen.visitorWrites++;
+      }
+      await beforeTransaction?.();
+      try {
+        return await next(args);
+      } catch (err) {
+        seen.cancelled++;
+        throw err;
+      }
+    };
+  dynamoClient.middlewareStack.add(spy as never, { step: 'initialize', name: 'observeAggregation' });
+  try {
+    return { result: await work(), seen };
+  } finally {
+    dynamoClient.middlewareStack.remove('observeAggregation');
+  }
+}
+
+async function linkTotals(link: string, day: string) {
+  const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+  const res = await app.api({ path: `/api/links/${links[link]!.id}/stats`, query: { from: day, to: next } });
+  expect(res.statusCode).toBe(200);
+  return parseBody<{ totals: Record<string, number> }>(res).totals;
+}
+
+/** The funnel's awareness row for one day: visitors who reached it, and of those, who moved on. */
+async function awareness(day: string) {
+  const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+  const res = await app.api({ path: '/api/journeys/default/funnel', query: { from: day, to: next } });
+  expect(res.statusCode).toBe(200);
+  const { stages } = parseBody<{ stages: Array<{ stage: string; visitors: number; progressed: number }> }>(
+    res,
+  );
+  return stages.find((s) => s.stage === 'awareness');
+}
+
+/** Puts the two records on different raw-click keys, as two shards would hold them. */
+function onDifferentKeys(first: DynamoDBRecord, later: DynamoDBRecord) {
+  const keyOf = (r: DynamoDBRecord) => image(r).pk!.S!;
+  if (keyOf(first) !== keyOf(later)) return;
+  const moved = keyOf(later).replace(/#(\d+)$/, (_, p) => `#${(Number(p) + 1) % 32}`);
+  image(later).pk = { S: moved };
+  (later.dynamodb!.Keys as Record<string, { S: string }>).pk = { S: moved };
+}
+
+beforeAll(async () => {
+  app = await setupApp();
+  for (const [name, stage] of [
+    ['A', 'awareness'],
+    ['B', 'consideration'],
+  ] as const) {
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/links',
+      body: { url: `https://shop.example/${name}`, touchpoint: `first-click-${name}`, stage },
+    });
+    expect(res.statusCode).toBe(201);
+    links[name] = parseBody(res);
+  }
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("a visitor's first click (ADR 0015)", () => {
+  it('is counted without writing a journey state; the second click starts from it, read by the id', async () => {
+    const v: Visitor = {};
+    await clickAs(v, 'A', '2026-11-10T10:00:00Z');
+    const first = await observe(async () => aggregateRecords(await recordsOf(v)));
+    expect(first.result.stats.applied).toBe(1);
+    expect(first.seen.visitorWrites).toBe(0);
+    expect(await storedState(v)).toBeUndefined();
+    expect(await linkTotals('A', '2026-11-10')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+
+    await clickAs(v, 'B', '2026-11-10T10:30:00Z');
+    await clickAs(v, 'A', '2026-11-10T11:00:00Z'); // again: not a new unique visitor of A
+    const second = await observe(async () => aggregateRecords(await recordsOf(v)));
+    expect(second.result.stats.applied).toBe(2);
+    expect(second.seen.visitorWrites).toBe(1);
+    const state = JSON.parse((await storedState(v))!.state as string);
+    expect(Object.keys(state.links).sort()).toEqual([links.A!.id, links.B!.id].sort());
+    expect(state.links[links.A!.id]).toBe(Date.parse('2026-11-10T10:00:00Z'));
+
+    expect(await linkTotals('A', '2026-11-10')).toMatchObject({ clicks: 2, uniqueVisitors: 1 });
+    expect(await linkTotals('B', '2026-11-10')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-10')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('is counted once when the later click is aggregated first (another shard)', async () => {
+    const x: Visitor = {};
+    await clickAs(x, 'A', '2026-11-11T10:00:00Z');
+    await clickAs(x, 'B', '2026-11-11T10:30:00Z');
+    const [minting, later] = await recordsOf(x);
+    expect(image(minting!).newVisitor?.BOOL).toBe(true);
+    onDifferentKeys(minting!, later!);
+
+    expect((await aggregateRecords([later!])).stats.applied).toBe(1);
+    const { result, seen } = await observe(() => aggregateRecords([minting!]));
+    expect(result.stats.applied).toBe(1);
+    expect(seen).toMatchObject({ cancelled: 0, visitorWrites: 0 });
+
+    expect(await linkTotals('A', '2026-11-11')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await linkTotals('B', '2026-11-11')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-11')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('is counted once when its write failed and it is replayed after the later click was aggregated', async () => {
+    const y: Visitor = {};
+    let failed = 0;
+    const failFirstPut =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        if (context.commandName === 'PutItemCommand' && failed++ === 0) {
+          throw Object.assign(new Error('injected: throttled'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
+        }
+        return next(args);
+      };
+    dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
+    let lines: string[];
+    try {
+      lines = await captureStderr(() => clickAs(y, 'A', '2026-11-12T10:00:00Z'));
+    } finally {
+      dynamoClient.middlewareStack.remove('failFirstPut');
+    }
+    expect(failed).toBeGreaterThan(0);
+    await clickAs(y, 'B', '2026-11-12T10:30:00Z');
+
+    // Only the later click is stored: its state is written without the first click, and says so.
+    const [later] = await recordsOf(y);
+    await aggregateRecords([later!]);
+    expect(await storedState(y)).toMatchObject({ firstClickMissing: true });
+    expect(await linkTotals('B', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+
+    expect(await replayClickLog(lines)).toMatchObject({ inserted: 1 });
+    const replayed = (await recordsOf(y)).at(-1);
+    expect(image(replayed!).newVisitor?.BOOL).toBe(true);
+    const { seen } = await observe(() => aggregateRecords([replayed!]));
+    expect(seen.visitorWrites).toBe(1); // merged into the state this time
+    expect(await storedState(y)).not.toHaveProperty('firstClickMissing');
+
+    expect(await linkTotals('A', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await linkTotals('B', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-12')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('is counted once when it is replayed while the later click is being aggregated', async () => {
+    const z: Visitor = {};
+    let failed = 0;
+    const failFirstPut =
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+      async (args: unknown) => {
+        if (context.commandName === 'PutItemCommand' && failed++ === 0) {
+          throw Object.assign(new Error('injected: throttled'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
+        }
+        return next(args);
+      };
+    dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
+    let lines: string[];
+    try {
+      lines = await captureStderr(() => clickAs(z, 'A', '2026-11-13T10:00:00Z'));
+    } finally {
+      dynamoClient.middlewareStack.remove('failFirstPut');
+    }
+    await clickAs(z, 'B', '2026-11-13T10:30:00Z');
+    const [later] = await recordsOf(z);
+
+    // The later click's aggregator did not find the first click; it is replayed just before that
+    // aggregator commits: the commit is cancelled, and the retry starts from the first click.
+    let replays = 0;
+    const { result, seen } = await observe(
+      () => aggregateRecords([later!]),
+      async () => {
+        if (replays++ === 0) expect(await replayClickLog(lines)).toMatchObject({ inserted: 1 });
+      },
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(seen.cancelled).toBe(1);
+    expect(await storedState(z)).not.toHaveProperty('firstClickMissing');
+
+    const replayed = (await recordsOf(z)).at(-1);
+    expect((await aggregateRecords([replayed!])).stats.applied).toBe(1);
+    expect(await linkTotals('A', '2026-11-13')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await linkTotals('B', '2026-11-13')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-13')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('still gets a state with its first click when the visitor has an id minted before ADR 0015', async () => {
+    const legacy: Visitor = { cookies: ['tp_vid=v_LegacyVisitor01234567'] };
+    await clickAs(legacy, 'A', '2026-11-14T10:00:00Z');
+    await aggregateRecords(await recordsOf(legacy));
+    expect(await storedState(legacy)).toBeDefined();
+    await clickAs(legacy, 'B', '2026-11-14T10:30:00Z');
+    await clickAs(legacy, 'A', '2026-11-14T11:00:00Z');
+    await aggregateRecords(await recordsOf(legacy));
+    expect(await linkTotals('A', '2026-11-14')).toMatchObject({ clicks: 2, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-14')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+});

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import type { ClickEvent } from '../../../functions/clicks/model';
+import { isMintingClick } from '../../../functions/clicks/model';
+import { clickItem, clickPartition } from '../../../functions/clicks/repository';
+import { identifyVisitor, type VisitorRequest } from '../../../functions/clicks/visitor';
+import { CLICK_PARTITIONS, keys } from '../../../functions/shared/keys';
+
+/** ADR 0015: a minted visitor id names the click that minted it. */
+const request = (overrides: Partial<VisitorRequest> = {}): VisitorRequest => ({
+  cookieHeader: undefined,
+  cookies: undefined,
+  globalPrivacyControl: false,
+  cookiesEnabled: true,
+  sourceIp: '203.0.113.9',
+  userAgent: 'Mozilla/5.0',
+  secure: true,
+  retentionDays: 395,
+  now: new Date('2026-11-24T10:11:12.345Z'),
+  ...overrides,
+});
+
+const clickOf = (visitorId: string, at: string, id = visitorId): ClickEvent => ({
+  id,
+  at,
+  linkId: 'lnk1',
+  domain: 'sho.rt',
+  slug: 'spring',
+  journey: 'default',
+  stage: 'awareness',
+  touchpoint: 'poster',
+  source: 'scan',
+  visitorId,
+  bot: false,
+  device: 'mobile',
+  os: 'iOS',
+  browser: 'Safari',
+  referrer: null,
+  country: null,
+  maxClicks: null,
+  newVisitor: true,
+});
+
+describe('minted visitor ids', () => {
+  it('name the click that minted them: its time, and a key the redirect stores that click under', async () => {
+    const req = request();
+    const visitor = await identifyVisitor(req);
+    expect(visitor.isNew).toBe(true);
+    const first = keys.firstClick(visitor.id)!;
+    expect(first.at).toBe(req.now.toISOString());
+    const click = clickOf(visitor.id, req.now.toISOString());
+    expect(isMintingClick(click)).toBe(true);
+    const item = clickItem(click, clickPartition(click), 395);
+    expect({ pk: item.pk, sk: item.sk }).toEqual(first.key);
+  });
+
+  it('spread minting clicks over every raw-click partition of the hour', async () => {
+    const counts = new Array(CLICK_PARTITIONS).fill(0);
+    for (let i = 0; i < 3200; i++)
+      counts[keys.firstClick((await identifyVisitor(request())).id)!.partition]++;
+    expect(Math.min(...counts)).toBeGreaterThan(50);
+    expect(Math.max(...counts)).toBeLessThan(150);
+  });
+
+  it('name no click for ids minted before (v_) or hashed (h_), or for a click that did not mint its id', () => {
+    expect(keys.firstClick('v_LegacyVisitor01234567')).toBeUndefined();
+    expect(keys.firstClick('h_abcdefghijklmnopqrstuv')).toBeUndefined();
+    const id = keys.mintedVisitorId(Date.parse('2026-11-24T10:00:00Z'), 'abcdefghijkl');
+    expect(isMintingClick(clickOf(id, '2026-11-24T10:05:00.000Z', 'otherClickId'))).toBe(false);
+    expect(isMintingClick({ ...clickOf(id, '2026-11-24T10:00:00.000Z'), newVisitor: undefined })).toBe(false);
+  });
+
+  it('keep a visitor cookie (new or older format) and replace a forged one', async () => {
+    const minted = (await identifyVisitor(request())).id;
+    for (const id of [minted, 'v_LegacyVisitor01234567']) {
+      expect(await identifyVisitor(request({ cookies: [`tp_vid=${id}`] }))).toEqual({
+        id,
+        isNew: false,
+        setCookie: null,
+      });
+    }
+    const forged = await identifyVisitor(request({ cookies: ['tp_vid=m_zzzzzzzzz<script>'] }));
+    expect(forged.isNew).toBe(true);
+  });
+
+  it('set a cookie that does not outlive the stored click it names', async () => {
+    const maxAge = async (retentionDays: number) =>
+      Number(/Max-Age=(\d+)/.exec((await identifyVisitor(request({ retentionDays }))).setCookie!)![1]);
+    expect(await maxAge(30)).toBe(30 * 86400);
+    expect(await maxAge(395)).toBe(395 * 86400);
+    expect(await maxAge(3650)).toBe(400 * 86400); // browsers cap cookies at 400 days
+  });
+});
