@@ -29,7 +29,7 @@ export type ClickItem = ReturnType<typeof clickItem>;
  * the aggregator can find the visitor's first click by the id, ADR 0015), otherwise a random one.
  */
 export function clickPartition(click: ClickEvent, random: () => number = Math.random): number {
-  if (isMintingClick(click)) return keys.firstClick(click.visitorId)!.partition;
+  if (isMintingClick(click)) return keys.mintedPartition(click.visitorId);
   return Math.floor(random() * CLICK_PARTITIONS);
 }
 

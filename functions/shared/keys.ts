@@ -117,10 +117,14 @@ export const keys = {
   firstClick: (visitorId: string): { key: Key; partition: number; at: string } | undefined => {
     if (!MINTED_VISITOR_ID.test(visitorId)) return undefined;
     const at = new Date(Number.parseInt(visitorId.slice(2, 11), 36)).toISOString();
+    const partition = keys.mintedPartition(visitorId);
+    return { key: keys.click(at.slice(0, 13), partition, at, visitorId), partition, at };
+  },
+  /** The raw-click partition of the click that minted `visitorId`: a hash of the id's random part. */
+  mintedPartition: (visitorId: string): number => {
     let h = 0;
     for (let i = 11; i < visitorId.length; i++) h = (h * 31 + visitorId.charCodeAt(i)) >>> 0;
-    const partition = h % CLICK_PARTITIONS;
-    return { key: keys.click(at.slice(0, 13), partition, at, visitorId), partition, at };
+    return h % CLICK_PARTITIONS;
   },
 
   /** A journey definition, and the registry of its touchpoints (stage and number of links). */
