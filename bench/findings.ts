@@ -160,6 +160,14 @@ const SESSION_RUNS = [
     aggregation: '0.85×',
     counterWrites: '0.161',
   },
+  {
+    run: '2026-11-24T19:07Z',
+    code: 'round 6: a visitor’s first click writes no journey state (ADR 15)',
+    redirect: '0.85× (0.87×)',
+    funnel: '1.34×',
+    aggregation: '1.23×',
+    counterWrites: '0.153',
+  },
 ];
 
 /** What the second round changed for the api bundle (filled in from the change that made it). */

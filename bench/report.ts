@@ -331,7 +331,8 @@ ${table(
 
 Synthetic raw-click \`INSERT\` records as above, now as a live stream: the same 50 Zipf links over 15
 touchpoints and 5 stages (journey \`default\`), visitors clicking 1-4 links about 5 minutes apart, all in a
-40-minute window, in time order. They go through the real \`aggregateRecords\` against DynamoDB Local, one
+40-minute window, in time order. Their click items are stored first, untimed, as the redirect stored them
+(the consumer reads a returning visitor's first click by the visitor id, [ADR 15](adr/0015-first-click-named-by-visitor-id.md)). They go through the real \`aggregateRecords\` against DynamoDB Local, one
 batch of ${a.batchSize} at a time (one shard, parallelization factor 1, as the stack deploys it), retrying from the
 first failed record as Lambda does. Every batch is full, so the consumer treats the stream as busy: each batch
 commits its visitor states, checkpoints and one pending counter delta in one transaction, and a delta slot is

@@ -140,6 +140,9 @@ export class TouchpointStack extends Stack {
       environment: { ...sharedEnv, AGGREGATE_BATCH_SIZE: String(AGGREGATE_BATCH_SIZE) },
       logRemovalPolicy,
     }).bindTable(this.table, 'aggregate');
+    // A deployment updates the aggregator before the redirect: the redirect's visitor ids name their
+    // first click, and only this aggregator knows that such a click writes no journey state (ADR 0015).
+    this.redirectFunction.node.addDependency(this.aggregateFunction);
 
     // --- Stream consumer -----------------------------------------------------------------------
     this.deadLetterQueue = new sqs.Queue(this, 'AggregateDeadLetterQueue', {

@@ -9,6 +9,14 @@ import { type ClickEvent, isMintingClick } from './model';
 /** How long the redirect waits for the click write before logging it for replay instead. */
 const CLICK_WRITE_TIMEOUT_MS = 800;
 
+/**
+ * A visitor's first click is kept this much longer than other raw clicks: their cookie lives at most the
+ * retention period from when the browser got it, and a later click made just before it expired may
+ * reach the aggregator up to a day later (the stream's retention), which then reads the first click by
+ * the visitor id (ADR 0015).
+ */
+const FIRST_CLICK_GRACE_DAYS = 2;
+
 export function clickItem(click: ClickEvent, partition: number, retentionDays: number) {
   // The key's two attributes are named, not spread: on Node 20 an object literal with two spreads
   // (`{ ...key, entity, ...click }`) falls off V8's fast path and took ~29 µs per redirect instead of ~0.4.
@@ -18,7 +26,9 @@ export function clickItem(click: ClickEvent, partition: number, retentionDays: n
     sk,
     entity: 'click',
     ...click,
-    ttl: Math.floor(Date.parse(click.at) / 1000) + retentionDays * 86400,
+    ttl:
+      Math.floor(Date.parse(click.at) / 1000) +
+      (isMintingClick(click) ? retentionDays + FIRST_CLICK_GRACE_DAYS : retentionDays) * 86400,
   };
 }
 

@@ -258,6 +258,11 @@ describe('TouchpointStack (defaults)', () => {
     });
   });
 
+  it('updates the aggregate function before the redirect function (ADR 15)', () => {
+    const redirect = template.toJSON().Resources[functionId(template, 'redirect')] as Resource;
+    expect(asList(redirect.DependsOn)).toContain(functionId(template, 'aggregate'));
+  });
+
   it('tells the aggregate function its batch size and invokes it every minute to apply pending deltas', () => {
     const aggregate = template.toJSON().Resources[functionId(template, 'aggregate')] as Resource;
     const variables = (aggregate.Properties.Environment as { Variables: Record<string, string> }).Variables;

@@ -139,7 +139,10 @@ describe("a visitor's first click (ADR 0015)", () => {
 
     await clickAs(v, 'B', '2026-11-10T10:30:00Z');
     await clickAs(v, 'A', '2026-11-10T11:00:00Z'); // again: not a new unique visitor of A
-    const second = await observe(async () => aggregateRecords(await recordsOf(v)));
+    // Without the (counted) first click in the batch: the consumer reads it by v's id.
+    const later = (await recordsOf(v)).slice(1);
+    expect(later.map((r) => image(r).newVisitor?.BOOL ?? false)).toEqual([false, false]);
+    const second = await observe(() => aggregateRecords(later));
     expect(second.result.stats.applied).toBe(2);
     expect(second.seen.visitorWrites).toBe(1);
     const state = JSON.parse((await storedState(v))!.state as string);
@@ -197,8 +200,12 @@ describe("a visitor's first click (ADR 0015)", () => {
     // Only the later click is stored: its state is written without the first click, and says so.
     const [later] = await recordsOf(y);
     await aggregateRecords([later!]);
-    expect(await storedState(y)).toMatchObject({ firstClickMissing: true });
+    expect(await storedState(y)).toMatchObject({ firstClickMissing: true, version: 1 });
     expect(await linkTotals('B', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    // Another later click, on A: for now it is y's first on A (11:00), until the first click (10:00) comes.
+    await clickAs(y, 'A', '2026-11-12T11:15:00Z');
+    await aggregateRecords([(await recordsOf(y)).at(-1)!]);
+    expect(await storedState(y)).toMatchObject({ firstClickMissing: true, version: 2 });
 
     expect(await replayClickLog(lines)).toMatchObject({ inserted: 1 });
     const replayed = (await recordsOf(y)).at(-1);
@@ -207,7 +214,7 @@ describe("a visitor's first click (ADR 0015)", () => {
     expect(seen.visitorWrites).toBe(1); // merged into the state this time
     expect(await storedState(y)).not.toHaveProperty('firstClickMissing');
 
-    expect(await linkTotals('A', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await linkTotals('A', '2026-11-12')).toMatchObject({ clicks: 2, uniqueVisitors: 1 });
     expect(await linkTotals('B', '2026-11-12')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
     expect(await awareness('2026-11-12')).toMatchObject({ visitors: 1, progressed: 1 });
     expect((await recount()).differences).toEqual([]);
@@ -236,24 +243,43 @@ describe("a visitor's first click (ADR 0015)", () => {
     await clickAs(z, 'B', '2026-11-13T10:30:00Z');
     const [later] = await recordsOf(z);
 
-    // The later click's aggregator did not find the first click; it is replayed just before that
-    // aggregator commits: the commit is cancelled, and the retry starts from the first click.
+    // The later click's aggregator did not find the first click. Just before it commits, the first click
+    // is replayed and aggregated on its own (another shard): it finds no state, so it counts alone. The
+    // later click's commit is cancelled, and its retry starts from the first click.
     let replays = 0;
     const { result, seen } = await observe(
       () => aggregateRecords([later!]),
       async () => {
-        if (replays++ === 0) expect(await replayClickLog(lines)).toMatchObject({ inserted: 1 });
+        if (replays++ > 0) return;
+        expect(await replayClickLog(lines)).toMatchObject({ inserted: 1 });
+        const replayed = (await recordsOf(z)).at(-1)!;
+        expect(image(replayed).newVisitor?.BOOL).toBe(true);
+        expect((await aggregateRecords([replayed])).stats.applied).toBe(1);
       },
     );
     expect(result.batchItemFailures).toEqual([]);
+    expect(result.stats.applied).toBe(1);
     expect(seen.cancelled).toBe(1);
     expect(await storedState(z)).not.toHaveProperty('firstClickMissing');
 
-    const replayed = (await recordsOf(z)).at(-1);
-    expect((await aggregateRecords([replayed!])).stats.applied).toBe(1);
     expect(await linkTotals('A', '2026-11-13')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
     expect(await linkTotals('B', '2026-11-13')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
     expect(await awareness('2026-11-13')).toMatchObject({ visitors: 1, progressed: 1 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('is counted once when the later click comes first in the same batch', async () => {
+    const w: Visitor = {};
+    await clickAs(w, 'A', '2026-11-15T10:00:00Z');
+    await clickAs(w, 'B', '2026-11-15T10:30:00Z');
+    const [minting, later] = await recordsOf(w);
+    onDifferentKeys(minting!, later!);
+    const { result, seen } = await observe(() => aggregateRecords([later!, minting!]));
+    expect(result.stats.applied).toBe(2);
+    expect(seen).toMatchObject({ cancelled: 0, visitorWrites: 1 });
+    expect(await linkTotals('A', '2026-11-15')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await linkTotals('B', '2026-11-15')).toMatchObject({ clicks: 1, uniqueVisitors: 1 });
+    expect(await awareness('2026-11-15')).toMatchObject({ visitors: 1, progressed: 1 });
     expect((await recount()).differences).toEqual([]);
   });
 

@@ -82,6 +82,20 @@ describe('minted visitor ids', () => {
     expect(forged.isNew).toBe(true);
   });
 
+  it('keep the first click stored for two days after the cookie that names it expires', async () => {
+    const req = request({ retentionDays: 30 });
+    const visitor = await identifyVisitor(req);
+    const maxAge = Number(/Max-Age=(\d+)/.exec(visitor.setCookie!)![1]);
+    const first = clickOf(visitor.id, req.now.toISOString());
+    const cookieExpires = Math.floor(req.now.getTime() / 1000) + maxAge;
+    expect(clickItem(first, clickPartition(first), 30).ttl - cookieExpires).toBeGreaterThanOrEqual(
+      2 * 86400 - 1,
+    );
+    // Other clicks expire after the retention period itself.
+    const later = { ...clickOf(visitor.id, req.now.toISOString(), 'laterClick01'), newVisitor: undefined };
+    expect(clickItem(later, 0, 30).ttl).toBe(Math.floor(req.now.getTime() / 1000) + 30 * 86400);
+  });
+
   it('set a cookie that does not outlive the stored click it names', async () => {
     const maxAge = async (retentionDays: number) =>
       Number(/Max-Age=(\d+)/.exec((await identifyVisitor(request({ retentionDays }))).setCookie!)![1]);
