@@ -36,6 +36,30 @@ async function clickAs(visitor: Visitor, link: string, time: string) {
   }
 }
 
+/** A click whose write DynamoDB refuses (throttled): the redirect still answers, and logs the click. */
+async function clickWithFailedWrite(visitor: Visitor, link: string, time: string): Promise<string[]> {
+  let failed = 0;
+  const failFirstPut =
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
+    async (args: unknown) => {
+      if (context.commandName === 'PutItemCommand' && failed++ === 0) {
+        throw Object.assign(new Error('injected: throttled'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
+      }
+      return next(args);
+    };
+  dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
+  try {
+    const lines = await captureStderr(() => clickAs(visitor, link, time));
+    expect(failed).toBe(1);
+    expect(lines.some((l) => l.includes('click_write_failed'))).toBe(true);
+    return lines;
+  } finally {
+    dynamoClient.middlewareStack.remove('failFirstPut');
+  }
+}
+
 const visitorIdOf = (visitor: Visitor) => visitor.cookies![0]!.split('=')[1]!;
 const image = (r: DynamoDBRecord) => r.dynamodb!.NewImage as Record<string, { S?: string; BOOL?: boolean }>;
 
@@ -176,25 +200,7 @@ describe("a visitor's first click (ADR 0015)", () => {
 
   it('is counted once when its write failed and it is replayed after the later click was aggregated', async () => {
     const y: Visitor = {};
-    let failed = 0;
-    const failFirstPut =
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        if (context.commandName === 'PutItemCommand' && failed++ === 0) {
-          throw Object.assign(new Error('injected: throttled'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        }
-        return next(args);
-      };
-    dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
-    let lines: string[];
-    try {
-      lines = await captureStderr(() => clickAs(y, 'A', '2026-11-12T10:00:00Z'));
-    } finally {
-      dynamoClient.middlewareStack.remove('failFirstPut');
-    }
-    expect(failed).toBeGreaterThan(0);
+    const lines = await clickWithFailedWrite(y, 'A', '2026-11-12T10:00:00Z');
     await clickAs(y, 'B', '2026-11-12T10:30:00Z');
 
     // Only the later click is stored: its state is written without the first click, and says so.
@@ -222,24 +228,7 @@ describe("a visitor's first click (ADR 0015)", () => {
 
   it('is counted once when it is replayed while the later click is being aggregated', async () => {
     const z: Visitor = {};
-    let failed = 0;
-    const failFirstPut =
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        if (context.commandName === 'PutItemCommand' && failed++ === 0) {
-          throw Object.assign(new Error('injected: throttled'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        }
-        return next(args);
-      };
-    dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
-    let lines: string[];
-    try {
-      lines = await captureStderr(() => clickAs(z, 'A', '2026-11-13T10:00:00Z'));
-    } finally {
-      dynamoClient.middlewareStack.remove('failFirstPut');
-    }
+    const lines = await clickWithFailedWrite(z, 'A', '2026-11-13T10:00:00Z');
     await clickAs(z, 'B', '2026-11-13T10:30:00Z');
     const [later] = await recordsOf(z);
 
