@@ -141,7 +141,7 @@ export async function runOnce(
   const { ALL_DELTA_SLOTS, applyDeltas } = await import('../functions/analytics/apply-deltas');
   await applyDeltas(ALL_DELTA_SLOTS); // nothing left from an earlier round
   const { clickEvents, records } = workload(seed, clicks);
-  await storeClicks(records); // as the redirect did; not timed
+  await storeClicks(ctx, records); // as the redirect did; not timed
   const floor = distinctKeys(clickEvents, records, batchSize);
   const run: AggregationRun = {
     batchSize,

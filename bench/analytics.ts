@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { HISTOGRAM_PREFIX } from '../functions/analytics/counters';
 import type { ClickEvent } from '../functions/clicks/model';
-import { api, apiOk, type BenchContext } from './context';
+import { api, apiOk, type BenchContext, writeItems } from './context';
 import { median, progress } from './lib';
 import {
   type BenchLink,
@@ -183,29 +183,6 @@ function compare(expected: Record<string, unknown>[], actual: Record<string, unk
   return { items: expected.length, mismatches, examples };
 }
 
-export async function writeItems(
-  ctx: BenchContext,
-  items: Record<string, unknown>[],
-  concurrency = 8,
-): Promise<void> {
-  const { db } = await import('../functions/shared/dynamo');
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      const start = next;
-      next += 25;
-      if (start >= items.length) return;
-      let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        const res = await db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: requests } }));
-        requests = (res.UnprocessedItems?.[ctx.tableName] ?? []) as typeof requests;
-        if (requests.length) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-}
-
 export async function benchAnalytics(
   ctx: BenchContext,
   options: { small: number; large: number; rounds: number; shards: number },
@@ -240,7 +217,7 @@ export async function benchAnalytics(
         `  ${volume} clicks → stream records → aggregateRecords (${options.shards} shards, batches of 100)`,
       );
       const records = streamRecords(clicks, 7);
-      await storeClicks(records); // as the redirect did (the aggregator reads first clicks by visitor id)
+      await storeClicks(ctx, records); // as the redirect did (the aggregator reads first clicks by visitor id)
       const retries = await aggregateAll(records, options.shards, 100);
       method = `aggregateRecords, ${options.shards} shards × batches of 100 (${retries} retried batches)`;
       const actual = [

@@ -1,3 +1,4 @@
+import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { SdkCounter } from './sdk-counter';
 
 /** What the figures that need the local runtime share: its URL, the admin key, the SDK counter. */
@@ -76,4 +77,28 @@ export async function apiOk<T = unknown>(
   const res = await api<T>(ctx, method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}: ${JSON.stringify(res.json)}`);
   return res.json;
+}
+
+/** Writes items with BatchWriteItem, `concurrency` requests in flight, retrying unprocessed ones. */
+export async function writeItems(
+  ctx: BenchContext,
+  items: Record<string, unknown>[],
+  concurrency = 8,
+): Promise<void> {
+  const { db } = await import('../functions/shared/dynamo');
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      const start = next;
+      next += 25;
+      if (start >= items.length) return;
+      let requests = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const res = await db.send(new BatchWriteCommand({ RequestItems: { [ctx.tableName]: requests } }));
+        requests = (res.UnprocessedItems?.[ctx.tableName] ?? []) as typeof requests;
+        if (requests.length) await new Promise((r) => setTimeout(r, Math.min(500, 20 * 2 ** attempt)));
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
 }

@@ -1,4 +1,5 @@
-import { marshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import {
   type CounterUpdate,
@@ -15,6 +16,7 @@ import {
   visitorClickOf,
 } from '../functions/journeys/visitor-state';
 import { type Key, keys } from '../functions/shared/keys';
+import { type BenchContext, writeItems } from './context';
 import { rng, weighted } from './lib';
 
 /**
@@ -228,24 +230,10 @@ export function streamRecords(clicks: readonly ClickEvent[], seed: number): Dyna
  * Stores the records' click items, as the redirect did before the stream delivered them (the aggregator
  * reads a returning visitor's first click by the id, ADR 0015). Not timed by the callers.
  */
-export async function storeClicks(records: readonly DynamoDBRecord[]): Promise<void> {
-  const { BatchWriteItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const { dynamoClient } = await import('../functions/shared/dynamo');
-  const { config } = await import('../functions/shared/config');
-  const table = config().tableName;
-  const puts = records.map((r) => ({ PutRequest: { Item: r.dynamodb!.NewImage! as never } }));
-  await Promise.all(
-    Array.from({ length: 4 }, async (_, lane) => {
-      for (let i = lane * 25; i < puts.length; i += 100) {
-        let request = puts.slice(i, i + 25);
-        while (request.length > 0) {
-          const res = await dynamoClient.send(
-            new BatchWriteItemCommand({ RequestItems: { [table]: request } }),
-          );
-          request = (res.UnprocessedItems?.[table] ?? []) as typeof request;
-        }
-      }
-    }),
+export async function storeClicks(ctx: BenchContext, records: readonly DynamoDBRecord[]): Promise<void> {
+  await writeItems(
+    ctx,
+    records.map((r) => unmarshall(r.dynamodb!.NewImage as Record<string, AttributeValue>)),
   );
 }
 

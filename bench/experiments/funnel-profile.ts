@@ -11,7 +11,8 @@ import { withBenchRuntime } from './setup';
 
 await withBenchRuntime(async (ctx) => {
   const { api } = await import('../context');
-  const { createJourneyAndLinks, workloadOptions, writeItems } = await import('../analytics');
+  const { createJourneyAndLinks, workloadOptions } = await import('../analytics');
+  const { writeItems } = await import('../context');
   const { CounterFold, generateVisitors } = await import('../workload');
   const { stageOrders } = await import('../../functions/analytics/stage-orders');
   const now = Date.now();

@@ -1,6 +1,7 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type ClickEvent, isMintingClick } from '../clicks/model';
+import { clickFromItem } from '../clicks/repository';
 import {
   applyClick,
   contributions,
@@ -8,7 +9,7 @@ import {
   type VisitorState,
   visitorClickOf,
 } from '../journeys/visitor-state';
-import { DELTA_SLOTS, keys } from '../shared/keys';
+import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '../shared/keys';
 import { log } from '../shared/log';
 import {
   type ApplyStats,
@@ -71,8 +72,7 @@ function parse(records: DynamoDBRecord[]): ParsedClick[] {
     if (record.eventName !== 'INSERT' || !image || !seq) continue;
     const item = unmarshall(image as never);
     if (item.entity !== 'click' || !keys.isClickPk(item.pk)) continue;
-    const { pk, sk: _sk, entity: _e, ttl: _ttl, ...click } = item;
-    out.push({ seq, clickPk: pk, click: click as ClickEvent });
+    out.push({ seq, clickPk: item.pk, click: clickFromItem(item) });
   }
   return out;
 }
@@ -191,7 +191,7 @@ async function firstClicksOf(
   const wanted = new Set<string>();
   for (const { click } of fresh) {
     const id = click.visitorId;
-    if (!click.bot && !found.has(id) && visitors.get(id)?.version === 0 && keys.firstClick(id))
+    if (!click.bot && !found.has(id) && visitors.get(id)?.version === 0 && MINTED_VISITOR_ID.test(id))
       wanted.add(id);
   }
   if (wanted.size > 0) for (const [id, click] of await readFirstClicks([...wanted])) found.set(id, click);
@@ -228,7 +228,7 @@ async function aggregateOnce(
     const planned = working.get(id);
     if (planned) return planned;
     const stored = visitors.get(id)!;
-    if (!keys.firstClick(id)) return { state: stored.state, firstClick: 'none' };
+    if (!MINTED_VISITOR_ID.test(id)) return { state: stored.state, firstClick: 'none' };
     if (stored.version > 0)
       return { state: stored.state, firstClick: stored.firstClickMissing ? 'missing' : 'held' };
     const first = firstClicks.get(id);

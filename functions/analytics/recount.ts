@@ -1,4 +1,5 @@
 import type { ClickEvent } from '../clicks/model';
+import { clickFromItem } from '../clicks/repository';
 import {
   applyClick,
   contributions,
@@ -72,8 +73,7 @@ export async function recount(
     scanned++;
     if (scanned % 500 === 0) options.onProgress?.(scanned);
     if (item.entity === 'click') {
-      const { pk: _pk, sk: _sk, entity: _e, ttl: _t, ...click } = item;
-      clicks.push(click as unknown as ClickEvent);
+      clicks.push(clickFromItem(item));
     } else if (COUNTER_ENTITIES.has(item.entity as string)) {
       stored.set(itemId(item as unknown as Key), item);
     }

@@ -8,6 +8,7 @@ import {
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ClickEvent } from '../clicks/model';
+import { clickFromItem } from '../clicks/repository';
 import type { VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
@@ -102,9 +103,7 @@ export async function readFirstClicks(visitorIds: string[]): Promise<Map<string,
   const out = new Map<string, ClickEvent>();
   for (const { id, key } of located) {
     const item = items.get(itemId(key));
-    if (!item || item.visitorId !== id || item.newVisitor !== true) continue;
-    const { pk: _pk, sk: _sk, entity: _entity, ttl: _ttl, ...click } = item;
-    out.set(id, click as unknown as ClickEvent);
+    if (item?.visitorId === id && item.newVisitor === true) out.set(id, clickFromItem(item));
   }
   return out;
 }

@@ -34,6 +34,12 @@ export function clickItem(click: ClickEvent, partition: number, retentionDays: n
 
 export type ClickItem = ReturnType<typeof clickItem>;
 
+/** The click a stored click item holds (the inverse of clickItem). */
+export function clickFromItem(item: Record<string, unknown>): ClickEvent {
+  const { pk: _pk, sk: _sk, entity: _entity, ttl: _ttl, ...click } = item;
+  return click as unknown as ClickEvent;
+}
+
 /**
  * The raw-click partition of a click: the one its visitor id names when the click minted that id (so
  * the aggregator can find the visitor's first click by the id, ADR 0015), otherwise a random one.
