@@ -115,7 +115,7 @@ export function buildFunnelReport(input: FunnelInput): FunnelReport {
   });
 
   const stageCalcs: StageCalc[] = stages.map((stage, index) => {
-    const counter = input.stageCounters[stage];
+    const counter = Object.hasOwn(input.stageCounters, stage) ? input.stageCounters[stage] : undefined;
     const visitors = cleanCount(counter?.visitors);
     if (index === lastIndex) {
       // No later stage: see the module comment.

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ClickEvent } from '../clicks/model';
 import { clickFromItem } from '../clicks/repository';
-import type { VisitorState } from '../journeys/visitor-state';
+import { emptyVisitorState, parseVisitorState, type VisitorState } from '../journeys/visitor-state';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
 import { type Key, keys } from '../shared/keys';
@@ -65,7 +65,7 @@ export interface StoredVisitor {
 
 /** A visitor with no stored state yet: written with the condition that none appears meanwhile. */
 export const unseenVisitor = (): StoredVisitor => ({
-  state: { links: {}, journeys: {} },
+  state: emptyVisitorState(),
   version: 0,
   firstClickMissing: false,
 });
@@ -79,8 +79,7 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
       id,
       item
         ? {
-            // A JSON string since the state moved out of nested maps; maps from before are read as they are.
-            state: (typeof item.state === 'string' ? JSON.parse(item.state) : item.state) as VisitorState,
+            state: parseVisitorState(String(item.state)),
             version: Number(item.version),
             firstClickMissing: item.firstClickMissing === true,
           }

@@ -19,15 +19,42 @@ export interface TouchpointClicks {
   t: number[];
 }
 
+/**
+ * A map from names people choose (journeys, touchpoints, link ids) to values. It has no prototype, so a
+ * journey named `constructor` or a touchpoint named `__proto__` is an ordinary key, never an inherited
+ * property (issue 14: such a name used to crash the aggregator and drop whole batches).
+ */
+export type NameMap<T> = Record<string, T>;
+
+export function nameMap<T>(entries: Iterable<[string, T]> = []): NameMap<T> {
+  const map = Object.create(null) as NameMap<T>;
+  for (const [key, value] of entries) map[key] = value;
+  return map;
+}
+
 export interface VisitorState {
   /** linkId → first human click (epoch ms). */
-  links: Record<string, number>;
+  links: NameMap<number>;
   /** journey → touchpoint → clicks. */
-  journeys: Record<string, Record<string, TouchpointClicks>>;
+  journeys: NameMap<NameMap<TouchpointClicks>>;
 }
 
 export function emptyVisitorState(): VisitorState {
-  return { links: {}, journeys: {} };
+  return { links: nameMap(), journeys: nameMap() };
+}
+
+/** The stored JSON form back into a state whose maps have no prototype. */
+export function parseVisitorState(json: string): VisitorState {
+  const raw = JSON.parse(json) as { links?: object; journeys?: object };
+  return {
+    links: nameMap(Object.entries(raw.links ?? {}) as Array<[string, number]>),
+    journeys: nameMap(
+      Object.entries(raw.journeys ?? {}).map(([journey, touchpoints]) => [
+        journey,
+        nameMap(Object.entries(touchpoints as object) as Array<[string, TouchpointClicks]>),
+      ]),
+    ),
+  };
 }
 
 export interface VisitorClick {
@@ -57,8 +84,11 @@ export function applyClick(state: VisitorState, click: VisitorClick): void {
   } else if (click.at < first) {
     state.links[click.linkId] = click.at;
   }
-  state.journeys[click.journey] ??= {};
-  const touchpoints = state.journeys[click.journey]!;
+  let touchpoints = state.journeys[click.journey];
+  if (touchpoints === undefined) {
+    touchpoints = nameMap();
+    state.journeys[click.journey] = touchpoints;
+  }
   let tp = touchpoints[click.touchpoint];
   if (!tp) {
     if (Object.keys(touchpoints).length >= MAX_TOUCHPOINTS) return;

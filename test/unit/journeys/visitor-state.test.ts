@@ -7,6 +7,7 @@ import {
   MAX_DELAY_DAYS,
   MAX_TIMES,
   MAX_TOUCHPOINTS,
+  parseVisitorState,
 } from '../../../functions/journeys/visitor-state';
 
 const STAGES = ['awareness', 'consideration', 'decision'];
@@ -121,5 +122,38 @@ describe('visitor journey state', () => {
     expect(s.journeys.default!['ig-ad']!.t[0]).toBe(T + (20 - (MAX_TIMES + 4)) * MIN);
     for (let i = 0; i < MAX_TOUCHPOINTS + 10; i++) applyClick(s, click(T + i, `tp-${i}`, 'awareness'));
     expect(Object.keys(s.journeys.default!)).toHaveLength(MAX_TOUCHPOINTS);
+  });
+});
+
+describe('names that are Object.prototype properties', () => {
+  const names = [...new Set([...Object.getOwnPropertyNames(Object.prototype), '__proto__'])];
+
+  it('are ordinary journeys, touchpoints and link ids, also after a JSON round trip', () => {
+    let state = emptyVisitorState();
+    for (const [i, name] of names.entries()) {
+      applyClick(state, { at: T + i, linkId: name, journey: name, stage: 'awareness', touchpoint: name });
+      applyClick(state, {
+        at: T + i,
+        linkId: `l-${name}`,
+        journey: 'default',
+        stage: 'awareness',
+        touchpoint: name,
+      });
+    }
+    state = parseVisitorState(JSON.stringify(state));
+    applyClick(state, {
+      at: T - 1,
+      linkId: '__proto__',
+      journey: '__proto__',
+      stage: 'awareness',
+      touchpoint: 'constructor',
+    });
+    expect(Object.keys(state.links).sort()).toEqual([...names, ...names.map((n) => `l-${n}`)].sort());
+    expect(Object.keys(state.journeys.default ?? {}).sort()).toEqual([...names].sort());
+    expect(state.journeys.__proto__?.constructor?.t).toEqual([T - 1]);
+    const tps = contributions(state, (j) => (j === 'default' ? STAGES : null)).filter(
+      (c) => c.kind === 'touchpoint',
+    );
+    expect(tps.map((c) => c.subject).sort()).toEqual([...names].sort());
   });
 });
