@@ -20,7 +20,6 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
       headers: {
         location: result.location,
         'cache-control': 'no-store',
-        'referrer-policy': 'unsafe-url',
         'x-robots-tag': 'noindex',
       },
       ...(result.setCookie ? { cookies: [result.setCookie] } : {}),

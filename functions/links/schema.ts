@@ -1,6 +1,12 @@
 import '../shared/zod-locale';
 import * as z from 'zod/mini';
-import { httpUrlSchema, isoDateTimeSchema, nameSchema, SLUG_PATTERN } from '../shared/validation';
+import {
+  httpUrlSchema,
+  isoDateTimeSchema,
+  nameSchema,
+  queryIntegerSchema,
+  SLUG_PATTERN,
+} from '../shared/validation';
 
 /** Request shapes of the links API, validated at the edge. Unknown fields are rejected (typos surface). */
 
@@ -84,7 +90,7 @@ export const listLinksQuerySchema = z.strictObject({
   campaign: z.optional(campaignSchema),
   tag: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
   status: z.optional(statusSchema),
-  limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
+  limit: queryIntegerSchema(1, 100, 25),
   cursor: z.optional(z.string().check(z.maxLength(2048))),
 });
 export type ListLinksQuery = z.infer<typeof listLinksQuerySchema>;

@@ -144,17 +144,20 @@ export async function archiveLink(id: string, now = new Date()): Promise<void> {
 /** Rebuilds the start key from exactly the attributes a listing cursor holds, each checked. */
 function linkCursorKey(decoded: Record<string, string>): Record<string, string> {
   const { pk, sk, gsi1pk, gsi1sk } = decoded;
+  const id = typeof pk === 'string' ? /^LINK#([0-9a-z]{1,64})$/.exec(pk)?.[1] : undefined;
+  // The listing sort key is `<createdAt ISO>#<id>` of the same link (keys.linkListing): anything else is
+  // forged, and DynamoDB would answer a ValidationException (a 500) for some forged keys, e.g. an empty one.
   const valid =
-    typeof pk === 'string' &&
-    /^LINK#[0-9a-z]{1,64}$/.test(pk) &&
+    id !== undefined &&
     sk === 'LINK' &&
     gsi1pk === 'LINKS' &&
     typeof gsi1sk === 'string' &&
-    gsi1sk.length <= 200 &&
+    /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#/.test(gsi1sk) &&
+    gsi1sk.slice(25) === id &&
     Object.keys(decoded).length === 4;
   if (!valid)
     throw new ValidationError('The cursor is not valid; use nextCursor from a previous page as it is.');
-  return { pk, sk, gsi1pk, gsi1sk };
+  return { pk: `LINK#${id}`, sk, gsi1pk, gsi1sk };
 }
 
 export async function listLinks(

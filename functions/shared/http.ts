@@ -15,13 +15,23 @@ export const MAX_BODY_BYTES = 256 * 1024;
 export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      // Browsers must not sniff an API answer into HTML or script.
+      'x-content-type-options': 'nosniff',
+      ...headers,
+    },
     body: JSON.stringify(body),
   };
 }
 
 export function noContent(): HttpResult {
-  return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+  return {
+    statusCode: 204,
+    headers: { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+    body: '',
+  };
 }
 
 export function errorBody(code: string, message: string, details?: unknown) {

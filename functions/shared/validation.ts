@@ -36,3 +36,16 @@ export const httpUrlSchema = z.string().check(
 );
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });
+
+/**
+ * A whole-number query parameter in [min, max]: decimal digits only, so `0x10`, `1e1`, `+5` and ` 5`
+ * (which `Number()` would accept) are refused with a clear message.
+ */
+export const queryIntegerSchema = (min: number, max: number, fallback: number) =>
+  z._default(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,10}$/, `must be a whole number between ${min} and ${max}`)),
+      z.pipe(z.transform(Number), z.number().check(z.gte(min), z.lte(max))),
+    ),
+    fallback,
+  );

@@ -87,6 +87,8 @@ describe('GET /{slug}', () => {
     const res = await app.click(link.slug);
     expect(res.statusCode).toBe(302);
     expect(res.headers?.['cache-control']).toBe('no-store');
+    // The browser's own referrer policy applies: the destination is not handed the full referring URL.
+    expect(res.headers?.['referrer-policy']).toBeUndefined();
     const cookie = cookieOf(res);
     expect(cookie).toBeDefined();
     expect(cookie).toMatch(/^tp_vid=[^;]+/);

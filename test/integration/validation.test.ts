@@ -507,6 +507,18 @@ const CASES: Case[] = [
       ).toString('base64url'),
     },
     { cursor: 'a'.repeat(5000) },
+    { limit: '0x10' },
+    { limit: '1e1' },
+    { limit: '+5' },
+    { limit: ' 5' },
+    // Forged cursors of the right shape (issue 14: an empty gsi1sk reached DynamoDB and answered 500).
+    ...[
+      { gsi1pk: 'LINKS', pk: 'LINK#abc', sk: 'LINK', gsi1sk: '' },
+      { gsi1pk: 'LINKS', pk: 'LINK#abc', sk: 'LINK', gsi1sk: '2026-10-01T08:00:00.000Z#other' },
+      { gsi1pk: 'LINKS', pk: 'LINK#abc', sk: 'LINK', gsi1sk: '#abc' },
+      { gsi1pk: 'LINKS', pk: 'LINK#', sk: 'LINK', gsi1sk: '2026-10-01T08:00:00.000Z#' },
+      { gsi1pk: 'LINKS', pk: 'LINK#abc', sk: 'LINK', gsi1sk: 5 },
+    ].map((key) => ({ cursor: Buffer.from(JSON.stringify(key)).toString('base64url') })),
   ].map((query) => ({
     name: `list links with ${JSON.stringify(query).slice(0, 80)}`,
     request: () => ({ path: '/api/links', query }),

@@ -5,6 +5,7 @@ import { funnel, linkStats, touchpointTable } from '../../analytics/stats-servic
 import { journeyNameSchema } from '../../journeys/model';
 import { toCsv } from '../../shared/csv';
 import { type HttpResult, header, json, parseWith } from '../../shared/http';
+import { queryIntegerSchema } from '../../shared/validation';
 import type { ApiAction, ApiContext } from '../context';
 
 const formatSchema = z.optional(z.enum(['json', 'csv']));
@@ -25,7 +26,7 @@ const touchpointsQuery = z.strictObject({
 
 const funnelQuery = z.strictObject({
   ...periodQuerySchema.shape,
-  window: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(90)), 30),
+  window: queryIntegerSchema(1, 90, 30),
   format: formatSchema,
 });
 
