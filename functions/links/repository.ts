@@ -122,8 +122,15 @@ export async function getLinkById(id: string): Promise<Link | null> {
 }
 
 /** The redirect's lookup: one GetItem. Eventually consistent reads are fine (links are cached anyway). */
-export async function getLinkBySlug(domain: string, slug: string): Promise<Link | null> {
-  const res = await db.send(new GetCommand({ TableName: config().tableName, Key: keys.slug(domain, slug) }));
+export async function getLinkBySlug(
+  domain: string,
+  slug: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Link | null> {
+  const res = await db.send(
+    new GetCommand({ TableName: config().tableName, Key: keys.slug(domain, slug) }),
+    options.abortSignal ? { abortSignal: options.abortSignal } : {},
+  );
   return (res.Item?.[LINK_FIELDS] as Link | undefined) ?? null;
 }
 

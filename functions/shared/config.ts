@@ -13,6 +13,8 @@ export interface Config {
   clickRetentionDays: number;
   linkCacheTtlMs: number;
   linkNegativeCacheTtlMs: number;
+  /** Deadline of the redirect's slug lookup; past it a known link is served from the stale cache. */
+  linkLookupTimeoutMs: number;
   visitorCookies: boolean;
   /** The stream consumer's batch size: a smaller batch means the stream is caught up (ADR 0009). */
   aggregateBatchSize: number;
@@ -58,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickRetentionDays: numberVar(env, 'CLICK_RETENTION_DAYS', 395, 1, 3650),
     linkCacheTtlMs: numberVar(env, 'LINK_CACHE_TTL_SECONDS', 10, 0, 300) * 1000,
     linkNegativeCacheTtlMs: numberVar(env, 'LINK_NEGATIVE_CACHE_TTL_SECONDS', 2, 0, 60) * 1000,
+    linkLookupTimeoutMs: numberVar(env, 'LINK_LOOKUP_TIMEOUT_MS', 300, 20, 5_000),
     visitorCookies: cookies === 'on',
     aggregateBatchSize: numberVar(env, 'AGGREGATE_BATCH_SIZE', 100, 1, 10_000),
     aggregateFlushClicks: numberVar(env, 'AGGREGATE_FLUSH_CLICKS', 1_000, 1, 100_000),
