@@ -1,5 +1,5 @@
-import { ServiceUnavailableError } from '../shared/errors';
 import { config } from '../shared/config';
+import { ServiceUnavailableError } from '../shared/errors';
 import { log } from '../shared/log';
 import type { Link } from './model';
 import { getLinkBySlug } from './repository';

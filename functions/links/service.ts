@@ -15,16 +15,41 @@ export function view(link: Link): LinkView {
   return toView(link, c.baseUrl, c.primaryDomain);
 }
 
-/** A destination must not point back at one of our short domains: that would loop or launder links. */
+/** Loopback names (after the URL parser normalised `2130706433`, `0x7f.1`, `[::ffff:127.0.0.1]`, …). */
+function isLoopback(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname) ||
+    hostname === '0.0.0.0' ||
+    hostname === '[::1]' ||
+    hostname === '[::]' ||
+    /^\[::ffff:(7f[0-9a-f]{2}:[0-9a-f]{1,4}|0:0)\]$/.test(hostname)
+  );
+}
+
+const defaultPort = (protocol: string) => (protocol === 'https:' ? '443' : '80');
+
+/**
+ * A destination must not point back at this service by any name we know: the short domains, the aliases
+ * in `TOUCHPOINT_SHORT_DOMAIN_ALIASES` (CloudFront's and API Gateway's default host names), and, when the
+ * service itself answers on loopback (the local server), every loopback name on its port. A loop would
+ * turn one visit into many counted clicks.
+ */
 function assertNotShortDomain(url: string, field: string): void {
   const parsed = new URL(url);
   // `tp.test.` is the same host as `tp.test` (a fully qualified name), so drop a trailing dot.
   const hostname = parsed.hostname.toLowerCase().replace(/\.$/, '');
   const host = parsed.port ? `${hostname}:${parsed.port}` : hostname;
-  if (config().shortDomains.some((d) => d === host || d === hostname)) {
-    throw new ValidationError(
-      `${field} must not point at a short-link domain (${hostname}); that would loop.`,
-    );
+  const c = config();
+  const base = new URL(c.baseUrl);
+  const selfOnLoopback =
+    isLoopback(base.hostname) &&
+    isLoopback(hostname) &&
+    (parsed.port || defaultPort(parsed.protocol)) === (base.port || defaultPort(base.protocol));
+  const names = [...c.shortDomains, ...c.shortDomainAliases];
+  if (selfOnLoopback || names.some((d) => d === host || d === hostname)) {
+    throw new ValidationError(`${field} must not point at this service (${hostname}); that would loop.`);
   }
 }
 

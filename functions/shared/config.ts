@@ -15,6 +15,8 @@ export interface Config {
   linkNegativeCacheTtlMs: number;
   /** Deadline of the redirect's slug lookup; past it a known link is served from the stale cache. */
   linkLookupTimeoutMs: number;
+  /** Other host names of this service (CloudFront / API Gateway defaults); never valid destinations. */
+  shortDomainAliases: string[];
   visitorCookies: boolean;
   /** The stream consumer's batch size: a smaller batch means the stream is caught up (ADR 0009). */
   aggregateBatchSize: number;
@@ -61,6 +63,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     linkCacheTtlMs: numberVar(env, 'LINK_CACHE_TTL_SECONDS', 10, 0, 300) * 1000,
     linkNegativeCacheTtlMs: numberVar(env, 'LINK_NEGATIVE_CACHE_TTL_SECONDS', 2, 0, 60) * 1000,
     linkLookupTimeoutMs: numberVar(env, 'LINK_LOOKUP_TIMEOUT_MS', 300, 20, 5_000),
+    shortDomainAliases: (env.TOUCHPOINT_SHORT_DOMAIN_ALIASES ?? '')
+      .split(',')
+      .map((d) => d.trim().toLowerCase().replace(/\.$/, ''))
+      .filter(Boolean),
     visitorCookies: cookies === 'on',
     aggregateBatchSize: numberVar(env, 'AGGREGATE_BATCH_SIZE', 100, 1, 10_000),
     aggregateFlushClicks: numberVar(env, 'AGGREGATE_FLUSH_CLICKS', 1_000, 1, 100_000),

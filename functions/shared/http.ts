@@ -47,7 +47,9 @@ export function errorBody(code: string, message: string, details?: unknown) {
 /** The one mapper from errors to HTTP. Unknown errors are bugs: logged with their stack, 500 without it. */
 export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
   if (err instanceof ServiceUnavailableError) {
-    return json(err.status, errorBody(err.code, err.message), { 'retry-after': String(err.retryAfterSeconds) });
+    return json(err.status, errorBody(err.code, err.message), {
+      'retry-after': String(err.retryAfterSeconds),
+    });
   }
   if (err instanceof AppError) {
     return json(err.status, errorBody(err.code, err.message, err.details));

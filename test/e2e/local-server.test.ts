@@ -72,6 +72,38 @@ describe('the local server over HTTP', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
+  it('refuses destinations that loop back to this server by another name (issue 14)', async () => {
+    const port = new URL(base).port;
+    const before = await (await api('/api/links?limit=100')).json();
+    for (const host of [
+      '127.0.0.1',
+      'localhost',
+      '127.1.2.3',
+      '2130706433',
+      '0x7f.1',
+      '[::1]',
+      '[::ffff:127.0.0.1]',
+      'LOCALHOST.',
+    ]) {
+      const res = await api('/api/links', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ url: `http://${host}:${port}/x`, touchpoint: 'loop', stage: 'awareness' }),
+      });
+      expect(res.status, host).toBe(400);
+      expect((await res.json()).error.code).toBe('validation_error');
+    }
+    // Another local service (another port) is a fine destination.
+    const other = await createLink({
+      url: `http://127.0.0.1:${Number(port) + 1}/shop`,
+      touchpoint: 'local-shop',
+      stage: 'awareness',
+    });
+    expect(other.url).toBe(`http://127.0.0.1:${Number(port) + 1}/shop`);
+    const after = await (await api('/api/links?limit=100')).json();
+    expect(after.items.length).toBe(before.items.length + 1);
+  });
+
   it('serves the OpenAPI document and the dashboard without a key', async () => {
     const doc = await fetch(`${base}/api/openapi.json`);
     expect(doc.status).toBe(200);

@@ -363,6 +363,14 @@ const CASES: Case[] = [
     status: 400,
     code: 'validation_error',
   },
+  ...['https://d111111abcdef8.cloudfront.net/x', 'https://ABC123.execute-api.eu-west-1.amazonaws.com./x'].map(
+    (url) => ({
+      name: `PATCH to another name of the service: ${url}`,
+      request: () => ({ method: 'PATCH' as const, path: `/api/links/${linkId}`, body: { url } }),
+      status: 400,
+      code: 'validation_error',
+    }),
+  ),
   {
     name: 'PATCH the slug',
     request: () => ({ method: 'PATCH', path: `/api/links/${linkId}`, body: { slug: 'new' } }),

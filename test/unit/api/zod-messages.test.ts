@@ -61,7 +61,7 @@ const CASES: Array<[string, () => unknown, string]> = [
   [
     'not a number',
     () => parseWith(listLinksQuerySchema, { limit: 'ten' }, 'query parameter'),
-    "Invalid query parameter field 'limit': Invalid input: expected number, received NaN",
+    "Invalid query parameter field 'limit': must be a whole number between 1 and 100",
   ],
   [
     'a field that cannot change',
