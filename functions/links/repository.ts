@@ -48,6 +48,36 @@ function registryUpdate(link: Link, delta: number): TransactItem {
   };
 }
 
+/** How often a link write is tried when DynamoDB cancels it for a concurrent write to the same item. */
+const CONFLICT_ATTEMPTS = 3;
+
+const isTransactionConflict = (err: unknown): boolean =>
+  err instanceof TransactionCanceledException &&
+  (err.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict') &&
+  !(err.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed');
+
+/**
+ * A link transaction. Real DynamoDB cancels one with `TransactionConflict` when another request writes
+ * one of its items (e.g. the touchpoint registry item two new links share) at the same moment: that is
+ * retried after a short jittered pause, and after CONFLICT_ATTEMPTS answered 409, never 500.
+ */
+async function sendLinkTransaction(items: TransactItem[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.send(new TransactWriteCommand({ TransactItems: items }));
+      return;
+    } catch (err) {
+      if (!isTransactionConflict(err)) throw err;
+      if (attempt >= CONFLICT_ATTEMPTS) {
+        throw new ConflictError('The link is being changed by another request right now; please retry.', {
+          reason: 'transaction_conflict',
+        });
+      }
+      await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 30));
+    }
+  }
+}
+
 function isConditionFailure(err: unknown, index: number): boolean {
   if (!(err instanceof TransactionCanceledException)) return false;
   return err.CancellationReasons?.[index]?.Code === 'ConditionalCheckFailed';
@@ -56,19 +86,11 @@ function isConditionFailure(err: unknown, index: number): boolean {
 export async function insertLink(link: Link): Promise<void> {
   const table = config().tableName;
   try {
-    await db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: { TableName: table, Item: slugItem(link), ConditionExpression: 'attribute_not_exists(pk)' },
-          },
-          {
-            Put: { TableName: table, Item: linkItem(link), ConditionExpression: 'attribute_not_exists(pk)' },
-          },
-          registryUpdate(link, 1),
-        ],
-      }),
-    );
+    await sendLinkTransaction([
+      { Put: { TableName: table, Item: slugItem(link), ConditionExpression: 'attribute_not_exists(pk)' } },
+      { Put: { TableName: table, Item: linkItem(link), ConditionExpression: 'attribute_not_exists(pk)' } },
+      registryUpdate(link, 1),
+    ]);
   } catch (err) {
     if (isConditionFailure(err, 0)) {
       throw new ConflictError(`The slug '${link.slug}' is already taken on ${link.domain}.`, {
@@ -107,7 +129,7 @@ export async function replaceLink(before: Link, after: Link): Promise<void> {
     if (afterCount) items.push(registryUpdate(after, 1));
   }
   try {
-    await db.send(new TransactWriteCommand({ TransactItems: items }));
+    await sendLinkTransaction(items);
   } catch (err) {
     if (isConditionFailure(err, 0)) {
       throw new ConflictError('The link was changed by someone else meanwhile; read it again and retry.');
