@@ -7,6 +7,8 @@ export interface Journey {
   name: string;
   stages: string[];
   builtIn: boolean;
+  /** What the journey is for, as its owner wrote it; null when none was given. */
+  description: string | null;
   updatedAt: string | null;
 }
 
@@ -14,6 +16,7 @@ export const DEFAULT_JOURNEY: Journey = {
   name: 'default',
   stages: ['awareness', 'consideration', 'decision', 'retention', 'advocacy'],
   builtIn: true,
+  description: null,
   updatedAt: null,
 };
 

@@ -7,10 +7,20 @@ import type { Journey, JourneyTouchpoint } from './model';
 export async function getJourneyItem(name: string): Promise<Journey | null> {
   const res = await db.send(new GetCommand({ TableName: config().tableName, Key: keys.journey(name) }));
   if (!res.Item) return null;
-  return { name, stages: res.Item.stages, builtIn: false, updatedAt: res.Item.updatedAt ?? null };
+  return journeyOf(res.Item);
 }
 
-export async function putJourneyItem(journey: Journey, description?: string): Promise<void> {
+function journeyOf(item: Record<string, unknown>): Journey {
+  return {
+    name: String(item.name),
+    stages: item.stages as string[],
+    builtIn: false,
+    description: typeof item.description === 'string' ? item.description : null,
+    updatedAt: typeof item.updatedAt === 'string' ? item.updatedAt : null,
+  };
+}
+
+export async function putJourneyItem(journey: Journey): Promise<void> {
   await db.send(
     new PutCommand({
       TableName: config().tableName,
@@ -20,7 +30,7 @@ export async function putJourneyItem(journey: Journey, description?: string): Pr
         entity: 'journey',
         name: journey.name,
         stages: journey.stages,
-        description,
+        description: journey.description,
         updatedAt: journey.updatedAt,
       },
     }),
@@ -41,7 +51,7 @@ export async function listJourneyItems(): Promise<Journey[]> {
       }),
     );
     for (const item of res.Items ?? []) {
-      out.push({ name: item.name, stages: item.stages, builtIn: false, updatedAt: item.updatedAt ?? null });
+      out.push(journeyOf(item));
     }
     startKey = res.LastEvaluatedKey;
   } while (startKey);

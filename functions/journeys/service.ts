@@ -77,7 +77,14 @@ export async function putJourney(name: string, input: PutJourneyInput, now = new
       { touchpoints: orphaned.map((t) => ({ touchpoint: t.touchpoint, stage: t.stage, links: t.links })) },
     );
   }
-  const journey: Journey = { name, stages: input.stages, builtIn: false, updatedAt: now.toISOString() };
-  await putJourneyItem(journey, input.description);
+  const journey: Journey = {
+    name,
+    stages: input.stages,
+    builtIn: false,
+    // Stored and returned: it used to be accepted and silently dropped (issue 14).
+    description: input.description || null,
+    updatedAt: now.toISOString(),
+  };
+  await putJourneyItem(journey);
   return journey;
 }

@@ -462,6 +462,7 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
       name: { type: 'string' },
       stages: { type: 'array', items: { type: 'string' } },
       builtIn: { type: 'boolean' },
+      description: stringOrNull,
       updatedAt: stringOrNull,
     },
   },

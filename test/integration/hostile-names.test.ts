@@ -74,6 +74,25 @@ beforeAll(async () => {
   await pumpStream(undefined, 25);
 });
 
+describe('journey description', () => {
+  it('is stored and returned, not silently dropped (issue 14)', async () => {
+    const description = 'Spring launch: posters → pricing → checkout 🌷';
+    const put = await app.api({
+      method: 'PUT',
+      path: '/api/journeys/spring-launch',
+      body: { stages: ['seen', 'bought'], description },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(parseBody<{ description: string }>(put).description).toBe(description);
+    const got = await app.api({ path: '/api/journeys/spring-launch' });
+    expect(parseBody<{ description: string }>(got).description).toBe(description);
+    const list = parseBody<{ journeys?: Array<{ name: string; description: string | null }> }>(
+      await app.api({ path: '/api/journeys' }),
+    );
+    expect(JSON.stringify(list)).toContain(JSON.stringify(description).slice(1, -1));
+  });
+});
+
 describe('names that are Object.prototype properties', () => {
   const period = { from: '2026-10-01', to: '2026-10-31' };
 
