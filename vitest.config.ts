@@ -1,9 +1,12 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
+/**
+ * Two tiers. `unit` (test/unit/**) needs neither Java nor DynamoDB Local and runs in seconds
+ * (`npm run test:unit`); `dynamodb` (everything else: integration, e2e, browser, cdk) shares one
+ * DynamoDB Local, which its global setup starts only when one of its files runs. `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup-env.ts'],
     pool: 'forks',
     maxWorkers: 2,
@@ -11,5 +14,20 @@ export default defineConfig({
     hookTimeout: 120_000,
     // A leftover .only must fail CI rather than silently skip the rest.
     allowOnly: false,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'dynamodb',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });
