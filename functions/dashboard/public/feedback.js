@@ -2,7 +2,7 @@
 // view for failures, and busy buttons meanwhile. Every user action and every load goes through
 // runAction or loader, so the sequence "clear the error, mark busy, announce or show the error" is
 // written once.
-import { ApiError } from './api.js';
+import { ApiError, download } from './api.js';
 import { $, $$, h } from './dom.js';
 
 let statusTimer;
@@ -89,6 +89,23 @@ export async function runAction({ button, errors, form }, action) {
   }
   if (message) announce(message);
   return true;
+}
+
+/**
+ * Makes `button` download the file `request()` names (fetched with the key, see api.js), announcing its
+ * name; an error shows in `errors`.
+ * @param {HTMLButtonElement} button
+ * @param {{ errors: HTMLElement, form?: HTMLFormElement }} where
+ * @param {() => { path: string, query: Record<string, unknown>, name: string }} request  `name` is used
+ *   when the answer names no file
+ */
+export function bindDownload(button, { errors, form }, request) {
+  button.addEventListener('click', () =>
+    runAction({ button, errors, form }, async () => {
+      const { path, query, name } = request();
+      return `Downloaded ${await download(path, query, name)}`;
+    }),
+  );
 }
 
 /**

@@ -1,8 +1,8 @@
 // The QR card of the link view: a preview redrawn as the user picks colours, error correction, size and
 // margin (debounced), and downloads as SVG or PNG fetched with the key.
-import { download, fetchBlob } from './api.js';
+import { fetchBlob } from './api.js';
 import { $ } from './dom.js';
-import { loader, runAction } from './feedback.js';
+import { bindDownload, loader } from './feedback.js';
 
 const form = $('#qr-form');
 const errors = $('#qr-error');
@@ -68,12 +68,10 @@ export function bindQr() {
     refreshQr();
   });
   for (const format of ['svg', 'png']) {
-    const button = $(`#qr-download-${format}`);
-    button.addEventListener('click', () =>
-      runAction({ button, errors, form }, async () => {
-        const name = await download(qrPath(), { ...qrQuery(), format }, `${link.slug}-qr.${format}`);
-        return `Downloaded ${name}`;
-      }),
-    );
+    bindDownload($(`#qr-download-${format}`), { errors, form }, () => ({
+      path: qrPath(),
+      query: { ...qrQuery(), format },
+      name: `${link.slug}-qr.${format}`,
+    }));
   }
 }

@@ -1,9 +1,9 @@
 // The statistics card of the link view: totals, the clicks-and-scans chart (and its data as a table),
 // where the clicks come from, and the CSV download, for the shared period.
-import { api, download } from './api.js';
+import { api } from './api.js';
 import { bucketLabel, formatNumber, renderTimeSeries } from './charts.js';
 import { $, h, submitButton } from './dom.js';
-import { loader, runAction } from './feedback.js';
+import { bindDownload, loader, runAction } from './feedback.js';
 import { periodQuery, periodSpanDays, readScope } from './scope.js';
 
 const BREAKDOWNS = {
@@ -114,12 +114,8 @@ export function bindStats() {
     readScope(form);
     await runAction({ button: submitButton(form) }, () => (link ? loadStats() : undefined));
   });
-  const csv = $('#stats-csv');
-  csv.addEventListener('click', () =>
-    runAction({ button: csv, errors }, async () => {
-      readScope(form);
-      const name = await download(statsPath(), { ...statsQuery(), format: 'csv' }, `link-${link.slug}.csv`);
-      return `Downloaded ${name}`;
-    }),
-  );
+  bindDownload($('#stats-csv'), { errors }, () => {
+    readScope(form);
+    return { path: statsPath(), query: { ...statsQuery(), format: 'csv' }, name: `link-${link.slug}.csv` };
+  });
 }

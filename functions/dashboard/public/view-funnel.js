@@ -1,9 +1,9 @@
 // The funnel view (`#/funnel`): the journey funnel for a period and conversion window, its bottlenecks
 // with their messages, the stage and touchpoint tables, and its CSV download.
-import { api, download } from './api.js';
+import { api } from './api.js';
 import { formatHours, formatNumber, formatPercent, renderFunnel } from './charts.js';
 import { $, formatDate, formatLastDay, h, submitButton } from './dom.js';
-import { loader, runAction } from './feedback.js';
+import { bindDownload, loader, runAction } from './feedback.js';
 import { periodQuery, readScope, writeScope } from './scope.js';
 
 const KIND_LABELS = {
@@ -148,14 +148,10 @@ export function bindFunnel() {
     event.preventDefault();
     await runAction({ button: submitButton(form) }, loadFunnel);
   });
-  const csv = $('#funnel-csv');
-  csv.addEventListener('click', () =>
-    runAction({ button: csv, errors, form }, async () => {
-      const { journey, path, query } = funnelRequest();
-      const name = await download(path, { ...query, format: 'csv' }, `funnel-${journey}.csv`);
-      return `Downloaded ${name}`;
-    }),
-  );
+  bindDownload($('#funnel-csv'), { errors, form }, () => {
+    const { journey, path, query } = funnelRequest();
+    return { path, query: { ...query, format: 'csv' }, name: `funnel-${journey}.csv` };
+  });
 }
 
 /** @type {import('./router.js').View} */

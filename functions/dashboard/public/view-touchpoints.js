@@ -1,9 +1,9 @@
 // The touchpoints view (`#/touchpoints`): the touchpoint table of a journey for a period, sortable by
 // any column header, and its CSV download.
-import { api, download } from './api.js';
+import { api } from './api.js';
 import { formatNumber, formatPercent } from './charts.js';
 import { $, formatDate, formatLastDay, h, submitButton } from './dom.js';
-import { announce, loader, runAction } from './feedback.js';
+import { announce, bindDownload, loader, runAction } from './feedback.js';
 import { journeyStages, periodQuery, readScope, writeScope } from './scope.js';
 
 const COLUMNS = [
@@ -132,18 +132,14 @@ export function bindTouchpoints() {
     event.preventDefault();
     await runAction({ button: submitButton(form) }, loadTouchpoints);
   });
-  const csv = $('#touchpoints-csv');
-  csv.addEventListener('click', () =>
-    runAction({ button: csv, errors }, async () => {
-      const journey = readScope(form);
-      const name = await download(
-        '/api/touchpoints',
-        { journey, ...periodQuery(), format: 'csv' },
-        `touchpoints-${journey}.csv`,
-      );
-      return `Downloaded ${name}`;
-    }),
-  );
+  bindDownload($('#touchpoints-csv'), { errors }, () => {
+    const journey = readScope(form);
+    return {
+      path: '/api/touchpoints',
+      query: { journey, ...periodQuery(), format: 'csv' },
+      name: `touchpoints-${journey}.csv`,
+    };
+  });
 }
 
 /** @type {import('./router.js').View} */
