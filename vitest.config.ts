@@ -1,9 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Two tiers. `unit` (test/unit/**) needs neither Java nor DynamoDB Local and runs in seconds
- * (`npm run test:unit`); `dynamodb` (everything else: integration, e2e, browser, cdk) shares one
- * DynamoDB Local, which its global setup starts only when one of its files runs. `npm test` runs both.
+ * Test tiers. `unit` (test/unit/**) needs neither Java nor DynamoDB Local and runs in seconds
+ * (`npm run test:unit`); `cdk` (test/cdk/**, stack assertions) needs no DynamoDB either; `dynamodb`
+ * (everything else: integration, e2e, browser) shares one DynamoDB Local, which its global setup starts
+ * only when one of its files runs. `npm test` runs them all.
  */
 export default defineConfig({
   test: {
@@ -21,10 +22,14 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: {
           name: 'dynamodb',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/unit/**'],
+          exclude: [...configDefaults.exclude, 'test/unit/**', 'test/cdk/**'],
           globalSetup: ['test/support/global-setup.ts'],
         },
       },
