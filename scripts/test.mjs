@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: runs every test tier with vitest and ends with the line CI reads: "N passed, N failed".
+// Arguments go to vitest: `npm run test:unit` is this script with `--project unit` (vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 

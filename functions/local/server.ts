@@ -20,7 +20,11 @@ export function requestListener(handlers: Handlers): RequestListener {
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       const method = req.method ?? 'GET';
-      if (url.pathname === '/' && (method === 'GET' || method === 'HEAD')) {
+      // `/` and `/dashboard/` lead to the dashboard (its files are linked by absolute paths, one URL).
+      if (
+        (url.pathname === '/' || url.pathname === '/dashboard/') &&
+        (method === 'GET' || method === 'HEAD')
+      ) {
         writeResult(res, { statusCode: 302, headers: { location: '/dashboard' }, body: '' });
         return;
       }

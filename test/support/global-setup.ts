@@ -1,7 +1,10 @@
 import type { TestProject } from 'vitest/node';
 import { startDynamoLocal } from '../../functions/local/dynamodb-local';
 
-/** One in-memory DynamoDB Local for the whole test run; each test file uses tables of its own. */
+/**
+ * One in-memory DynamoDB Local for the whole run of the `dynamodb` tier (vitest.config.ts; the unit tier
+ * never starts it); each test file uses tables of its own.
+ */
 export default async function setup(project: TestProject) {
   const dynamo = await startDynamoLocal();
   project.provide('dynamoEndpoint', dynamo.endpoint);
