@@ -1,6 +1,6 @@
 /**
  * Funnel assembly: turns pre-aggregated counters into the `GET /api/journeys/{journey}/funnel` body
- * (DESIGN.md §3 and §4). Pure: the caller reads and sums the counters for the period; this module applies
+ * (docs/design.md §3 and §4). Pure: the caller reads and sums the counters for the period; this module applies
  * the conversion window, computes the rates and medians, and finds the bottlenecks.
  *
  * Choices the design leaves open (also described in docs/analytics.md):

@@ -5,7 +5,7 @@
  *
  * Delay histograms map a delay in whole hours, rounded UP (`h = ceil(delayMs / 3_600_000)`, 0 for a
  * delay of 0), to the number of visitors who progressed after that delay. Visitors who never progressed
- * are not in a histogram. See DESIGN.md §3 and docs/analytics.md.
+ * are not in a histogram. See docs/design.md §3 and docs/analytics.md.
  */
 
 /** Delay in whole hours (rounded up) → number of visitors. JSON and DynamoDB give string keys; both work. */

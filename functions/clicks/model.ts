@@ -1,6 +1,6 @@
 import { MINTED_VISITOR_ID } from '../shared/keys';
 
-/** One GET of a short URL, as stored (DESIGN.md §1). No raw IP is ever part of it. */
+/** One GET of a short URL, as stored (docs/design.md §1). No raw IP is ever part of it. */
 export type ClickSource = 'click' | 'scan';
 export type DeviceType = 'mobile' | 'tablet' | 'desktop' | 'tv' | 'bot' | 'unknown';
 

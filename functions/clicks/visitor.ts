@@ -76,7 +76,7 @@ async function dailySalt(day: string): Promise<string> {
 }
 
 /**
- * The visitor value object, built from the request in one place (DESIGN.md §1, privacy):
+ * The visitor value object, built from the request in one place (docs/design.md §1, privacy):
  * - cookies on and no Global Privacy Control: a random first-party id in a cookie on the short domain;
  * - otherwise: a hash of IP + user agent with a salt that rotates daily and is deleted after two days,
  *   so the same person cannot be linked across days, and no raw IP is stored.

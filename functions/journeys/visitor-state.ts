@@ -3,7 +3,7 @@
  * just enough to derive, exactly, every per-visitor fact the funnel and unique counts need:
  * first click per link, and per journey the earliest click times on each touchpoint (with its stage).
  *
- * Bounded (DESIGN.md asks for it): at most MAX_LINKS links, MAX_TOUCHPOINTS touchpoints per journey and
+ * Bounded (docs/design.md asks for it): at most MAX_LINKS links, MAX_TOUCHPOINTS touchpoints per journey and
  * MAX_TIMES click times per touchpoint (the earliest ones, which are the ones first-reach and
  * progression depend on). A visitor past those bounds stops contributing new facts; counts of clicks
  * and scans are unaffected. docs/analytics.md explains the bound.

@@ -1,4 +1,4 @@
-/** A short link for one touchpoint of a journey. See DESIGN.md §1 and §4. */
+/** A short link for one touchpoint of a journey. See docs/design.md §1 and §4. */
 export type LinkCategory = 'digital' | 'physical' | 'human';
 export type StoredLinkStatus = 'active' | 'archived';
 /** What the API reports: archived by a person, or no longer redirecting by its own limits. */

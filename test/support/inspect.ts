@@ -43,7 +43,7 @@ export function bodyOf<T = Json>(result: HttpResult): T {
 const STACK_TRACE = /\n\s+at\s|node_modules|\/work\/|\.ts:\d+|\.js:\d+/;
 
 /**
- * Asserts the error contract of DESIGN.md §4: the status, a JSON body `{error: {code, message}}` with a
+ * Asserts the error contract of docs/design.md §4: the status, a JSON body `{error: {code, message}}` with a
  * snake_case code and a sentence for a person, and no stack trace or file paths.
  */
 export function expectApiError(result: HttpResult, status: number | number[], code?: string): void {
@@ -61,7 +61,7 @@ export function expectApiError(result: HttpResult, status: number | number[], co
   expect(result.body ?? '').not.toMatch(STACK_TRACE);
 }
 
-/** Every field of a Link in the API contract (DESIGN.md §4). */
+/** Every field of a Link in the API contract (docs/design.md §4). */
 export const LINK_FIELDS = [
   'id',
   'domain',
