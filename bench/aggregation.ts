@@ -54,7 +54,7 @@ export interface AggregationResult {
   checkpointWritesPerClick: number;
   transactionsPerBatch: number;
   requestsPerBatch: number;
-  /** If every counter / checkpoint item were written once per batch (DESIGN.md §2). */
+  /** If every counter / checkpoint item were written once per batch (docs/design.md §2). */
   counterKeysPerClick: number;
   checkpointKeysPerClick: number;
   /** Share of the aggregation wall time spent waiting on DynamoDB, per command. */

@@ -306,7 +306,7 @@ time: applying due deltas in parallel with the batch (tried) gained nothing. Of 
 40 % is the stream record DynamoDB Local writes for every item of a stream-enabled table: transactions of 100
 visitor-sized Puts went at 1,900–2,000 items/s into the table and 3,100–3,200 items/s into the same table without
 a stream (\`npx tsx bench/experiments/transaction-ceiling.ts\`, 3 passes). Every write of the consumer
-(visitor states, checkpoints, deltas, counters) pays it, because DESIGN.md fixes one table with one stream; the
+(visitor states, checkpoints, deltas, counters) pays it, because docs/design.md fixes one table with one stream; the
 aggregation state in a second, stream-less table would lift that ceiling by ~60 % here, and on AWS would keep the
 consumer's own ~1.2 writes per click out of the stream its event source mapping reads (they are filtered out
 today, but still read). That is an architecture decision, not taken here. Taken in round 5: the redirect marks a

@@ -383,7 +383,7 @@ flight): ${Object.entries(a.timeShares)
     .join(', ')}.
 
 The floor for comparison: if every counter item were written once per group of N clicks merged together
-(DESIGN.md §2: "one counter update per distinct counter key per batch"), this workload would need the
+(docs/design.md §2: "one counter update per distinct counter key per batch"), this workload would need the
 counter updates below, per click. Before deferral (ADR 0009) the merge was one batch (N = 100: 0.84 at
 best, 1.24 measured, with the 100-item transaction cuts); pending deltas merge up to
 ${fmt(1000)} clicks per slot.
