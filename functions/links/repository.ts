@@ -122,8 +122,16 @@ export async function getLinkById(id: string): Promise<Link | null> {
 }
 
 /** The redirect's lookup: one GetItem. Eventually consistent reads are fine (links are cached anyway). */
-export async function getLinkBySlug(domain: string, slug: string): Promise<Link | null> {
-  const res = await db.send(new GetCommand({ TableName: config().tableName, Key: keys.slug(domain, slug) }));
+/** `abortSignal`: the redirect's deadline for the lookup (ADR 0025). */
+export async function getLinkBySlug(
+  domain: string,
+  slug: string,
+  options: { abortSignal?: AbortSignal } = {},
+): Promise<Link | null> {
+  const res = await db.send(
+    new GetCommand({ TableName: config().tableName, Key: keys.slug(domain, slug) }),
+    options,
+  );
   return (res.Item?.[LINK_FIELDS] as Link | undefined) ?? null;
 }
 

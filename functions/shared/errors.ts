@@ -80,3 +80,13 @@ export class TooManyRequestsError extends AppError {
     super(429, 'too_many_requests', message);
   }
 }
+
+/** A dependency (DynamoDB) did not answer in time; the client should retry after `retryAfterSeconds`. */
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(503, 'service_unavailable', message);
+  }
+}
