@@ -7,7 +7,11 @@ import type { StreamifyHandler } from 'aws-lambda';
  * server and the tests import the same handler without it, and then get the same behaviour from the
  * stand-ins below, including the wire format (so tests can read what a function URL would get).
  */
-const runtime = (globalThis as { awslambda?: typeof awslambda }).awslambda;
+function runtime(): typeof awslambda | undefined {
+  // Not just the global's presence: the AWS SDK creates an empty `awslambda` object outside Lambda too.
+  const global = (globalThis as { awslambda?: Partial<typeof awslambda> }).awslambda;
+  return typeof global?.streamifyResponse === 'function' ? (global as typeof awslambda) : undefined;
+}
 
 /** What a function URL turns into the HTTP status line and headers. */
 export interface ResponseMetadata {
@@ -19,7 +23,7 @@ export interface ResponseMetadata {
 export function streamifyResponse<TEvent>(
   handler: StreamifyHandler<TEvent, void>,
 ): StreamifyHandler<TEvent, void> {
-  return runtime ? runtime.streamifyResponse(handler) : handler;
+  return runtime()?.streamifyResponse(handler) ?? handler;
 }
 
 /** The content type by which the function URL recognises the metadata prelude. */
@@ -33,7 +37,8 @@ const PRELUDE_DELIMITER = new Uint8Array(8);
  * be written to, if only an empty string, before it is ended).
  */
 export function httpResponseStream(stream: Writable, metadata: ResponseMetadata): Writable {
-  if (runtime) return runtime.HttpResponseStream.from(stream, metadata as unknown as Record<string, unknown>);
+  const lambda = runtime();
+  if (lambda) return lambda.HttpResponseStream.from(stream, metadata as unknown as Record<string, unknown>);
   (stream as { setContentType?: (type: string) => void }).setContentType?.(PRELUDE_CONTENT_TYPE);
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
   let preludeSent = false;
