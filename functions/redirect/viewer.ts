@@ -39,5 +39,8 @@ export function edgeAddress(value: string | undefined): string | null {
   if (colon <= 0 || !/^\d{1,5}$/.test(value.slice(colon + 1))) return null;
   let address = value.slice(0, colon);
   if (address.startsWith('[') && address.endsWith(']')) address = address.slice(1, -1);
-  return isIP(address) ? address.toLowerCase() : null;
+  const family = isIP(address);
+  if (family === 4) return address;
+  // One spelling per IPv6 address (2001:DB8:0::1 and 2001:db8::1 are one viewer).
+  return family === 6 ? new URL(`http://[${address}]/`).hostname.slice(1, -1) : null;
 }
