@@ -7,20 +7,16 @@ import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent }
  * A click the redirect has answered and still has to store: the redirect sends its 302 first and runs
  * `write()` afterwards (ADR 0027). Never rejects: if DynamoDB refuses or is slow, the whole item goes to
  * one structured log line (`click_write_failed`) from which `npm run replay` re-inserts it under the same
- * key. `toReplayLog()` skips the write and logs the click at once (the local server does so past its
- * bound on writes in flight).
+ * key.
  */
 export interface PendingClickWrite {
   readonly click: ClickEvent;
   /** Resolves true when the click is stored, false when it went to the replay log instead. */
   write(): Promise<boolean>;
-  toReplayLog(reason: string): void;
 }
 
 export function pendingClickWrite(click: ClickEvent): PendingClickWrite {
   const item = clickItem(click, clickPartition(click), config().clickRetentionDays);
-  const toLog = (error: { name: string; message: string } | string) =>
-    log.error(CLICK_WRITE_FAILED, { item, error });
   return {
     click,
     write: async () => {
@@ -28,11 +24,13 @@ export function pendingClickWrite(click: ClickEvent): PendingClickWrite {
         await putClick(item);
         return true;
       } catch (err) {
-        toLog(err instanceof Error ? { name: err.name, message: err.message } : String(err));
+        log.error(CLICK_WRITE_FAILED, {
+          item,
+          error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+        });
         return false;
       }
     },
-    toReplayLog: (reason) => toLog({ name: 'ClickWriteSkipped', message: reason }),
   };
 }
 

@@ -1,13 +1,19 @@
 import type { PendingClickWrite } from '../clicks/service';
 
 /**
- * The local server's click writes still running after their 302 was sent (ADR 0027). Bounded: past
- * `limit` writes in flight (DynamoDB slow or stalled under load), a click goes straight to the replay
- * log (`click_write_failed`) instead of waiting in memory, so a stall cannot grow the process without
- * end, and the customer still never waits.
+ * The local server's click writes still running after their 302s were sent (ADR 0027). Bounded: with
+ * `limit` writes in flight the server holds the next redirect's answer until an earlier write ends and
+ * hands over its slot (back-pressure), so a load the DynamoDB endpoint cannot absorb slows the clients
+ * down instead of queueing writes in memory until they time out. Below the bound no one waits.
+ *
+ * The default (64) is about the SDK's socket pool (50): past it, writes would only queue in the pool,
+ * spending their deadline (CLICK_WRITE_TIMEOUT_MS) waiting for a socket.
  */
 export class ClickWritesInFlight {
   private readonly running = new Set<Promise<boolean>>();
+  /** Slots held by running writes and by redirects about to start theirs. */
+  private slotsTaken = 0;
+  private readonly waiting: Array<() => void> = [];
 
   constructor(readonly limit: number) {}
 
@@ -15,17 +21,34 @@ export class ClickWritesInFlight {
     return this.running.size;
   }
 
-  start(pending: PendingClickWrite): void {
-    if (this.running.size >= this.limit) {
-      pending.toReplayLog(`more than ${this.limit} click writes in flight`);
-      return;
+  /**
+   * Takes a slot for one write: null when one was free, else a promise that resolves when an earlier
+   * write has ended and handed its slot over (first come, first served).
+   */
+  takeSlot(): Promise<void> | null {
+    if (this.slotsTaken < this.limit) {
+      this.slotsTaken++;
+      return null;
     }
-    const write = pending.write().finally(() => this.running.delete(write));
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Runs a write in the slot taken for it; the write never rejects. */
+  start(pending: PendingClickWrite): void {
+    const write = pending.write().finally(() => {
+      this.running.delete(write);
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.slotsTaken--;
+    });
     this.running.add(write);
   }
 
-  /** Waits for the writes started so far (the server stopping, a test reading what was stored). */
+  /** Waits for the writes started so far and those waiting for a slot (the server stopping, a test). */
   async settled(): Promise<void> {
-    while (this.running.size) await Promise.allSettled([...this.running]);
+    while (this.running.size || this.waiting.length) {
+      await Promise.allSettled([...this.running]);
+      await new Promise((resolve) => setImmediate(resolve)); // let a redirect handed a slot start its write
+    }
   }
 }

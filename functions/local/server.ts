@@ -10,8 +10,8 @@ type Handler = (event: HttpEvent) => Promise<HttpResult>;
 /** Requests larger than this are refused before buffering; the handlers enforce the 256 KB API limit. */
 const HARD_BODY_LIMIT = 10 * 1024 * 1024;
 
-/** Click writes a local server keeps running after their 302s before it logs clicks for replay. */
-export const DEFAULT_MAX_CLICK_WRITES_IN_FLIGHT = 1_000;
+/** Click writes a local server keeps running after their 302s before it holds new answers back. */
+export const DEFAULT_MAX_CLICK_WRITES_IN_FLIGHT = 64;
 
 /**
  * The handlers by route. The redirect's may answer first and leave work for after the response
@@ -27,7 +27,8 @@ const isRespondFirst = (out: HttpResult | RespondFirst): out is RespondFirst => 
 /**
  * The local HTTP server's request listener: turns each request into the API Gateway v2 event Lambda would
  * get and calls the handler the stack deploys for its route (chosen by the shared route table). A
- * redirect's click write runs after its response is sent, bounded by `clickWrites`.
+ * redirect's click write runs after its response is sent; past the bound of `clickWrites`, the answer
+ * waits for an earlier write to end first.
  */
 export function requestListener(
   handlers: Handlers,
@@ -66,8 +67,17 @@ export function requestListener(
         writeResult(res, out);
         return;
       }
-      writeResult(res, out.response);
-      if (out.afterResponse) clickWrites.start(out.afterResponse);
+      if (!out.afterResponse) {
+        writeResult(res, out.response);
+        return;
+      }
+      const slot = clickWrites.takeSlot();
+      if (slot) await slot; // back-pressure: an earlier write has to end first
+      try {
+        writeResult(res, out.response);
+      } finally {
+        clickWrites.start(out.afterResponse);
+      }
     } catch (err) {
       writeResult(res, json(500, errorBody('internal_error', 'The local server failed; see its log.')));
       console.error(err);

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -134,28 +136,42 @@ describe('the local server', () => {
     expect(await inspect.storedClicks(link.id)).toHaveLength(1 + 40);
   });
 
-  it('past its bound on writes in flight, hands clicks to the replay log instead of holding them', async () => {
+  it('past its bound on writes in flight, holds the next answer until an earlier write ends', async () => {
     const { ClickWritesInFlight } = await import('../../functions/local/click-writes');
-    const { respondToRedirect } = await import('../../functions/handlers/redirect');
-    const { replayClickLog } = await import('../../functions/clicks/service');
+    const { requestListener } = await import('../../functions/local/server');
+    const { handler: api } = await import('../../functions/handlers/api');
+    const { respondToRedirect: redirect } = await import('../../functions/handlers/redirect');
     const link = await cachedLink();
     const writes = new ClickWritesInFlight(2);
-    proxy.stall();
-    const lines = await captureStderr(async () => {
-      for (let i = 0; i < 5; i++) {
-        const { response, afterResponse } = await respondToRedirect(clickEvent(link.slug));
-        expect(response.statusCode).toBe(302);
-        writes.start(afterResponse!);
-      }
+    const server = createServer(requestListener({ api, redirect }, writes));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    const port = (server.address() as AddressInfo).port;
+    const get = () =>
+      fetch(`http://127.0.0.1:${port}/${link.slug}`, {
+        redirect: 'manual',
+        headers: { 'user-agent': BROWSER_UA, host: new URL(runtime.url).host },
+      });
+    try {
+      proxy.stall();
+      expect((await get()).status).toBe(302);
+      expect((await get()).status).toBe(302);
+      let third: Response | undefined;
+      const answer = get().then((res) => {
+        third = res;
+      });
+      await until('both writes are held', () => proxy.heldOperations().length >= 2);
+      await sleep(100);
+      expect(third, 'the third answer waits for a write slot').toBeUndefined();
       expect(writes.size).toBe(2);
       proxy.resume();
+      await answer;
+      expect(third!.status).toBe(302);
       await writes.settled();
-    });
-    const logged = lines.filter((l) => l.includes('click_write_failed'));
-    expect(logged).toHaveLength(3);
-    expect(await inspect.storedClicks(link.id)).toHaveLength(1 + 2);
-    expect(await replayClickLog(logged)).toMatchObject({ inserted: 3, failed: 0 });
-    expect(await inspect.storedClicks(link.id)).toHaveLength(1 + 5);
+      expect(await inspect.storedClicks(link.id)).toHaveLength(1 + 3);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
 
