@@ -274,6 +274,8 @@ rows.push({
   pass: null,
 });
 
+const { benchTimeTo302, timeTo302Row } = await import('./time-to-302'); // 7. issue 16, own process
+rows.push(timeTo302Row(await benchTimeTo302(QUICK ? { rounds: 2 } : {})));
 const verdict = (p: boolean | null) => (p === null ? '—' : p ? 'pass' : 'FAIL');
 const headers = ['figure', 'measured', 'reference', 'ratio', 'target', 'result'];
 const cells = rows.map((r) => [r.figure, r.measured, r.reference, r.ratio, r.target, verdict(r.pass)]);

@@ -1,13 +1,9 @@
-import { performance } from 'node:perf_hooks';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '../shared/config';
 import { db } from '../shared/dynamo';
 import { CLICK_PARTITIONS, keys } from '../shared/keys';
 import { type ClickEvent, isMintingClick } from './model';
-
-/** How long the redirect waits for the click write before logging it for replay instead. */
-const CLICK_WRITE_TIMEOUT_MS = 800;
 
 /**
  * A visitor's first click is kept this much longer than other raw clicks: their cookie lives at most the
@@ -50,55 +46,16 @@ export function clickPartition(click: ClickEvent, random: () => number = Math.ra
 }
 
 /**
- * A click write's abort handle, in the form the SDK's HTTP handler takes without an EventTarget
- * (`@smithy/types` AbortSignal): the handler sets `onabort`, and a deadline that passes calls it, which
- * destroys the request (freeing its socket) and rejects the write.
- *
- * Not an `AbortController` per click: creating one, and the abort listener the SDK adds to it, was the
- * largest cost of the redirect's own code; a controller shared by the writes of a time window still cost
- * ~30 µs a write under load, because an EventTarget scans its listeners on every add and remove
- * (docs/benchmarks.md, figure 2).
+ * The one write of the redirect hot path, with its own deadline (CLICK_WRITE_TIMEOUT_MS): a write that
+ * has not been answered by then is aborted (its socket freed) and rejects, and the caller logs the click
+ * for replay. It runs after the 302 is sent (ADR 0027), so the deadline bounds the invocation, not the
+ * customer's wait.
  */
-interface ClickWriteDeadline {
-  aborted: boolean;
-  onabort: (() => void) | null;
-}
-
-/**
- * Writes starting within the same DEADLINE_WINDOW_MS share one timer, which aborts those still running
- * CLICK_WRITE_TIMEOUT_MS after the window closes: each write gets 800 to 850 ms.
- */
-const DEADLINE_WINDOW_MS = 50;
-let windowWrites: ClickWriteDeadline[] = [];
-let windowClosesAt = Number.NEGATIVE_INFINITY;
-
-function clickWriteDeadline(now: number): ClickWriteDeadline {
-  if (now >= windowClosesAt) {
-    const writes: ClickWriteDeadline[] = [];
-    windowWrites = writes;
-    windowClosesAt = now + DEADLINE_WINDOW_MS;
-    // unref: a pending deadline must not keep a CLI or test process alive.
-    setTimeout(() => {
-      for (const write of writes) {
-        write.aborted = true;
-        write.onabort?.();
-      }
-    }, DEADLINE_WINDOW_MS + CLICK_WRITE_TIMEOUT_MS).unref();
-  }
-  const deadline: ClickWriteDeadline = { aborted: false, onabort: null };
-  windowWrites.push(deadline);
-  return deadline;
-}
-
-/** The one write of the redirect hot path. */
 export async function putClick(item: ClickItem): Promise<void> {
-  // A monotonic clock: a wall clock set back (NTP, or a test's fake Date) must not stretch a window.
-  const deadline = clickWriteDeadline(performance.now());
-  try {
-    await db.send(new PutCommand({ TableName: config().tableName, Item: item }), { abortSignal: deadline });
-  } finally {
-    deadline.onabort = null; // settled: nothing left to abort
-  }
+  const c = config();
+  await db.send(new PutCommand({ TableName: c.tableName, Item: item }), {
+    abortSignal: AbortSignal.timeout(c.clickWriteTimeoutMs),
+  });
 }
 
 /**
@@ -127,9 +84,15 @@ const saltCache = new Map<string, string>();
 export async function getOrCreateDailySalt(day: string, fresh: () => string): Promise<string> {
   const cached = saltCache.get(day);
   if (cached) return cached;
-  const table = config().tableName;
+  const c = config();
+  const table = c.tableName;
   const key = keys.salt(day);
-  const existing = await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+  // On the redirect path: every request has a deadline (ADR 0025); the caller falls back to a local salt.
+  const deadline = { abortSignal: AbortSignal.timeout(c.linkLookupTimeoutMs) };
+  const existing = await db.send(
+    new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+    deadline,
+  );
   let salt = existing.Item?.salt as string | undefined;
   if (!salt) {
     const candidate = fresh();
@@ -140,11 +103,15 @@ export async function getOrCreateDailySalt(day: string, fresh: () => string): Pr
           Item: { ...key, salt: candidate, ttl: Math.floor(Date.parse(day) / 1000) + 2 * 86400 },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
+        deadline,
       );
       salt = candidate;
     } catch (err) {
       if (!(err instanceof ConditionalCheckFailedException)) throw err;
-      const again = await db.send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }));
+      const again = await db.send(
+        new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+        deadline,
+      );
       salt = again.Item?.salt as string;
     }
   }

@@ -4,21 +4,39 @@ import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
 import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent } from './repository';
 
 /**
- * Stores a click. Never throws: if DynamoDB refuses or is slow, the whole item goes to one structured
- * log line (`click_write_failed`) from which `npm run replay` re-inserts it under the same key.
+ * A click the redirect has answered and still has to store: the redirect sends its 302 first and runs
+ * `write()` afterwards (ADR 0027). Never rejects: if DynamoDB refuses or is slow, the whole item goes to
+ * one structured log line (`click_write_failed`) from which `npm run replay` re-inserts it under the same
+ * key.
  */
-export async function recordClick(click: ClickEvent): Promise<boolean> {
+export interface PendingClickWrite {
+  readonly click: ClickEvent;
+  /** Resolves true when the click is stored, false when it went to the replay log instead. */
+  write(): Promise<boolean>;
+}
+
+export function pendingClickWrite(click: ClickEvent): PendingClickWrite {
   const item = clickItem(click, clickPartition(click), config().clickRetentionDays);
-  try {
-    await putClick(item);
-    return true;
-  } catch (err) {
-    log.error(CLICK_WRITE_FAILED, {
-      item,
-      error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
-    });
-    return false;
-  }
+  return {
+    click,
+    write: async () => {
+      try {
+        await putClick(item);
+        return true;
+      } catch (err) {
+        log.error(CLICK_WRITE_FAILED, {
+          item,
+          error: err instanceof Error ? { name: err.name, message: err.message } : String(err),
+        });
+        return false;
+      }
+    },
+  };
+}
+
+/** Stores a click now; never throws (see PendingClickWrite). */
+export function recordClick(click: ClickEvent): Promise<boolean> {
+  return pendingClickWrite(click).write();
 }
 
 export interface ReplayResult {

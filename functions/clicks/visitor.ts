@@ -28,7 +28,8 @@ export interface VisitorRequest {
   cookies: string[] | undefined;
   globalPrivacyControl: boolean;
   cookiesEnabled: boolean;
-  sourceIp: string;
+  /** The real client address (the edge's viewer address when trusted): hashed, never stored. */
+  clientAddress: string;
   userAgent: string;
   secure: boolean;
   /** Raw-click retention (CLICK_RETENTION_DAYS): the cookie does not outlive the click that minted it. */
@@ -96,7 +97,9 @@ export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
   }
   const day = req.now.toISOString().slice(0, 10);
   const salt = await dailySalt(day);
-  const digest = createHash('sha256').update(`${salt}|${req.sourceIp}|${req.userAgent}`).digest('base64url');
+  const digest = createHash('sha256')
+    .update(`${salt}|${req.clientAddress}|${req.userAgent}`)
+    .digest('base64url');
   // The same person hashes to the same id all day: they may well have been counted already.
   return { id: `h_${digest.slice(0, 22)}`, isNew: false, setCookie: null };
 }

@@ -1,8 +1,20 @@
+import type { PendingClickWrite } from '../clicks/service';
 import { redirect } from '../redirect/service';
 import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '../shared/http';
 
-/** GET|HEAD /{slug}: parse the request, call the redirect core, map the result. */
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+/** A redirect's answer and the click write to run once that answer is sent (ADR 0027). */
+export interface RespondFirst {
+  response: HttpResult;
+  afterResponse: PendingClickWrite | null;
+}
+
+/**
+ * GET|HEAD /{slug}, up to the response: parse the request, call the redirect core, map the result. The
+ * three ways the redirect is served share it: the streaming function URL (redirect-url.ts, production),
+ * the local server (both send the 302, then write the click) and the HTTP API handler below.
+ * Function URL events have the same (payload 2.0) shape as HTTP API events.
+ */
+export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst> {
   try {
     const method = event.requestContext.http.method === 'HEAD' ? 'HEAD' : 'GET';
     const result = await redirect({
@@ -16,16 +28,28 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
       now: new Date(),
     });
     return {
-      statusCode: 302,
-      headers: {
-        location: result.location,
-        'cache-control': 'no-store',
-        'x-robots-tag': 'noindex',
+      response: {
+        statusCode: 302,
+        // No Referrer-Policy: the browser's default (strict-origin-when-cross-origin) applies (ADR 0026).
+        headers: { location: result.location, 'cache-control': 'no-store', 'x-robots-tag': 'noindex' },
+        ...(result.setCookie ? { cookies: [result.setCookie] } : {}),
+        body: '',
       },
-      ...(result.setCookie ? { cookies: [result.setCookie] } : {}),
-      body: '',
+      afterResponse: result.clickWrite,
     };
   } catch (err) {
-    return toHttpError(err, event);
+    return { response: toHttpError(err, event), afterResponse: null };
   }
+}
+
+/**
+ * The HTTP API (API Gateway) redirect: the fallback path. API Gateway sends nothing before the function
+ * returns, and a promise left running after the return may never finish (the environment is frozen), so
+ * this one waits for the click write before answering. Production serves redirects from the streaming
+ * function URL (redirect-url.ts), which answers first.
+ */
+export async function handler(event: HttpEvent): Promise<HttpResult> {
+  const { response, afterResponse } = await respondToRedirect(event);
+  await afterResponse?.write();
+  return response;
 }

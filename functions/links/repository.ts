@@ -144,6 +144,7 @@ export async function getLinkById(id: string): Promise<Link | null> {
 }
 
 /** The redirect's lookup: one GetItem. Eventually consistent reads are fine (links are cached anyway). */
+/** `abortSignal`: the redirect's deadline for the lookup (ADR 0025). */
 export async function getLinkBySlug(
   domain: string,
   slug: string,
@@ -151,7 +152,7 @@ export async function getLinkBySlug(
 ): Promise<Link | null> {
   const res = await db.send(
     new GetCommand({ TableName: config().tableName, Key: keys.slug(domain, slug) }),
-    options.abortSignal ? { abortSignal: options.abortSignal } : {},
+    options,
   );
   return (res.Item?.[LINK_FIELDS] as Link | undefined) ?? null;
 }

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { config } from '../shared/config';
+import type { ClickWritesInFlight } from './click-writes';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { StreamPoller } from './stream-poller';
 import { ensureTable } from './table';
@@ -21,6 +22,8 @@ export interface LocalRuntimeOptions {
   aggregate?: boolean;
   batchSize?: number;
   batchingWindowMs?: number;
+  /** Redirect click writes running after their responses, past which clicks go to the replay log. */
+  maxClickWritesInFlight?: number;
 }
 
 export interface LocalRuntime {
@@ -29,6 +32,8 @@ export interface LocalRuntime {
   apiKeyGenerated: boolean;
   endpoint: string;
   server: Server;
+  /** The redirects' click writes still running after their 302s (the server answers first). */
+  clickWrites: ClickWritesInFlight;
   poller: StreamPoller | undefined;
   stop: () => Promise<void>;
 }
@@ -84,7 +89,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   await registerApiKey(apiKey, options.apiKey ? 'TOUCHPOINT_API_KEY' : 'local admin', 'admin');
 
   const { startHttpServer } = await import('./server');
-  const server = await startHttpServer(options.port, options.host ?? '127.0.0.1');
+  const { server, clickWrites } = await startHttpServer(
+    options.port,
+    options.host ?? '127.0.0.1',
+    options.maxClickWritesInFlight,
+  );
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
 
@@ -117,14 +126,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     apiKeyGenerated,
     endpoint,
     server,
+    clickWrites,
     poller,
     stop: async () => {
       clearInterval(applyTimer);
-      await poller?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // Answered clicks are stored (or logged for replay) before DynamoDB Local goes away.
+      await clickWrites.settled();
+      await poller?.stop();
       await dynamo?.stop();
     },
   };

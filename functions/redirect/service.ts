@@ -1,7 +1,7 @@
 import { nanoid } from 'nanoid';
-import { classifyUserAgent, countryCode, referrerHost } from '../clicks/classify';
+import { classifyUserAgent, referrerHost } from '../clicks/classify';
 import type { ClickEvent } from '../clicks/model';
-import { recordClick } from '../clicks/service';
+import { type PendingClickWrite, pendingClickWrite } from '../clicks/service';
 import { identifyVisitor } from '../clicks/visitor';
 import { findLinkForRedirect } from '../links/cache';
 import { destinationFor } from '../links/destination';
@@ -9,6 +9,7 @@ import { inactiveReason } from '../links/model';
 import { config } from '../shared/config';
 import { GoneError, NotFoundError } from '../shared/errors';
 import { SLUG_PATTERN } from '../shared/patterns';
+import { viewerOf } from './viewer';
 
 export interface RedirectRequest {
   method: 'GET' | 'HEAD';
@@ -17,6 +18,7 @@ export interface RedirectRequest {
   query: URLSearchParams;
   headers: (name: string) => string | undefined;
   cookies: string[] | undefined;
+  /** The socket's (or API Gateway's) client address; edge headers may name the real one (viewer.ts). */
   sourceIp: string;
   now: Date;
 }
@@ -24,6 +26,11 @@ export interface RedirectRequest {
 export interface RedirectResult {
   location: string;
   setCookie: string | null;
+  /**
+   * The click to store once the 302 is on its way (ADR 0027): null for HEAD and fallback redirects.
+   * The caller runs it after responding; it never rejects.
+   */
+  clickWrite: PendingClickWrite | null;
 }
 
 const GONE_MESSAGES = {
@@ -33,8 +40,10 @@ const GONE_MESSAGES = {
 } as const;
 
 /**
- * The redirect: find the link (cached), decide where to go, record the click. HEAD answers the same
- * but records nothing. Throws NotFoundError / GoneError for the handler to map.
+ * The redirect: find the link (cached), decide where to go, and describe the click to record. Nothing
+ * here waits for the click write: the caller answers first and then runs `clickWrite` (ADR 0027). HEAD
+ * answers the same but records nothing. Throws NotFoundError / GoneError / ServiceUnavailableError for
+ * the handler to map.
  */
 export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
   const c = config();
@@ -46,12 +55,13 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
 
   const inactive = inactiveReason(link, req.now.getTime());
   if (inactive) {
-    if (link.fallbackUrl) return { location: link.fallbackUrl, setCookie: null };
+    if (link.fallbackUrl) return { location: link.fallbackUrl, setCookie: null, clickWrite: null };
     throw new GoneError(GONE_MESSAGES[inactive]);
   }
   const location = destinationFor(link, req.query);
-  if (req.method === 'HEAD') return { location, setCookie: null };
+  if (req.method === 'HEAD') return { location, setCookie: null, clickWrite: null };
 
+  const viewer = viewerOf(req.headers, req.sourceIp, c.trustEdgeHeaders);
   const userAgent = req.headers('user-agent') ?? '';
   const agent = classifyUserAgent(userAgent);
   const visitor = await identifyVisitor({
@@ -59,7 +69,7 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     cookies: req.cookies,
     globalPrivacyControl: req.headers('sec-gpc') === '1',
     cookiesEnabled: c.visitorCookies,
-    sourceIp: req.sourceIp,
+    clientAddress: viewer.address,
     userAgent,
     secure: c.baseUrl.startsWith('https:'),
     retentionDays: c.clickRetentionDays,
@@ -79,11 +89,10 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     visitorId: visitor.id,
     ...agent,
     referrer: referrerHost(req.headers('referer')),
-    country: countryCode(req.headers('cloudfront-viewer-country')),
+    country: viewer.country,
     maxClicks: link.maxClicks,
   };
   if (visitor.isNew) click.newVisitor = true;
-  await recordClick(click);
   // Bots get no cookie: crawlers would otherwise mint a new visitor on every fetch.
-  return { location, setCookie: agent.bot ? null : visitor.setCookie };
+  return { location, setCookie: agent.bot ? null : visitor.setCookie, clickWrite: pendingClickWrite(click) };
 }

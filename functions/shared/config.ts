@@ -13,8 +13,14 @@ export interface Config {
   clickRetentionDays: number;
   linkCacheTtlMs: number;
   linkNegativeCacheTtlMs: number;
-  /** Deadline of the redirect's slug lookup; past it a known link is served from the stale cache. */
+  /** How long the redirect waits for a DynamoDB read (slug lookup, daily salt) before giving up. */
   linkLookupTimeoutMs: number;
+  /** How long a known link may be served from its expired cache entry while lookups fail (ADR 0025). */
+  linkStaleMaxMs: number;
+  /** How long a click write may take before the click goes to the replay log instead. */
+  clickWriteTimeoutMs: number;
+  /** Trust CloudFront-Viewer-Country/-Address: only behind CloudFront (TOUCHPOINT_TRUST_EDGE_HEADERS=1). */
+  trustEdgeHeaders: boolean;
   /** Other host names of this service (CloudFront / API Gateway defaults); never valid destinations. */
   shortDomainAliases: string[];
   visitorCookies: boolean;
@@ -62,7 +68,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     clickRetentionDays: numberVar(env, 'CLICK_RETENTION_DAYS', 395, 1, 3650),
     linkCacheTtlMs: numberVar(env, 'LINK_CACHE_TTL_SECONDS', 10, 0, 300) * 1000,
     linkNegativeCacheTtlMs: numberVar(env, 'LINK_NEGATIVE_CACHE_TTL_SECONDS', 2, 0, 60) * 1000,
-    linkLookupTimeoutMs: numberVar(env, 'LINK_LOOKUP_TIMEOUT_MS', 300, 20, 5_000),
+    linkLookupTimeoutMs: numberVar(env, 'LINK_LOOKUP_TIMEOUT_MS', 300, 10, 10_000),
+    linkStaleMaxMs: numberVar(env, 'LINK_STALE_MAX_HOURS', 24, 0, 168) * 3_600_000,
+    clickWriteTimeoutMs: numberVar(env, 'CLICK_WRITE_TIMEOUT_MS', 800, 10, 30_000),
+    trustEdgeHeaders: env.TOUCHPOINT_TRUST_EDGE_HEADERS === '1',
     shortDomainAliases: (env.TOUCHPOINT_SHORT_DOMAIN_ALIASES ?? '')
       .split(',')
       .map((d) => d.trim().toLowerCase().replace(/\.$/, ''))

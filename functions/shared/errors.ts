@@ -81,11 +81,11 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
-/** A dependency (DynamoDB) did not answer in time; the client may retry after `retryAfterSeconds`. */
+/** A dependency (DynamoDB) did not answer in time; the client should retry after `retryAfterSeconds`. */
 export class ServiceUnavailableError extends AppError {
   constructor(
     message: string,
-    readonly retryAfterSeconds = 1,
+    readonly retryAfterSeconds: number,
   ) {
     super(503, 'service_unavailable', message);
   }

@@ -46,13 +46,10 @@ export function errorBody(code: string, message: string, details?: unknown) {
 
 /** The one mapper from errors to HTTP. Unknown errors are bugs: logged with their stack, 500 without it. */
 export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
-  if (err instanceof ServiceUnavailableError) {
-    return json(err.status, errorBody(err.code, err.message), {
-      'retry-after': String(err.retryAfterSeconds),
-    });
-  }
   if (err instanceof AppError) {
-    return json(err.status, errorBody(err.code, err.message, err.details));
+    const headers: Record<string, string> =
+      err instanceof ServiceUnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+    return json(err.status, errorBody(err.code, err.message, err.details), headers);
   }
   log.error('unhandled_error', {
     error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),

@@ -16,6 +16,9 @@ const ANDROID_UA =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Mobile Safari/537.36';
 const PREVIEW_UA = 'facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)';
 
+// The clicks carry countries, as behind CloudFront (only then is CloudFront-Viewer-Country trusted).
+process.env.TOUCHPOINT_TRUST_EDGE_HEADERS = '1';
+
 let app: Awaited<ReturnType<typeof setupApp>>;
 const links: Record<string, { id: string; slug: string }> = {};
 

@@ -20,6 +20,9 @@ import { captureStderr } from '../support/stderr';
  */
 type App = Awaited<ReturnType<typeof setupApp>>;
 
+// As behind CloudFront, so the logged click carries a country (read when the config is first used).
+process.env.TOUCHPOINT_TRUST_EDGE_HEADERS = '1';
+
 let app: App;
 let n = 0;
 

@@ -11,7 +11,7 @@ const request = (overrides: Partial<VisitorRequest> = {}): VisitorRequest => ({
   cookies: undefined,
   globalPrivacyControl: false,
   cookiesEnabled: true,
-  sourceIp: '203.0.113.9',
+  clientAddress: '203.0.113.9',
   userAgent: 'Mozilla/5.0',
   secure: true,
   retentionDays: 395,
