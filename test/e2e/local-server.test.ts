@@ -154,7 +154,13 @@ describe('the local server over HTTP', () => {
     });
     expect(bot.status).toBe(302);
 
-    // GET, scan and bot are stored; HEAD is not.
+    // GET, scan and bot are stored; HEAD is not. The server answers before it writes, so wait for
+    // the three writes (and a moment more, in case HEAD had wrongly written a fourth).
+    await poll(
+      () => storedClicks(link.id, TABLE),
+      (clicks) => clicks.length >= 3,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const raw = await storedClicks(link.id, TABLE);
     expect(raw.map((c) => `${c.source}${c.bot ? '/bot' : ''}`).sort()).toEqual([
       'click',

@@ -194,8 +194,9 @@ describe('the streaming function URL handler (redirect-url.ts)', () => {
     expect(metadata.headers['referrer-policy']).toBeUndefined();
     expect(metadata.cookies?.[0]).toMatch(/^tp_vid=/);
     expect(body).toBe('');
-    // The customer has their answer; the invocation is still waiting for the write.
-    expect(proxy.heldOperations()).toContain('PutItem');
+    // The customer has their answer; the invocation is still waiting for the write, which reaches
+    // DynamoDB (and is held there) after the stream has ended.
+    await until('the click write is held at DynamoDB', () => proxy.heldOperations().includes('PutItem'));
     expect(invocationDone).toBe(false);
     proxy.resume();
     await invocation;
