@@ -1,6 +1,17 @@
 import type { Permission } from '../auth/model';
 import { authenticate, authorize, type Principal } from '../auth/service';
+import { viewerOf } from '../redirect/viewer';
+import { config } from '../shared/config';
 import { type HttpEvent, type HttpResult, header, queryOf, readJsonBody } from '../shared/http';
+
+/** Who is calling, for the failed-key limiter: the same trust rules as the redirect's (ADR 0028). */
+function clientOf(event: HttpEvent): string {
+  return viewerOf(
+    (name) => header(event, name),
+    event.requestContext.http.sourceIp,
+    config().trustEdgeHeaders,
+  ).address;
+}
 
 /** What an API action gets: the request, its path parameters, and helpers that read it safely. */
 export interface ApiContext {
@@ -24,7 +35,7 @@ export async function buildContext(
 ): Promise<ApiContext> {
   let principal: Principal | null = null;
   if (permission) {
-    principal = await authenticate(header(event, 'authorization'));
+    principal = await authenticate(header(event, 'authorization'), clientOf(event));
     authorize(principal, permission);
   }
   return { event, params, query: queryOf(event), body: () => readJsonBody(event), principal };

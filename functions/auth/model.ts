@@ -1,5 +1,6 @@
 import '../shared/zod-locale';
 import * as z from 'zod/mini';
+import { textSchema } from '../shared/validation';
 
 export type Role = 'admin' | 'editor' | 'viewer';
 export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
@@ -30,7 +31,7 @@ export function can(role: Role, permission: Permission): boolean {
 }
 
 export const createKeySchema = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  name: textSchema(1, 100),
   role: z.enum(['admin', 'editor', 'viewer']),
 });
 export type CreateKeyInput = z.infer<typeof createKeySchema>;

@@ -1,5 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../shared/errors';
+import { config } from '../shared/config';
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  TooManyRequestsError,
+  UnauthorizedError,
+} from '../shared/errors';
+import { FailureLimiter } from './failure-limiter';
 import { type ApiKey, type ApiKeyView, type CreateKeyInput, can, type Permission, type Role } from './model';
 import { deleteApiKey, deleteApiKeyKeeping, getApiKey, listApiKeys, putApiKey } from './repository';
 
@@ -27,16 +35,45 @@ export interface Principal {
   role: Role;
 }
 
-export async function authenticate(authorization: string | undefined): Promise<Principal> {
+let limiter: FailureLimiter | undefined;
+
+function failureLimiter(): FailureLimiter {
+  limiter ??= new FailureLimiter({ limit: config().authFailuresPerMinute, windowMs: 60_000 });
+  return limiter;
+}
+
+/** Forget every client's failures (tests and the local server start from a clean slate). */
+export function resetAuthFailures(): void {
+  limiter = undefined;
+}
+
+/**
+ * The principal behind an `Authorization: Bearer` header. `client` names the caller (its address) for
+ * the failed-attempt limiter: past AUTH_FAILURES_PER_MINUTE wrong keys it is answered 429 without a
+ * lookup, except with a key that has worked here before (ADR 0029).
+ */
+export async function authenticate(authorization: string | undefined, client: string): Promise<Principal> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-  if (!match) throw new UnauthorizedError();
-  const secret = match[1]!;
-  if (secret.length > 512) throw new UnauthorizedError('The API key is not valid.');
-  const stored = await getApiKey(keyIdOf(secret));
-  const presented = Buffer.from(sha256(secret), 'hex');
-  if (!stored || !timingSafeEqual(presented, Buffer.from(stored.hash, 'hex'))) {
-    throw new UnauthorizedError('The API key is not valid (revoked or mistyped).');
+  const secret = match?.[1];
+  const hash = secret !== undefined && secret.length <= 512 ? sha256(secret) : null;
+  const wait = failureLimiter().retryAfterSeconds(client, hash);
+  if (wait > 0) {
+    throw new TooManyRequestsError(
+      'Too many requests with a missing or wrong API key; try again later.',
+      wait,
+    );
   }
+  const fail = (message?: string): never => {
+    failureLimiter().recordFailure(client, hash);
+    throw new UnauthorizedError(message);
+  };
+  if (secret === undefined) return fail();
+  if (hash === null) return fail('The API key is not valid.');
+  const stored = await getApiKey(keyIdOf(secret));
+  if (!stored || !timingSafeEqual(Buffer.from(hash, 'hex'), Buffer.from(stored.hash, 'hex'))) {
+    return fail('The API key is not valid (revoked or mistyped).');
+  }
+  failureLimiter().recordSuccess(hash);
   return { keyId: stored.id, role: stored.role };
 }
 

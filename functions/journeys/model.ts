@@ -1,6 +1,6 @@
 import '../shared/zod-locale';
 import * as z from 'zod/mini';
-import { nameSchema } from '../shared/validation';
+import { nameSchema, textSchema } from '../shared/validation';
 
 /** A named, ordered list of stages. `default` exists from the start and can be redefined. */
 export interface Journey {
@@ -28,7 +28,7 @@ export const putJourneySchema = z.strictObject({
     z.maxLength(MAX_STAGES, `a journey has at most ${MAX_STAGES} stages`),
     z.refine((stages) => new Set(stages).size === stages.length, 'stages must be distinct'),
   ),
-  description: z.optional(z.string().check(z.trim(), z.maxLength(500))),
+  description: z.optional(textSchema(0, 500, { lines: true })),
 });
 export type PutJourneyInput = z.infer<typeof putJourneySchema>;
 

@@ -34,3 +34,11 @@ export function destinationFor(link: Link, requestQuery: URLSearchParams): strin
   for (const [name, value] of passed) target.searchParams.append(name, value);
   return target.toString();
 }
+
+/**
+ * The fallback URL as a `Location` header can carry it: serialised by the URL parser, so characters
+ * outside ASCII (`/ürün`) are percent-encoded rather than making the header invalid.
+ */
+export function fallbackFor(link: Link): string | null {
+  return link.fallbackUrl ? new URL(link.fallbackUrl).href : null;
+}

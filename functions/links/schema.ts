@@ -6,11 +6,12 @@ import {
   nameSchema,
   queryIntegerSchema,
   SLUG_PATTERN,
+  textSchema,
 } from '../shared/validation';
 
 /** Request shapes of the links API, validated at the edge. Unknown fields are rejected (typos surface). */
 
-const utmValue = z.string().check(z.trim(), z.minLength(1), z.maxLength(200));
+const utmValue = textSchema(1, 200);
 export const utmSchema = z.strictObject({
   source: z.optional(utmValue),
   medium: z.optional(utmValue),
@@ -21,7 +22,7 @@ export const utmSchema = z.strictObject({
 
 const tagsSchema = z.pipe(
   z
-    .array(z.string().check(z.trim(), z.minLength(1), z.maxLength(40, 'each tag is at most 40 characters')))
+    .array(textSchema(1, 40, { tooLong: 'each tag is at most 40 characters' }))
     .check(z.maxLength(20, 'at most 20 tags')),
   z.transform((tags) => [...new Set(tags)]),
 );
@@ -30,7 +31,7 @@ const slugSchema = z
   .string()
   .check(z.regex(SLUG_PATTERN, "slug must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'"));
 
-const campaignSchema = z.string().check(z.trim(), z.minLength(1), z.maxLength(100));
+const campaignSchema = textSchema(1, 100);
 const maxClicksSchema = z.number().check(z.int(), z.gte(1), z.lte(1_000_000_000));
 const categorySchema = z.enum(['digital', 'physical', 'human']);
 const statusSchema = z.enum(['active', 'archived']);
@@ -88,7 +89,7 @@ export const listLinksQuerySchema = z.strictObject({
   stage: z.optional(nameSchema('stage')),
   touchpoint: z.optional(nameSchema('touchpoint')),
   campaign: z.optional(campaignSchema),
-  tag: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(40))),
+  tag: z.optional(textSchema(1, 40)),
   status: z.optional(statusSchema),
   limit: queryIntegerSchema(1, 100, 25),
   cursor: z.optional(z.string().check(z.maxLength(2048))),

@@ -4,7 +4,7 @@ import type { ClickEvent } from '../clicks/model';
 import { type PendingClickWrite, pendingClickWrite } from '../clicks/service';
 import { identifyVisitor } from '../clicks/visitor';
 import { findLinkForRedirect } from '../links/cache';
-import { destinationFor } from '../links/destination';
+import { destinationFor, fallbackFor } from '../links/destination';
 import { inactiveReason } from '../links/model';
 import { config } from '../shared/config';
 import { GoneError, NotFoundError } from '../shared/errors';
@@ -55,7 +55,8 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
 
   const inactive = inactiveReason(link, req.now.getTime());
   if (inactive) {
-    if (link.fallbackUrl) return { location: link.fallbackUrl, setCookie: null, clickWrite: null };
+    const fallback = fallbackFor(link);
+    if (fallback) return { location: fallback, setCookie: null, clickWrite: null };
     throw new GoneError(GONE_MESSAGES[inactive]);
   }
   const location = destinationFor(link, req.query);

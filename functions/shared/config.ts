@@ -24,6 +24,8 @@ export interface Config {
   /** Other host names of this service (CloudFront / API Gateway defaults); never valid destinations. */
   shortDomainAliases: string[];
   visitorCookies: boolean;
+  /** Wrong or missing API keys one client may send per minute before it is answered 429 (ADR 0029). */
+  authFailuresPerMinute: number;
   /** The stream consumer's batch size: a smaller batch means the stream is caught up (ADR 0009). */
   aggregateBatchSize: number;
   /** Pending clicks in a delta slot that make the consumer apply it while the stream is busy. */
@@ -77,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((d) => d.trim().toLowerCase().replace(/\.$/, ''))
       .filter(Boolean),
     visitorCookies: cookies === 'on',
+    authFailuresPerMinute: numberVar(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1, 100_000),
     aggregateBatchSize: numberVar(env, 'AGGREGATE_BATCH_SIZE', 100, 1, 10_000),
     aggregateFlushClicks: numberVar(env, 'AGGREGATE_FLUSH_CLICKS', 1_000, 1, 100_000),
     aggregateFlushMs: numberVar(env, 'AGGREGATE_FLUSH_SECONDS', 30, 0, 3_600) * 1000,

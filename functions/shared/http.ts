@@ -4,6 +4,7 @@ import {
   AppError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors';
@@ -48,7 +49,9 @@ export function errorBody(code: string, message: string, details?: unknown) {
 export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
   if (err instanceof AppError) {
     const headers: Record<string, string> =
-      err instanceof ServiceUnavailableError ? { 'retry-after': String(err.retryAfterSeconds) } : {};
+      err instanceof ServiceUnavailableError || err instanceof TooManyRequestsError
+        ? { 'retry-after': String(err.retryAfterSeconds) }
+        : {};
     return json(err.status, errorBody(err.code, err.message, err.details), headers);
   }
   log.error('unhandled_error', {

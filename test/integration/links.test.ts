@@ -471,6 +471,43 @@ describe('bulk create', () => {
     expectApiError(res, 400, 'validation_error');
     expect(await countItems()).toBe(items);
   });
+  it('answers a bulk create where every link fails with the error JSON and each result, creating none', async () => {
+    const first = {
+      url: 'https://shop.example/f0',
+      touchpoint: 'bulk-fail',
+      stage: 'awareness',
+      slug: 'bulk-taken',
+    };
+    expect((await app.api({ method: 'POST', path: '/api/links', body: first })).statusCode).toBe(201);
+    const items = await countItems();
+    const mixed = await app.api({
+      method: 'POST',
+      path: '/api/links/bulk',
+      body: {
+        links: [
+          { url: 'javascript:alert(1)', touchpoint: 'bulk-fail', stage: 'awareness' },
+          { url: 'https://shop.example/f1', touchpoint: 'bulk-fail', stage: 'awareness', slug: 'bulk-taken' },
+        ],
+      },
+    });
+    expectApiError(mixed, 400, 'validation_error');
+    const body = bodyOf<{
+      error: { message: string };
+      results: Array<{ error: { code: string } }>;
+      created: number;
+    }>(mixed);
+    expect(body.error.message).toMatch(/None of the 2 links/);
+    expect(body.results.map((r) => r.error.code)).toEqual(['validation_error', 'conflict']);
+    expect(body.created).toBe(0);
+
+    const taken = { ...first, url: 'https://shop.example/f2' };
+    expectApiError(
+      await app.api({ method: 'POST', path: '/api/links/bulk', body: { links: [taken, taken] } }),
+      409,
+      'conflict',
+    );
+    expect(await countItems()).toBe(items);
+  });
 });
 
 describe('journeys', () => {

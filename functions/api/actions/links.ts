@@ -29,10 +29,17 @@ export const bulkCreateLinksAction: ApiAction = {
       }
     }
     const created = results.filter((r) => 'link' in (r as object)).length;
-    // 201 when anything was created; when nothing was, the shared status of the failures (or 400).
-    const statuses = new Set(results.map((r) => (r as { status?: number }).status));
-    const status = created > 0 ? 201 : statuses.size === 1 ? ([...statuses][0] ?? 400) : 400;
-    return json(status, { results, created, failed: results.length - created });
+    const summary = { results, created, failed: results.length - created };
+    if (created > 0) return json(201, summary);
+    // Nothing was created: an error answer like any other (the shared status of the failures, else
+    // 400), with the per-link results beside the error so a client can still read them by index.
+    const failures = results as { status: number; error: { code: string } }[];
+    const statuses = new Set(failures.map((f) => f.status));
+    const codes = new Set(failures.map((f) => f.error.code));
+    const status = statuses.size === 1 ? (failures[0]?.status ?? 400) : 400;
+    const code = codes.size === 1 ? (failures[0]?.error.code ?? 'validation_error') : 'validation_error';
+    const message = `None of the ${results.length} links was created; see results for each one's error.`;
+    return json(status, { ...errorBody(code, message), ...summary });
   },
 };
 
