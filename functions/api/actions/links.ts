@@ -38,7 +38,10 @@ export const bulkCreateLinksAction: ApiAction = {
     const codes = new Set(failures.map((f) => f.error.code));
     const status = statuses.size === 1 ? (failures[0]?.status ?? 400) : 400;
     const code = codes.size === 1 ? (failures[0]?.error.code ?? 'validation_error') : 'validation_error';
-    const message = `None of the ${results.length} links was created; see results for each one's error.`;
+    const message =
+      results.length === 1
+        ? 'The link was not created; see results for its error.'
+        : `None of the ${results.length} links was created; see results for each one's error.`;
     return json(status, { ...errorBody(code, message), ...summary });
   },
 };
