@@ -2,8 +2,9 @@ import '../shared/zod-locale';
 import * as z from 'zod/mini';
 import { textSchema } from '../shared/validation';
 
-export type Role = 'admin' | 'editor' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
+/** `tracker`: a shop's backend, which may only report conversions (issue 18). */
+export const ROLES = ['admin', 'editor', 'viewer', 'tracker'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
   id: string;
@@ -18,13 +19,19 @@ export interface ApiKey {
 export type ApiKeyView = Omit<ApiKey, 'hash'>;
 
 /** What a request is allowed to do, by role. Kept here so every route asks the same question. */
-export type Permission = 'read' | 'write_links' | 'admin';
+export type Permission = 'read' | 'write_links' | 'track_conversions' | 'admin';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: ['read', 'write_links', 'admin'],
-  editor: ['read', 'write_links'],
+  admin: ['read', 'write_links', 'track_conversions', 'admin'],
+  editor: ['read', 'write_links', 'track_conversions'],
   viewer: ['read'],
+  tracker: ['track_conversions'],
 };
+
+/** The roles that hold `permission`, for error messages ("needs an editor or admin key"). */
+export function rolesWith(permission: Permission): Role[] {
+  return ROLES.filter((role) => can(role, permission));
+}
 
 export function can(role: Role, permission: Permission): boolean {
   return GRANTS[role].includes(permission);
@@ -32,6 +39,6 @@ export function can(role: Role, permission: Permission): boolean {
 
 export const createKeySchema = z.strictObject({
   name: textSchema(1, 100),
-  role: z.enum(['admin', 'editor', 'viewer']),
+  role: z.enum(ROLES),
 });
 export type CreateKeyInput = z.infer<typeof createKeySchema>;

@@ -8,7 +8,15 @@ import {
   UnauthorizedError,
 } from '../shared/errors';
 import { FailureLimiter } from './failure-limiter';
-import { type ApiKey, type ApiKeyView, type CreateKeyInput, can, type Permission, type Role } from './model';
+import {
+  type ApiKey,
+  type ApiKeyView,
+  type CreateKeyInput,
+  can,
+  type Permission,
+  type Role,
+  rolesWith,
+} from './model';
 import { deleteApiKey, deleteApiKeyKeeping, getApiKey, listApiKeys, putApiKey } from './repository';
 
 const KEY_FORMAT = /^tp_([a-z0-9]{12})_([A-Za-z0-9_-]{32,})$/;
@@ -79,7 +87,8 @@ export async function authenticate(authorization: string | undefined, client: st
 
 export function authorize(principal: Principal, permission: Permission): void {
   if (!can(principal.role, permission)) {
-    const needs = permission === 'admin' ? 'an admin key' : 'an editor or admin key';
+    const roles = rolesWith(permission);
+    const needs = `${/^[aeiou]/.test(roles[0] ?? '') ? 'an' : 'a'} ${roles.join(' or ')} key`;
     throw new ForbiddenError(`This key has the ${principal.role} role; this action needs ${needs}.`);
   }
 }

@@ -15,8 +15,9 @@ export interface PendingClickWrite {
   write(): Promise<boolean>;
 }
 
-export function pendingClickWrite(click: ClickEvent): PendingClickWrite {
-  const item = clickItem(click, clickPartition(click), config().clickRetentionDays);
+/** `partition`: where the click is stored; chosen by the caller when a `tp_cid` token must name it. */
+export function pendingClickWrite(click: ClickEvent, partition = clickPartition(click)): PendingClickWrite {
+  const item = clickItem(click, partition, config().clickRetentionDays);
   return {
     click,
     write: async () => {

@@ -36,6 +36,16 @@ export function destinationFor(link: Link, requestQuery: URLSearchParams): strin
 }
 
 /**
+ * The destination with the click's `tp_cid` token (conversion tracking), replacing any `tp_cid` the
+ * destination or the request brought: the site must get the id of the click that sent the customer.
+ */
+export function withClickToken(location: string, token: string): string {
+  const target = new URL(location);
+  target.searchParams.set('tp_cid', token);
+  return target.toString();
+}
+
+/**
  * The fallback URL as a `Location` header can carry it: serialised by the URL parser, so characters
  * outside ASCII (`/ürün`) are percent-encoded rather than making the header invalid.
  */

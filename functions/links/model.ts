@@ -28,6 +28,8 @@ export interface Link {
   expiresAt: string | null;
   maxClicks: number | null;
   fallbackUrl: string | null;
+  /** Adds `tp_cid=<click id>` to the destination, so the customer's site can report conversions. */
+  trackConversions: boolean;
   status: StoredLinkStatus;
   /** Set by the aggregator when the link's human clicks reach maxClicks. */
   exhaustedAt: string | null;

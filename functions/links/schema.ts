@@ -51,6 +51,7 @@ export const createLinkSchema = z.strictObject({
   expiresAt: z.optional(isoDateTimeSchema),
   maxClicks: z.optional(maxClicksSchema),
   fallbackUrl: z.optional(httpUrlSchema),
+  trackConversions: z._default(z.boolean(), false),
 });
 export type CreateLinkInput = z.infer<typeof createLinkSchema>;
 
@@ -71,6 +72,7 @@ export const updateLinkSchema = z
     expiresAt: clearable(isoDateTimeSchema),
     maxClicks: clearable(maxClicksSchema),
     fallbackUrl: clearable(httpUrlSchema),
+    trackConversions: z.optional(z.boolean()),
     status: z.optional(statusSchema),
     slug: z.optional(z.never({ error: 'slug cannot be changed: printed QR codes point at it' })),
     domain: z.optional(z.never({ error: 'domain cannot be changed: printed QR codes point at it' })),

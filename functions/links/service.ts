@@ -95,6 +95,7 @@ export async function createLink(input: CreateLinkInput, now = new Date()): Prom
     expiresAt: input.expiresAt ? new Date(input.expiresAt).toISOString() : null,
     maxClicks: input.maxClicks ?? null,
     fallbackUrl: input.fallbackUrl ?? null,
+    trackConversions: input.trackConversions,
     status: 'active',
     exhaustedAt: null,
     createdAt: at,

@@ -1,13 +1,15 @@
 import { nanoid } from 'nanoid';
 import { classifyUserAgent, referrerHost } from '../clicks/classify';
 import type { ClickEvent } from '../clicks/model';
+import { clickPartition } from '../clicks/repository';
 import { type PendingClickWrite, pendingClickWrite } from '../clicks/service';
 import { identifyVisitor } from '../clicks/visitor';
 import { findLinkForRedirect } from '../links/cache';
-import { destinationFor, fallbackFor } from '../links/destination';
+import { destinationFor, fallbackFor, withClickToken } from '../links/destination';
 import { inactiveReason } from '../links/model';
 import { config } from '../shared/config';
 import { GoneError, NotFoundError } from '../shared/errors';
+import { keys } from '../shared/keys';
 import { SLUG_PATTERN } from '../shared/patterns';
 import { viewerOf } from './viewer';
 
@@ -94,6 +96,14 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     maxClicks: link.maxClicks,
   };
   if (visitor.isNew) click.newVisitor = true;
+  const partition = clickPartition(click);
+  const target = link.trackConversions
+    ? withClickToken(location, keys.clickToken(req.now.getTime(), partition, click.id))
+    : location;
   // Bots get no cookie: crawlers would otherwise mint a new visitor on every fetch.
-  return { location, setCookie: agent.bot ? null : visitor.setCookie, clickWrite: pendingClickWrite(click) };
+  return {
+    location: target,
+    setCookie: agent.bot ? null : visitor.setCookie,
+    clickWrite: pendingClickWrite(click, partition),
+  };
 }

@@ -25,6 +25,9 @@ export const DELTA_SLOTS = 4;
 /** Visitor ids minted by the redirect (keys.mintedVisitorId). */
 export const MINTED_VISITOR_ID = /^m_[0-9a-z]{9}[A-Za-z0-9_-]{12}$/;
 
+/** A `tp_cid` token: time, partition (0-v: 32 partitions), then a click id (keys.clickToken). */
+const CLICK_TOKEN = /^([0-9a-z]{9})([0-9a-v])([A-Za-z0-9_-]{12,23})$/;
+
 export const keys = {
   /** The authoritative link record, addressed by id. */
   link: (id: string): Key => ({ pk: `LINK#${id}`, sk: 'LINK' }),
@@ -126,6 +129,27 @@ export const keys = {
     for (let i = 11; i < visitorId.length; i++) h = (h * 31 + visitorId.charCodeAt(i)) >>> 0;
     return h % CLICK_PARTITIONS;
   },
+
+  /**
+   * The click id a conversion-tracking link adds to its destination as `tp_cid` (issue 18): the click's
+   * time (epoch ms, 9 base-36 digits), its raw-click partition (one base-36 digit) and its id, so the
+   * click's key follows from the token alone: no index, no extra write on the redirect.
+   */
+  clickToken: (atMs: number, partition: number, clickId: string): string =>
+    `${atMs.toString(36).padStart(9, '0')}${partition.toString(36)}${clickId}`,
+  /** Where the click named by a `tp_cid` token is stored; undefined for anything that is not one. */
+  clickByToken: (token: string): { key: Key; at: string; clickId: string } | undefined => {
+    const match = CLICK_TOKEN.exec(token);
+    if (!match) return undefined;
+    const [, time = '', partition = '', clickId = ''] = match;
+    const atMs = Number.parseInt(time, 36);
+    if (atMs > 8.64e15) return undefined;
+    const at = new Date(atMs).toISOString();
+    return { key: keys.click(at.slice(0, 13), Number.parseInt(partition, 36), at, clickId), at, clickId };
+  },
+
+  /** A conversion, keyed by event and order id (or its own id): the same event + order id is one item. */
+  conversion: (event: string, orderOrId: string): Key => ({ pk: `CONV#${event}#${orderOrId}`, sk: 'CONV' }),
 
   /** A journey definition, and the registry of its touchpoints (stage and number of links). */
   journey: (name: string): Key => ({ pk: `JOURNEY#${name}`, sk: 'JOURNEY' }),

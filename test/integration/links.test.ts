@@ -71,6 +71,7 @@ describe('creating a link', () => {
       expiresAt: null,
       maxClicks: null,
       fallbackUrl: null,
+      trackConversions: false,
       status: 'active',
     });
     expect(Date.parse(link.createdAt)).toBeGreaterThanOrEqual(before - 1000);

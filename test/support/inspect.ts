@@ -80,6 +80,7 @@ export const LINK_FIELDS = [
   'expiresAt',
   'maxClicks',
   'fallbackUrl',
+  'trackConversions',
   'status',
   'createdAt',
   'updatedAt',

@@ -19,6 +19,7 @@ function link(url: string, utm: Utm = {}): Link {
     expiresAt: null,
     maxClicks: null,
     fallbackUrl: null,
+    trackConversions: false,
     status: 'active',
     exhaustedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -1,0 +1,117 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { recordConversionSchema } from '../../functions/conversions/model';
+import { recordConversion } from '../../functions/conversions/service';
+import { setupApp } from '../support/app';
+import { bodyOf, countItems } from '../support/inspect';
+
+/**
+ * Issue 18: a link with `trackConversions` adds `tp_cid=<click id>` to its destination (keeping the
+ * destination's and the request's query); that id resolves to the stored click and its visitor; a
+ * conversion for it is stored once per event + order id.
+ */
+let app: Awaited<ReturnType<typeof setupApp>>;
+let tracked: { id: string; slug: string };
+
+beforeAll(async () => {
+  app = await setupApp();
+  const res = await app.api({
+    method: 'POST',
+    path: '/api/links',
+    body: {
+      url: 'https://shop.example/landing?lang=fa',
+      touchpoint: 'conv-poster',
+      stage: 'decision',
+      trackConversions: true,
+      utm: { source: 'poster' },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  tracked = bodyOf(res);
+  expect(bodyOf(res).trackConversions).toBe(true);
+});
+
+const parse = (body: unknown) => recordConversionSchema.parse(body);
+
+async function clickThrough(query: Record<string, string> = {}): Promise<{ cid: string; visitor: string }> {
+  const res = await app.click(tracked.slug, { query });
+  expect(res.statusCode).toBe(302);
+  const location = new URL(String(res.headers?.location));
+  const cid = location.searchParams.get('tp_cid');
+  expect(cid).toMatch(/^[0-9a-z]{10}[A-Za-z0-9_-]{12,23}$/);
+  return { cid: cid!, visitor: String(res.cookies?.[0]).split(';')[0]!.split('=')[1]! };
+}
+
+describe('tp_cid on the landing URL', () => {
+  it("keeps the destination's and the request's query and adds the click id", async () => {
+    const res = await app.click(tracked.slug, { query: { ref: 'lobby', tp_cid: 'forged' } });
+    const location = new URL(String(res.headers?.location));
+    expect(location.origin + location.pathname).toBe('https://shop.example/landing');
+    expect(location.searchParams.get('lang')).toBe('fa');
+    expect(location.searchParams.get('utm_source')).toBe('poster');
+    expect(location.searchParams.get('ref')).toBe('lobby');
+    expect(location.searchParams.getAll('tp_cid')).toHaveLength(1);
+    expect(location.searchParams.get('tp_cid')).not.toBe('forged');
+  });
+
+  it('is not added by links without trackConversions, and can be switched on by an edit', async () => {
+    const plain = bodyOf(
+      await app.api({
+        method: 'POST',
+        path: '/api/links',
+        body: { url: 'https://shop.example/p', touchpoint: 'conv-plain', stage: 'awareness' },
+      }),
+    );
+    expect(new URL(String((await app.click(plain.slug)).headers?.location)).searchParams.has('tp_cid')).toBe(
+      false,
+    );
+    const edited = await app.api({
+      method: 'PATCH',
+      path: `/api/links/${plain.id}`,
+      body: { trackConversions: true },
+    });
+    expect(bodyOf(edited).trackConversions).toBe(true);
+  });
+});
+
+describe('recording a conversion', () => {
+  it("resolves the click id to the click's visitor and touchpoint, once per event + order id", async () => {
+    const { cid, visitor } = await clickThrough();
+    const input = parse({ clickId: cid, event: 'purchase', value: 49.9, currency: 'EUR', orderId: 'A-1001' });
+    const first = await recordConversion(input);
+    expect(first.created).toBe(true);
+    expect(first.conversion).toMatchObject({
+      visitorId: visitor,
+      linkId: tracked.id,
+      touchpoint: 'conv-poster',
+      stage: 'decision',
+      journey: 'default',
+      value: 49.9,
+      currency: 'EUR',
+      orderId: 'A-1001',
+    });
+    const items = await countItems();
+    const again = await recordConversion(parse({ ...input, value: 99 }));
+    expect(again.created).toBe(false);
+    expect(again.conversion).toEqual(first.conversion);
+    expect(await countItems(), 'a repeat stores nothing').toBe(items);
+    // The same order id under another event is another conversion.
+    expect((await recordConversion(parse({ ...input, event: 'signup' }))).created).toBe(true);
+  });
+
+  it('refuses an unknown click id with a 404 and a conversion before its click with a 400', async () => {
+    await expect(recordConversion(parse({ clickId: 'nope', event: 'purchase' }))).rejects.toMatchObject({
+      status: 404,
+    });
+    const { cid } = await clickThrough();
+    // A well-formed id whose click does not exist (the id part changed).
+    const other = `${cid.slice(0, 10)}${'x'.repeat(12)}`;
+    await expect(recordConversion(parse({ clickId: other, event: 'purchase' }))).rejects.toMatchObject({
+      status: 404,
+    });
+    const before = await countItems();
+    await expect(
+      recordConversion(parse({ clickId: cid, event: 'purchase', at: '2020-01-01T00:00:00Z' })),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(await countItems()).toBe(before);
+  });
+});
