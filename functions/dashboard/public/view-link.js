@@ -100,6 +100,7 @@ function detailRows(link) {
   add('Expires', link.expiresAt ? formatDateTime(link.expiresAt) : 'Never');
   if (link.maxClicks) add('Max clicks', formatNumber(link.maxClicks));
   if (link.fallbackUrl) add('Fallback', h('span', { class: 'break' }, link.fallbackUrl));
+  add('Conversions', link.trackConversions ? 'Tracked (tp_cid added to the destination)' : 'Not tracked');
   add('Created', formatDateTime(link.createdAt));
   return rows;
 }

@@ -44,6 +44,7 @@ function createBody(form) {
   for (const key of ['source', 'medium', 'campaign', 'term', 'content'])
     if (value(`utm.${key}`)) utm[key] = value(`utm.${key}`);
   if (Object.keys(utm).length) body.utm = utm;
+  if (form.elements.namedItem('trackConversions')?.checked) body.trackConversions = true;
   return body;
 }
 
@@ -119,6 +120,8 @@ function renderLinks(appended) {
 }
 
 function bindCreate() {
+  // The snippet to copy names this deployment's own address.
+  $('#snippet-tag').textContent = `<script src="${window.location.origin}/t.js" async></script>`;
   createJourney.addEventListener('change', (e) => fillStageSelect(createStage, e.target.value, false));
   createForm.addEventListener('submit', async (event) => {
     event.preventDefault();
