@@ -31,9 +31,12 @@ export const REDIRECT_HEADERS = [
   'cloudfront-viewer-address',
 ] as const;
 
+/** CloudFront Functions JavaScript: replaces whatever the client sent under that name. */
 const COPY_VIEWER_HOST = `function handler(event) {
   var request = event.request;
-  if (request.headers.host) request.headers['${VIEWER_HOST_HEADER}'] = { value: request.headers.host.value };
+  var host = request.headers.host;
+  if (host) request.headers['${VIEWER_HOST_HEADER}'] = { value: host.value };
+  else delete request.headers['${VIEWER_HOST_HEADER}'];
   return request;
 }`;
 

@@ -211,6 +211,11 @@ describe('front door (branded domains in a Route 53 zone)', () => {
     const out = handler({ request }) as { headers: Record<string, { value: string }> };
     expect(out.headers[VIEWER_HOST_HEADER]).toEqual({ value: 'qr.example.com' });
     expect(out.headers.host).toEqual({ value: 'qr.example.com' });
+    // No Host (should CloudFront ever pass such a request): the client's own value does not get through.
+    const hostless = handler({
+      request: { ...request, headers: { [VIEWER_HOST_HEADER]: { value: 'evil.example' } } },
+    });
+    expect((hostless as { headers: Json }).headers).toEqual({});
   });
 
   it('lets only this distribution invoke the function URL', () => {
