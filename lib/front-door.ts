@@ -43,7 +43,7 @@ const COPY_VIEWER_HOST = `function handler(event) {
 export interface FrontDoorProps {
   /** The redirect function serving `functions/handlers/redirect-url.ts` (response streaming). */
   readonly redirectFunction: lambda.IFunction;
-  /** The HTTP API: origin of `/api/*`, `/dashboard*` and `/healthz`. */
+  /** The HTTP API: origin of `/api/*`, `/dashboard`, `/dashboard/*` and `/healthz`. */
   readonly httpApi: apigwv2.IHttpApi;
   /** Branded short domains, the first being the primary one. */
   readonly domainNames: string[];
@@ -112,6 +112,14 @@ export class FrontDoor extends Construct {
       enableAcceptEncodingBrotli: true,
     });
 
+    const dashboard: cloudfront.BehaviorOptions = {
+      origin: apiOrigin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachePolicy: dashboardFiles,
+      compress: true,
+    };
+
     const domainNames = props.domainNames;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: `Touchpoint short links: ${domainNames.join(', ')}`,
@@ -136,13 +144,9 @@ export class FrontDoor extends Construct {
       additionalBehaviors: {
         '/api/*': api,
         '/healthz': { ...api, allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD },
-        '/dashboard*': {
-          origin: apiOrigin,
-          viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-          allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-          cachePolicy: dashboardFiles,
-          compress: true,
-        },
+        // Two patterns, not '/dashboard*': a slug such as 'dashboard-promo' is a redirect.
+        '/dashboard': dashboard,
+        '/dashboard/*': dashboard,
       },
     });
 

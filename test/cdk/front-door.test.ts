@@ -242,7 +242,7 @@ describe('front door (branded domains in a Route 53 zone)', () => {
     expect(permissions.some((p) => p.Properties.FunctionUrlAuthType === 'NONE')).toBe(false);
   });
 
-  it('sends /api/*, /healthz and /dashboard* to the HTTP API without its Host; caches only the dashboard', () => {
+  it('sends /api/*, /healthz and /dashboard(/*) to the HTTP API without its Host; caches only the dashboard', () => {
     const api = behavior('/api/*');
     expect(api).toMatchObject({
       CachePolicyId: CACHING_DISABLED,
@@ -268,13 +268,37 @@ describe('front door (branded domains in a Route 53 zone)', () => {
       CachePolicyId: CACHING_DISABLED,
     });
 
-    const dashboard = behavior('/dashboard*');
-    expect(dashboard.TargetOriginId).toBe(api.TargetOriginId);
-    expect(dashboard.AllowedMethods).toEqual(['GET', 'HEAD']);
-    const cache = main.toJSON().Resources[(dashboard.CachePolicyId as { Ref: string }).Ref] as Resource;
-    // Kept only as long as the file's own Cache-Control says; nothing without one.
-    expect(cache.Properties.CachePolicyConfig).toMatchObject({ MinTTL: 0, DefaultTTL: 0 });
-    expect(behaviors.filter((b) => b.CachePolicyId !== CACHING_DISABLED)).toEqual([dashboard]);
+    const dashboard = [behavior('/dashboard'), behavior('/dashboard/*')];
+    for (const b of dashboard) {
+      expect(b.TargetOriginId).toBe(api.TargetOriginId);
+      expect(b.AllowedMethods).toEqual(['GET', 'HEAD']);
+      const cache = main.toJSON().Resources[(b.CachePolicyId as { Ref: string }).Ref] as Resource;
+      // Kept only as long as the file's own Cache-Control says; nothing without one.
+      expect(cache.Properties.CachePolicyConfig).toMatchObject({ MinTTL: 0, DefaultTTL: 0 });
+    }
+    expect(behaviors.filter((b) => b.CachePolicyId !== CACHING_DISABLED)).toEqual(dashboard);
+  });
+
+  it('routes every API route to the HTTP API and every possible slug to the redirect', () => {
+    // CloudFront path patterns: '*' any characters, '?' one; the first matching behaviour wins.
+    const served = (path: string): 'api' | 'redirect' => {
+      const hit = behaviors.slice(1).find((b) => {
+        const re = b
+          .PathPattern!.replace(/[.+^${}()|[\]\\]/g, '\\$&')
+          .replace(/\*/g, '.*')
+          .replace(/\?/g, '.');
+        return new RegExp(`^${re}$`).test(path);
+      });
+      return hit ? 'api' : 'redirect';
+    };
+    for (const route of ROUTES) {
+      const path = route.path.replace(/\{[^}]+\}/g, 'x1');
+      expect(`${route.path} -> ${served(path)}`).toBe(`${route.path} -> ${route.fn}`);
+    }
+    // Slugs that merely start like the API's paths are links (only the exact words are reserved).
+    for (const slug of ['dashboard-promo', 'dashboards', 'apiary', 'api-docs', 'healthzone', 'spring']) {
+      expect(`/${slug} -> ${served(`/${slug}`)}`).toBe(`/${slug} -> redirect`);
+    }
   });
 
   it('leaves the redirect routes off the HTTP API, so its open endpoint is no way around WAF', () => {
