@@ -122,7 +122,7 @@ export class FrontDoor extends Construct {
 
     const domainNames = props.domainNames;
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
-      comment: `Touchpoint short links: ${domainNames.join(', ')}`,
+      comment: `Touchpoint short links: ${domainNames.join(', ')}`, // CDK trims it to CloudFront's 128
       domainNames,
       certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn),
       minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
@@ -162,7 +162,7 @@ export class FrontDoor extends Construct {
     const outside = domainNames.filter((d) => d !== zoneName && !d.endsWith(`.${zoneName}`));
     if (outside.length > 0) {
       throw new Error(
-        `FrontDoor: ${outside.join(', ')} not in the hosted zone ${zoneName}; give certificateArn and set their DNS yourself.`,
+        `FrontDoor: ${outside.join(', ')} not in the hosted zone ${zoneName}. Use one zone for all domains, or no hosted zone: a certificateArn, and DNS records you set yourself.`,
       );
     }
     const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { ...hostedZone, zoneName });
