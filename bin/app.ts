@@ -1,37 +1,25 @@
 #!/usr/bin/env node
 /**
- * CDK app: `npx cdk deploy [-c domainNames=go.example.com,link.example.org -c certificateArn=arn:...]`.
- * Optional context: `stackName` (default Touchpoint), `clickRetentionDays`, `destroyOnRemoval=true`
- * (dev stacks only: deletes the table with the stack), `skipBundling=true` (synthesize without running
- * esbuild, e.g. to inspect the template; the CLI refuses `-c aws:cdk:bundling-stacks=[]`).
+ * CDK app. `npx cdk deploy --all` deploys a dev stack on the HTTP API's own endpoint; with
+ * `-c domainNames=go.example.com,link.example.org` and `-c certificateArn=arn:aws:acm:us-east-1:…` (or
+ * `-c hostedZoneId=… -c hostedZoneName=example.com`) it adds the front door: CloudFront + AWS WAF, the
+ * redirect on a streaming function URL, and a small us-east-1 stack for the web ACL and certificate.
+ * Every context key is listed in README ("Deploy to AWS") and read in lib/touchpoint-app.ts.
+ * `skipBundling=true` synthesizes without running esbuild, e.g. to inspect the templates (the CLI
+ * refuses `-c aws:cdk:bundling-stacks=[]`).
  */
 import { App } from 'aws-cdk-lib';
-import { TouchpointStack } from '../lib/touchpoint-stack';
+import { buildTouchpointApp, settingsFromContext } from '../lib/touchpoint-app';
 
 const app = new App();
 
-function context(name: string): string | undefined {
-  const value: unknown = app.node.tryGetContext(name);
-  if (value === undefined || value === null || value === '') return undefined;
-  return String(value);
-}
-
 // Must be set before the first construct is added to the app.
-if (context('skipBundling') === 'true') app.node.setContext('aws:cdk:bundling-stacks', []);
+if (String(app.node.tryGetContext('skipBundling')) === 'true')
+  app.node.setContext('aws:cdk:bundling-stacks', []);
 
-const domainNames = (context('domainNames') ?? '')
-  .split(',')
-  .map((d) => d.trim())
-  .filter(Boolean);
-const retention = context('clickRetentionDays');
-
-new TouchpointStack(app, context('stackName') ?? 'Touchpoint', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  description: 'Touchpoint: serverless link and QR-code tracker',
-  domainNames,
-  certificateArn: context('certificateArn'),
-  clickRetentionDays: retention === undefined ? undefined : Number(retention),
-  destroyOnRemoval: context('destroyOnRemoval') === 'true',
-});
+buildTouchpointApp(
+  app,
+  settingsFromContext((name) => app.node.tryGetContext(name)),
+);
 
 app.synth();

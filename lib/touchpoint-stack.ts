@@ -1,7 +1,7 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -13,6 +13,9 @@ import type { Construct } from 'constructs';
 import { GSI1, TABLE_KEYS } from '../functions/shared/keys';
 import { type FunctionName, ROUTES } from '../functions/shared/routes';
 import { TouchpointFunction } from './constructs/touchpoint-function';
+import type { HostedZoneSettings } from './edge-stack';
+import { FrontDoor } from './front-door';
+import { type ApiThrottle, HttpApiGuard } from './http-api-guard';
 
 /** Stream batch size of the aggregate function (docs/benchmarks.md, figure 6). */
 const AGGREGATE_BATCH_SIZE = 500;
@@ -20,11 +23,27 @@ const AGGREGATE_BATCH_SIZE = 500;
 export interface TouchpointStackProps extends StackProps {
   /**
    * Custom (branded) short-link domains. The first is the primary one: links are built on
-   * `https://<first>`; the others are accepted as extra short domains. Requires `certificateArn`.
+   * `https://<first>`; the others are accepted as extra short domains. With domains the stack serves
+   * them through the front door (CloudFront + WAF, ADR 0030), which needs `certificateArn` and
+   * `webAclArn`; without, everything is served by the HTTP API's own endpoint (dev stacks).
    */
   readonly domainNames?: string[];
-  /** ACM certificate (in the stack's region) covering every name in `domainNames`. */
+  /** ACM certificate in us-east-1 (CloudFront's region) covering every name in `domainNames`. */
   readonly certificateArn?: string;
+  /** AWS WAF web ACL (scope CLOUDFRONT, us-east-1) for the front door (lib/edge-stack.ts makes one). */
+  readonly webAclArn?: string;
+  /** Route 53 zone of the domains: the front door adds an alias A/AAAA record per domain to it. */
+  readonly hostedZone?: HostedZoneSettings;
+  /** Default route throttling of the HTTP API. @default 100 requests/s, bursts of 200 */
+  readonly apiThrottle?: ApiThrottle;
+  /**
+   * Reserved concurrency: a cap on concurrent invocations (a flood cannot run up the bill or take the
+   * whole account's concurrency) that also keeps that much for the function. Each reservation must leave
+   * the account its minimum of unreserved concurrency (ADR 0031). @default none
+   */
+  readonly reservedConcurrency?: { readonly redirect?: number; readonly aggregate?: number };
+  /** Cap on the table's on-demand write request units per second (ADR 0031). @default none */
+  readonly tableMaxWriteRequestUnits?: number;
   /** How long raw click events are kept (DynamoDB TTL). @default 395 */
   readonly clickRetentionDays?: number;
   /** How long the redirect function caches a link lookup in memory. @default 10 */
@@ -37,7 +56,9 @@ export interface TouchpointStackProps extends StackProps {
 
 /**
  * Touchpoint: one DynamoDB table, an HTTP API in front of the redirect and api functions, and the
- * aggregate function consuming the table's stream (raw click inserts only) into counters.
+ * aggregate function consuming the table's stream (raw click inserts only) into counters. With branded
+ * domains, a CloudFront distribution behind AWS WAF serves them: redirects from a streaming function URL,
+ * the API and dashboard from the HTTP API (lib/front-door.ts, ADR 0030).
  */
 export class TouchpointStack extends Stack {
   readonly table: dynamodb.Table;
@@ -46,16 +67,40 @@ export class TouchpointStack extends Stack {
   readonly apiFunction: TouchpointFunction;
   readonly aggregateFunction: TouchpointFunction;
   readonly deadLetterQueue: sqs.Queue;
-  readonly domainNames: apigwv2.DomainName[] = [];
+  readonly apiGuard: HttpApiGuard;
+  /** The production front door (CloudFront, WAF, the redirect's function URL): only with `domainNames`. */
+  readonly frontDoor?: FrontDoor;
+  /** The front door's distribution, for alarms (its metrics are in us-east-1). */
+  readonly distribution?: cloudfront.Distribution;
+  /** The web ACL associated with the distribution. */
+  readonly webAclArn?: string;
+  /**
+   * The function behind the front door's function URL: with the front door, `redirectFunction` serves
+   * `functions/handlers/redirect-url.ts` (streaming) and is this; without, undefined.
+   */
+  readonly redirectUrlFunction?: TouchpointFunction;
 
   constructor(scope: Construct, id: string, props: TouchpointStackProps = {}) {
     super(scope, id, props);
 
     const domains = (props.domainNames ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean);
-    if (domains.length > 0 && !props.certificateArn) {
+    const withFrontDoor = domains.length > 0;
+    if (withFrontDoor && !props.certificateArn) {
       throw new Error(
-        'TouchpointStack: domainNames need a certificateArn (an ACM certificate in this region).',
+        'TouchpointStack: domainNames need a certificateArn (an ACM certificate in us-east-1).',
       );
+    }
+    if (withFrontDoor && !props.webAclArn) {
+      throw new Error('TouchpointStack: domainNames need a webAclArn (a CLOUDFRONT-scope AWS WAF web ACL).');
+    }
+    const reserved = props.reservedConcurrency ?? {};
+    for (const [name, value] of Object.entries({
+      ...reserved,
+      tableMaxWriteRequestUnits: props.tableMaxWriteRequestUnits,
+    })) {
+      if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
+        throw new Error(`TouchpointStack: ${name} must be a positive integer, got ${value}`);
+      }
     }
     const clickRetentionDays = props.clickRetentionDays ?? 395;
     if (!Number.isInteger(clickRetentionDays) || clickRetentionDays < 1 || clickRetentionDays > 3650) {
@@ -77,6 +122,8 @@ export class TouchpointStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       deletionProtection: !destroy,
       removalPolicy: destroy ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      // A flood of clicks cannot buy unlimited writes; past the cap click writes go to the replay log.
+      maxWriteRequestUnits: props.tableMaxWriteRequestUnits,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: GSI1,
@@ -101,14 +148,18 @@ export class TouchpointStack extends Stack {
     };
 
     // --- Functions -----------------------------------------------------------------------------
+    // Behind the front door the redirect is the streaming function-URL handler, and only it may
+    // believe CloudFront's viewer headers (ADR 0028): CloudFront alone can invoke it.
     this.redirectFunction = new TouchpointFunction(this, 'RedirectFunction', {
-      entry: 'functions/handlers/redirect.ts',
+      entry: withFrontDoor ? 'functions/handlers/redirect-url.ts' : 'functions/handlers/redirect.ts',
       description: 'Touchpoint: short link redirect and click capture (hot path)',
       memorySize: 1024,
       timeout: Duration.seconds(5),
-      environment: sharedEnv,
+      environment: withFrontDoor ? { ...sharedEnv, TOUCHPOINT_TRUST_EDGE_HEADERS: '1' } : sharedEnv,
       logRemovalPolicy,
+      reservedConcurrentExecutions: reserved.redirect,
     }).bindTable(this.table, 'redirect');
+    if (withFrontDoor) this.redirectUrlFunction = this.redirectFunction;
 
     this.apiFunction = new TouchpointFunction(this, 'ApiFunction', {
       entry: 'functions/handlers/api.ts',
@@ -139,6 +190,7 @@ export class TouchpointStack extends Stack {
       // The consumer tells a caught-up stream by a batch smaller than this (ADR 0009).
       environment: { ...sharedEnv, AGGREGATE_BATCH_SIZE: String(AGGREGATE_BATCH_SIZE) },
       logRemovalPolicy,
+      reservedConcurrentExecutions: reserved.aggregate,
     }).bindTable(this.table, 'aggregate');
     // A deployment updates the aggregator before the redirect: the redirect's visitor ids name their
     // first click, and only this aggregator knows that such a click writes no journey state (ADR 0015).
@@ -211,37 +263,54 @@ export class TouchpointStack extends Stack {
     });
 
     // --- Routes: exactly the shared route table -------------------------------------------------
-    const integrations: Record<FunctionName, HttpLambdaIntegration> = {
+    // Behind the front door the redirect routes are left out: the HTTP API's endpoint stays open (it is
+    // the API's origin), and must not be a way around WAF and CloudFront to the redirect (ADR 0030).
+    const integrations: Partial<Record<FunctionName, HttpLambdaIntegration>> = {
       // One resource-policy statement per function for the whole API instead of one per route.
-      redirect: new HttpLambdaIntegration('RedirectIntegration', this.redirectFunction, {
-        scopePermissionToRoute: false,
-      }),
       api: new HttpLambdaIntegration('ApiIntegration', this.apiFunction, { scopePermissionToRoute: false }),
+      ...(withFrontDoor
+        ? {}
+        : {
+            redirect: new HttpLambdaIntegration('RedirectIntegration', this.redirectFunction, {
+              scopePermissionToRoute: false,
+            }),
+          }),
     };
     for (const route of ROUTES) {
+      const integration = integrations[route.fn];
+      if (!integration) continue;
       new apigwv2.HttpRoute(this, `Route ${route.method} ${route.path.replaceAll('/', '_')}`, {
         httpApi: this.httpApi,
         routeKey: apigwv2.HttpRouteKey.with(route.path, apigwv2.HttpMethod[route.method]),
-        integration: integrations[route.fn],
+        integration,
       });
     }
+    this.apiGuard = new HttpApiGuard(this, 'HttpApiGuard', {
+      httpApi: this.httpApi,
+      throttle: props.apiThrottle,
+      logRemovalPolicy,
+    });
 
-    // --- Custom domains ------------------------------------------------------------------------
-    if (domains.length > 0 && props.certificateArn) {
-      const certificate = acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn);
-      domains.forEach((domainName, i) => {
-        const domain = new apigwv2.DomainName(this, `Domain${i}`, { domainName, certificate });
-        new apigwv2.ApiMapping(this, `Domain${i}Mapping`, {
-          api: this.httpApi,
-          domainName: domain,
-          stage: this.httpApi.defaultStage,
-        });
-        this.domainNames.push(domain);
-        new CfnOutput(this, `Domain${i}Target`, {
-          description: `DNS target (CNAME or alias) for ${domainName}`,
-          value: domain.regionalDomainName,
-        });
+    // --- Front door: CloudFront + WAF for the short domains ----------------------------------------
+    if (withFrontDoor && props.certificateArn && props.webAclArn) {
+      this.frontDoor = new FrontDoor(this, 'FrontDoor', {
+        redirectFunction: this.redirectFunction,
+        httpApi: this.httpApi,
+        domainNames: domains,
+        certificateArn: props.certificateArn,
+        webAclArn: props.webAclArn,
+        hostedZone: props.hostedZone,
       });
+      this.distribution = this.frontDoor.distribution;
+      this.webAclArn = props.webAclArn;
+      // The service's other names are never valid destinations (a link to them would loop).
+      this.apiFunction.addEnvironment(
+        'TOUCHPOINT_SHORT_DOMAIN_ALIASES',
+        [
+          this.distribution.distributionDomainName,
+          Fn.select(2, Fn.split('/', this.httpApi.apiEndpoint)),
+        ].join(','),
+      );
     }
 
     // --- Outputs -------------------------------------------------------------------------------

@@ -50,7 +50,11 @@ const GONE_MESSAGES = {
 export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
   const c = config();
   if (!SLUG_PATTERN.test(req.slug)) throw new NotFoundError(`There is no short link '/${req.slug}'.`);
-  const host = req.host?.toLowerCase();
+  // Behind CloudFront the function URL is sent its own host name; the distribution's viewer-request
+  // function passes the viewer's in X-Forwarded-Host, believed there only (ADRs 0028, 0030).
+  const host = (
+    (c.trustEdgeHeaders ? req.headers('x-forwarded-host') : undefined) ?? req.host
+  )?.toLowerCase();
   const domain = host && c.shortDomains.includes(host) ? host : c.primaryDomain;
   const link = await findLinkForRedirect(domain, req.slug, req.now.getTime());
   if (!link) throw new NotFoundError(`There is no short link '/${req.slug}'.`);

@@ -107,6 +107,9 @@ export interface TouchpointFunctionProps {
  * its own log group with a retention, and explicit least-privilege table access via `bindTable`.
  */
 export class TouchpointFunction extends NodejsFunction {
+  /** The handler file it was built from, relative to the repository root. */
+  readonly entry: string;
+
   constructor(scope: Construct, id: string, props: TouchpointFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -144,6 +147,7 @@ export class TouchpointFunction extends NodejsFunction {
         ...props.bundling,
       },
     });
+    this.entry = props.entry;
   }
 
   /**

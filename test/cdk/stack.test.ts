@@ -309,31 +309,23 @@ describe('TouchpointStack (defaults)', () => {
 
 describe('TouchpointStack (custom domains, dev removal)', () => {
   let template: Template;
-  const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc';
+  const certificateArn = 'arn:aws:acm:us-east-1:123456789012:certificate/abc';
   beforeAll(() => {
     template = synth({
       domainNames: ['go.example.com', 'Link.Example.org'],
       certificateArn,
+      webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/tp/abc',
       clickRetentionDays: 90,
       destroyOnRemoval: true,
     });
   });
 
-  it('creates a domain name and API mapping per domain', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 2);
-    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 2);
-    for (const domainName of ['go.example.com', 'link.example.org']) {
-      template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
-        DomainName: domainName,
-        DomainNameConfigurations: [Match.objectLike({ CertificateArn: certificateArn })],
-      });
-    }
-    const domainId = logicalId(template, 'AWS::ApiGatewayV2::DomainName', { DomainName: 'go.example.com' });
-    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
-      ApiId: { Ref: Match.stringLikeRegexp('^HttpApi') },
-      DomainName: { Ref: domainId },
-      Stage: Match.anyValue(),
+  it('serves the domains through CloudFront, not API Gateway custom domains (front-door.test.ts)', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
+    const distributionId = logicalId(template, 'AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ Aliases: ['go.example.com', 'link.example.org'] }),
     });
+    expect(distributionId).toMatch(/Distribution/);
   });
 
   it('builds links on the first domain and accepts the others', () => {
