@@ -147,6 +147,8 @@ export class FrontDoor extends Construct {
         // Two patterns, not '/dashboard*': a slug such as 'dashboard-promo' is a redirect.
         '/dashboard': dashboard,
         '/dashboard/*': dashboard,
+        // The conversion snippet the customer's site loads; the API answers it, cacheable.
+        '/t.js': { ...dashboard, allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD },
       },
     });
 

@@ -1,3 +1,4 @@
+import * as conversions from '../api/actions/conversions';
 import * as journeys from '../api/actions/journeys';
 import * as keys from '../api/actions/keys';
 import * as links from '../api/actions/links';
@@ -29,6 +30,8 @@ const route = createRouter<ApiAction>('api', {
   'POST /api/keys': keys.createKeyAction,
   'GET /api/keys': keys.listKeysAction,
   'DELETE /api/keys/{id}': keys.revokeKeyAction,
+  'POST /api/conversions': conversions.recordConversionAction,
+  'GET /t.js': conversions.snippetAction,
 });
 
 /** Everything under /api, plus /healthz and the dashboard: route, authenticate, run, map errors. */

@@ -40,6 +40,11 @@ const linkFields = {
   expiresAt: { type: 'string', format: 'date-time' },
   maxClicks: { type: 'integer', minimum: 1 },
   fallbackUrl: httpUrl,
+  trackConversions: {
+    type: 'boolean',
+    default: false,
+    description: 'add tp_cid=<click id> to the destination',
+  },
 };
 const nullable = (schema: Record<string, unknown>) => ({ anyOf: [schema, { type: 'null' }] });
 export const REQUEST_BODIES: Record<string, Record<string, unknown>> = {
@@ -70,6 +75,7 @@ export const REQUEST_BODIES: Record<string, Record<string, unknown>> = {
       expiresAt: nullable(linkFields.expiresAt),
       maxClicks: nullable(linkFields.maxClicks),
       fallbackUrl: nullable(httpUrl),
+      trackConversions: linkFields.trackConversions,
       status: { type: 'string', enum: ['active', 'archived'] },
     },
   },
@@ -101,7 +107,31 @@ export const REQUEST_BODIES: Record<string, Record<string, unknown>> = {
     required: ['name', 'role'],
     properties: {
       name: { type: 'string', minLength: 1, maxLength: 100 },
-      role: { type: 'string', enum: ['admin', 'editor', 'viewer'] },
+      role: { type: 'string', enum: ['admin', 'editor', 'viewer', 'tracker'] },
+    },
+  },
+  recordConversion: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['clickId', 'event'],
+    properties: {
+      clickId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 64,
+        description: 'the tp_cid the landing URL carried',
+      },
+      event: name('purchase, signup, …'),
+      value: { type: 'number', minimum: 0, maximum: 1e12, description: 'at most 2 decimals; with currency' },
+      currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+      orderId: {
+        type: 'string',
+        minLength: 1,
+        maxLength: 128,
+        description: 'the same event + orderId counts once',
+      },
+      customerId: { type: 'string', minLength: 1, maxLength: 128 },
+      at: { type: 'string', format: 'date-time' },
     },
   },
 };
@@ -293,6 +323,19 @@ const OPERATIONS: Record<string, Operation> = {
     ok: [200, 'Keys', { type: 'object', properties: { items: { type: 'array', items: ref('ApiKey') } } }],
   },
   'DELETE /api/keys/{id}': { summary: 'Revoke an API key (admin)', tag: 'keys', ok: [204, 'Revoked'] },
+  'POST /api/conversions': {
+    summary:
+      'Report a conversion for a tp_cid (admin, editor, tracker); 200 with the first for a repeated event + orderId',
+    tag: 'conversions',
+    body: 'recordConversion',
+    ok: [201, 'The conversion, joined to its click', { type: 'object' }],
+  },
+  'GET /t.js': {
+    summary: "The capture snippet for the customer's site: keeps tp_cid in a first-party cookie",
+    tag: 'conversions',
+    ok: [200, 'JavaScript'],
+    public: true,
+  },
   'GET /{slug}': {
     summary: 'Redirect (302) to the destination and record the click; ?r=qr marks a scan',
     tag: 'redirect',
@@ -354,6 +397,7 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
         expiresAt: stringOrNull,
         maxClicks: numberOrNull,
         fallbackUrl: stringOrNull,
+        trackConversions: { type: 'boolean' },
         status: { type: 'string', enum: ['active', 'archived', 'expired', 'exhausted'] },
         createdAt: { type: 'string' },
         updatedAt: { type: 'string' },

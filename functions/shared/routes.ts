@@ -31,6 +31,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/keys', fn: 'api' },
   { method: 'GET', path: '/api/keys', fn: 'api' },
   { method: 'DELETE', path: '/api/keys/{id}', fn: 'api' },
+  { method: 'POST', path: '/api/conversions', fn: 'api' },
+  { method: 'GET', path: '/t.js', fn: 'api' },
   { method: 'GET', path: '/dashboard', fn: 'api' },
   { method: 'GET', path: '/dashboard/{asset}', fn: 'api' },
   { method: 'GET', path: '/{slug}', fn: 'redirect' },

@@ -242,7 +242,7 @@ describe('front door (branded domains in a Route 53 zone)', () => {
     expect(permissions.some((p) => p.Properties.FunctionUrlAuthType === 'NONE')).toBe(false);
   });
 
-  it('sends /api/*, /healthz and /dashboard(/*) to the HTTP API without its Host; caches only the dashboard', () => {
+  it('sends /api/*, /healthz, /t.js and /dashboard(/*) to the HTTP API without its Host; caches only static files', () => {
     const api = behavior('/api/*');
     expect(api).toMatchObject({
       CachePolicyId: CACHING_DISABLED,
@@ -268,7 +268,7 @@ describe('front door (branded domains in a Route 53 zone)', () => {
       CachePolicyId: CACHING_DISABLED,
     });
 
-    const dashboard = [behavior('/dashboard'), behavior('/dashboard/*')];
+    const dashboard = [behavior('/dashboard'), behavior('/dashboard/*'), behavior('/t.js')];
     for (const b of dashboard) {
       expect(b.TargetOriginId).toBe(api.TargetOriginId);
       expect(b.AllowedMethods).toEqual(['GET', 'HEAD']);

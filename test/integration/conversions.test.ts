@@ -115,3 +115,65 @@ describe('recording a conversion', () => {
     expect(await countItems()).toBe(before);
   });
 });
+
+describe('POST /api/conversions and GET /t.js', () => {
+  it('a tracker key may post conversions (201, then 200 for the same order) and nothing else', async () => {
+    const key = bodyOf(
+      await app.api({ method: 'POST', path: '/api/keys', body: { name: 'shop backend', role: 'tracker' } }),
+    ).key;
+    const { cid } = await clickThrough();
+    const body = { clickId: cid, event: 'purchase', value: 19.99, currency: 'USD', orderId: 'T-1' };
+    const first = await app.api({ method: 'POST', path: '/api/conversions', body, key });
+    expect(first.statusCode, first.body).toBe(201);
+    expect(bodyOf(first)).toMatchObject({
+      event: 'purchase',
+      value: 19.99,
+      currency: 'USD',
+      touchpoint: 'conv-poster',
+    });
+    const again = await app.api({ method: 'POST', path: '/api/conversions', body, key });
+    expect(again.statusCode).toBe(200);
+    expect(bodyOf(again).id).toBe(bodyOf(first).id);
+
+    for (const path of ['/api/links', '/api/touchpoints', '/api/keys']) {
+      const res = await app.api({ path, key });
+      expect(res.statusCode, path).toBe(403);
+      expect(bodyOf(res).error.message).toMatch(/tracker role/);
+    }
+    const viewer = bodyOf(
+      await app.api({ method: 'POST', path: '/api/keys', body: { name: 'v', role: 'viewer' } }),
+    ).key;
+    expect((await app.api({ method: 'POST', path: '/api/conversions', body, key: viewer })).statusCode).toBe(
+      403,
+    );
+  });
+
+  it('answers bad conversions with a 4xx and the error JSON, storing nothing', async () => {
+    const { cid } = await clickThrough();
+    const cases: Array<[unknown, number]> = [
+      [{ clickId: 'not-a-click-id', event: 'purchase' }, 404],
+      [{ clickId: cid, event: 'Buy Now!' }, 400],
+      [{ clickId: cid, event: 'purchase', value: 10 }, 400],
+      [{ clickId: cid, event: 'purchase', value: 10.001, currency: 'EUR' }, 400],
+      [{ clickId: cid, event: 'purchase', value: -1, currency: 'EUR' }, 400],
+      [{ clickId: cid, event: 'purchase', value: 1, currency: 'euro' }, 400],
+      [{ clickId: cid, event: 'purchase', orderId: 'a\u0000b' }, 400],
+      [{ clickId: cid, event: 'purchase', at: '2999-01-01T00:00:00Z' }, 400],
+      [{ clickId: cid, event: 'purchase', extra: 1 }, 400],
+    ];
+    for (const [body, status] of cases) {
+      const before = await countItems();
+      const res = await app.api({ method: 'POST', path: '/api/conversions', body });
+      expect(res.statusCode, JSON.stringify(body)).toBe(status);
+      expect(typeof bodyOf(res).error.code).toBe('string');
+      expect(await countItems()).toBe(before);
+    }
+  });
+
+  it('serves the capture snippet without a key', async () => {
+    const res = await app.api({ path: '/t.js', key: '' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['content-type']).toMatch(/javascript/);
+    expect(String(res.body)).toContain('tp_cid');
+  });
+});
