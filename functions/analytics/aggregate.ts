@@ -13,6 +13,7 @@ import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '../shared/keys';
 import { log } from '../shared/log';
 import {
   type ApplyStats,
+  ALL_DELTA_SLOTS,
   applyDeltas,
   emptyApplyStats,
   MAX_TRANSACTION_ITEMS,
@@ -141,7 +142,10 @@ export async function aggregateRecords(
 
   // The batch is committed: a failure from here on must not make Lambda redeliver it (its records
   // would be skipped anyway); pending deltas wait for the next run.
-  const due = slotsDue(records.length, now, options.batchSize);
+  // A link with a click limit must close on time, so a batch with a click on one applies everything at
+  // once (those links pay the per-batch writes; they are few). Everything else waits for slotsDue.
+  const limited = clicks.some((c) => c.maxClicks !== null && c.maxClicks !== undefined && !c.bot);
+  const due = limited ? ALL_DELTA_SLOTS : slotsDue(now);
   if (due.length > 0) {
     const applied = await applyDeltas(due, {
       maxTransactionItems: options.maxTransactionItems,

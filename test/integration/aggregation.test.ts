@@ -301,7 +301,7 @@ describe('exactly once under redelivery', () => {
   it("applies a busy stream's deltas exactly once, after a failure half way and with two appliers at once", async () => {
     const count = await busyDay('2026-11-07');
     const period = { from: '2026-11-07', to: '2026-11-08' };
-    await pumpStream(busy, 5);
+    await pumpStream(busy, 5, { applyPending: false });
     // Nothing applied yet: 30 pending clicks, under the flush threshold.
     expect((await stats('A', period)).totals.clicks).toBe(0);
 
@@ -339,7 +339,7 @@ describe('exactly once under redelivery', () => {
 
   it('refuses to repair counters while deltas it cannot apply are pending, and changes nothing', async () => {
     await busyDay('2026-11-09');
-    await pumpStream(busy, 5);
+    await pumpStream(busy, 5, { applyPending: false });
     const failApply =
       (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
       async (args: unknown) => {
@@ -362,7 +362,7 @@ describe('exactly once under redelivery', () => {
   it('applies what a busy stream left pending on the scheduled invocation', async () => {
     const count = await busyDay('2026-11-08');
     const period = { from: '2026-11-08', to: '2026-11-09' };
-    await pumpStream(busy, 5);
+    await pumpStream(busy, 5, { applyPending: false });
     expect((await stats('C', period)).totals.clicks).toBe(0);
 
     await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });

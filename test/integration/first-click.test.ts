@@ -2,6 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aggregateRecords } from '../../functions/analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
 import { recount } from '../../functions/analytics/recount';
 import { replayClickLog } from '../../functions/clicks/service';
 import { db, dynamoClient } from '../../functions/shared/dynamo';
@@ -66,7 +67,7 @@ const image = (r: DynamoDBRecord) => r.dynamodb!.NewImage as Record<string, { S?
 /** The stream's records of these visitors' clicks, from its start, in stream order, aggregating nothing. */
 async function recordsOf(...visitors: Visitor[]): Promise<DynamoDBRecord[]> {
   const ids = new Set(visitors.map(visitorIdOf));
-  const batches = await pumpStream(async () => ({ batchItemFailures: [] }));
+  const batches = await pumpStream(async () => ({ batchItemFailures: [] }), 100, { applyPending: false });
   return batches.flat().filter((r) => r.eventName === 'INSERT' && ids.has(image(r).visitorId?.S ?? ''));
 }
 
@@ -104,7 +105,11 @@ async function observe<T>(work: () => Promise<T>, beforeTransaction?: () => Prom
   }
 }
 
+/** Reads come after the scheduled apply of pending counter deltas (every minute in AWS, ADR 0040). */
+const applyPending = () => applyDeltas(ALL_DELTA_SLOTS);
+
 async function linkTotals(link: string, day: string) {
+  await applyPending();
   const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
   const res = await app.api({ path: `/api/links/${links[link]!.id}/stats`, query: { from: day, to: next } });
   expect(res.statusCode).toBe(200);
@@ -113,6 +118,7 @@ async function linkTotals(link: string, day: string) {
 
 /** The funnel's awareness row for one day: visitors who reached it, and of those, who moved on. */
 async function awareness(day: string) {
+  await applyPending();
   const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
   const res = await app.api({ path: '/api/journeys/default/funnel', query: { from: day, to: next } });
   expect(res.statusCode).toBe(200);
