@@ -53,6 +53,24 @@ function failureLimiter(): FailureLimiter {
 /** Forget every client's failures (tests and the local server start from a clean slate). */
 export function resetAuthFailures(): void {
   limiter = undefined;
+  knownKeyIds = undefined;
+}
+
+/**
+ * Ids of the keys that exist, read (one Query) only when an address is over its failure limit and at
+ * most once a minute. A key with a known id is still checked in full: an address is shared (an office,
+ * or every user of one CloudFront edge, since the API sees the edge's address), so a guesser there must
+ * not lock out a colleague whose key this process has not seen yet. Guesses with made-up ids, the
+ * guesser's only way to try many keys, are answered 429 without a read.
+ */
+let knownKeyIds: { ids: Set<string>; readAt: number } | undefined;
+const KNOWN_KEY_IDS_TTL_MS = 60_000;
+
+async function isKnownKeyId(id: string): Promise<boolean> {
+  if (!knownKeyIds || Date.now() - knownKeyIds.readAt > KNOWN_KEY_IDS_TTL_MS) {
+    knownKeyIds = { ids: new Set((await listApiKeys()).map((k) => k.id)), readAt: Date.now() };
+  }
+  return knownKeyIds.ids.has(id);
 }
 
 /**
@@ -65,7 +83,7 @@ export async function authenticate(authorization: string | undefined, client: st
   const secret = match?.[1];
   const hash = secret !== undefined && secret.length <= 512 ? sha256(secret) : null;
   const wait = failureLimiter().retryAfterSeconds(client, hash);
-  if (wait > 0) {
+  if (wait > 0 && !(secret !== undefined && (await isKnownKeyId(keyIdOf(secret))))) {
     throw new TooManyRequestsError(
       'Too many requests with a missing or wrong API key; try again later.',
       wait,

@@ -44,16 +44,17 @@ const guess = (n: number, sourceIp = GUESSER) =>
   app.api({ path: '/api/links', key: `tp_abcdefabcdef_wrong${String(n).padStart(28, '0')}`, sourceIp });
 
 describe('the failed-key limiter', () => {
-  it('answers 401 twenty times, then 429 with Retry-After and no DynamoDB read', async () => {
+  it('answers 401 twenty times, then 429 with Retry-After, without a read per attempt', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-12-05T10:00:00Z') });
     for (let i = 0; i < 20; i++) expectApiError(await guess(i), 401, 'unauthorized');
     let limited: Awaited<ReturnType<typeof guess>> | undefined;
     const reads = await dynamoRequestsDuring(async () => {
-      limited = await guess(20);
+      for (let i = 20; i < 70; i++) limited = await guess(i);
     });
     expectApiError(limited!, 429, 'too_many_requests');
     expect(limited!.headers?.['retry-after']).toBe('60');
-    expect(reads, 'a throttled attempt costs no read').toBe(0);
+    // At most the once-a-minute read of which key ids exist; nothing per attempt.
+    expect(reads, '50 throttled attempts').toBeLessThanOrEqual(1);
     // No key at all counts as a failure and is throttled too.
     expectApiError(
       await app.api({ path: '/api/links', key: '', sourceIp: GUESSER }),
@@ -66,6 +67,25 @@ describe('the failed-key limiter', () => {
     // A minute after the first failure the client may try again.
     vi.setSystemTime(new Date('2026-12-05T10:01:00.001Z'));
     expectApiError(await guess(22), 401, 'unauthorized');
+  });
+
+  it('lets a real key through from a throttled address even where it has not been used before', async () => {
+    const created = await app.api({
+      method: 'POST',
+      path: '/api/keys',
+      body: { name: 'colleague', role: 'viewer' },
+    });
+    const colleague = bodyOf(created).key as string;
+    for (let i = 0; i < 20; i++) await guess(i);
+    expectApiError(await guess(99), 429, 'too_many_requests');
+    // Same address (an office NAT, a CloudFront edge), a key this process has never authenticated.
+    const res = await app.api({ path: '/api/links', key: colleague, sourceIp: GUESSER });
+    expect(res.statusCode, res.body).toBe(200);
+    // A made-up key id from there is still throttled without a key lookup.
+    const reads = await dynamoRequestsDuring(async () => {
+      expectApiError(await guess(100), 429, 'too_many_requests');
+    });
+    expect(reads).toBe(0);
   });
 
   it('never holds back a key that has worked, even from the guessing address', async () => {
