@@ -12,8 +12,8 @@ import {
 import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '../shared/keys';
 import { log } from '../shared/log';
 import {
-  type ApplyStats,
   ALL_DELTA_SLOTS,
+  type ApplyStats,
   applyDeltas,
   emptyApplyStats,
   MAX_TRANSACTION_ITEMS,

@@ -63,13 +63,6 @@ export interface StoredVisitor {
   firstClickMissing: boolean;
 }
 
-/** A visitor with no stored state yet: written with the condition that none appears meanwhile. */
-export const unseenVisitor = (): StoredVisitor => ({
-  state: emptyVisitorState(),
-  version: 0,
-  firstClickMissing: false,
-});
-
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {
   const items = await batchGet(visitorIds.map((id) => keys.visitor(id)));
   const out = new Map<string, StoredVisitor>();
@@ -83,7 +76,8 @@ export async function readVisitors(visitorIds: string[]): Promise<Map<string, St
             version: Number(item.version),
             firstClickMissing: item.firstClickMissing === true,
           }
-        : unseenVisitor(),
+        : // No stored state yet: written with the condition that none appears meanwhile.
+          { state: emptyVisitorState(), version: 0, firstClickMissing: false },
     );
   }
   return out;

@@ -25,7 +25,3 @@ export async function stageOrders(
   }
   return out;
 }
-
-export function clearStageOrderCache(): void {
-  cache.clear();
-}

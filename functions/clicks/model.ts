@@ -28,7 +28,7 @@ export interface ClickEvent {
   /**
    * Set (true) when this click minted the visitor's id (a new cookie). With an id minted since ADR 0015
    * the click's id is the visitor id and it is stored under `keys.firstClick(visitorId)`, where the
-   * aggregator finds it again. Absent otherwise, and on clicks stored before ADR 0014.
+   * aggregator finds it again. Absent otherwise.
    */
   newVisitor?: true;
 }

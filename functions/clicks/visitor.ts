@@ -6,8 +6,6 @@ import { getOrCreateDailySalt } from './repository';
 
 export const VISITOR_COOKIE = 'tp_vid';
 const BROWSER_COOKIE_LIMIT_DAYS = 400; // browsers cap cookies at 400 days
-/** Ids minted before ADR 0015 (`v_` + 21 random characters) stay valid. */
-const LEGACY_VISITOR_ID = /^v_[A-Za-z0-9_-]{21}$/;
 
 /**
  * The cookie lives no longer than raw clicks are kept: the aggregator reads a visitor's first click by
@@ -85,7 +83,7 @@ async function dailySalt(day: string): Promise<string> {
 export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
   if (req.cookiesEnabled && !req.globalPrivacyControl) {
     const existing = readCookie(req);
-    if (existing && (MINTED_VISITOR_ID.test(existing) || LEGACY_VISITOR_ID.test(existing))) {
+    if (existing && MINTED_VISITOR_ID.test(existing)) {
       return { id: existing, isNew: false, setCookie: null };
     }
     const id = keys.mintedVisitorId(req.now.getTime(), nanoid(12));

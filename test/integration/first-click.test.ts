@@ -277,17 +277,4 @@ describe("a visitor's first click (ADR 0015)", () => {
     expect(await awareness('2026-11-15')).toMatchObject({ visitors: 1, progressed: 1 });
     expect((await recount()).differences).toEqual([]);
   });
-
-  it('still gets a state with its first click when the visitor has an id minted before ADR 0015', async () => {
-    const legacy: Visitor = { cookies: ['tp_vid=v_LegacyVisitor01234567'] };
-    await clickAs(legacy, 'A', '2026-11-14T10:00:00Z');
-    await aggregateRecords(await recordsOf(legacy));
-    expect(await storedState(legacy)).toBeDefined();
-    await clickAs(legacy, 'B', '2026-11-14T10:30:00Z');
-    await clickAs(legacy, 'A', '2026-11-14T11:00:00Z');
-    await aggregateRecords(await recordsOf(legacy));
-    expect(await linkTotals('A', '2026-11-14')).toMatchObject({ clicks: 2, uniqueVisitors: 1 });
-    expect(await awareness('2026-11-14')).toMatchObject({ visitors: 1, progressed: 1 });
-    expect((await recount()).differences).toEqual([]);
-  });
 });

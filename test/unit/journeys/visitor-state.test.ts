@@ -150,7 +150,8 @@ describe('names that are Object.prototype properties', () => {
     });
     expect(Object.keys(state.links).sort()).toEqual([...names, ...names.map((n) => `l-${n}`)].sort());
     expect(Object.keys(state.journeys.default ?? {}).sort()).toEqual([...names].sort());
-    expect(state.journeys.__proto__?.['constructor' as string]?.t).toEqual([T - 1]);
+    const protoJourney = '__proto__'; // an own key of the name map, not the prototype
+    expect(state.journeys[protoJourney]?.['constructor' as string]?.t).toEqual([T - 1]);
     const tps = contributions(state, (j) => (j === 'default' ? STAGES : null)).filter(
       (c) => c.kind === 'touchpoint',
     );
