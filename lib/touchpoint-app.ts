@@ -20,6 +20,7 @@ export interface TouchpointAppSettings {
   readonly aggregateReservedConcurrency?: number;
   readonly tableMaxWriteRequestUnits?: number;
   readonly clickRetentionDays?: number;
+  readonly alarmEmail?: string;
   readonly destroyOnRemoval: boolean;
 }
 
@@ -72,6 +73,7 @@ export function settingsFromContext(
     aggregateReservedConcurrency: number('aggregateReservedConcurrency'),
     tableMaxWriteRequestUnits: number('tableMaxWriteRequestUnits'),
     clickRetentionDays: number('clickRetentionDays'),
+    alarmEmail: text('alarmEmail'),
     destroyOnRemoval: text('destroyOnRemoval') === 'true',
   };
 }
@@ -135,6 +137,8 @@ export function buildTouchpointApp(app: App, s: TouchpointAppSettings): Touchpoi
     },
     tableMaxWriteRequestUnits: s.tableMaxWriteRequestUnits,
     clickRetentionDays: s.clickRetentionDays,
+    alarmEmail: s.alarmEmail,
+    webAclMetricName: edge?.webAcl?.metricName,
     destroyOnRemoval: s.destroyOnRemoval,
   });
   return { main, edge };

@@ -2,7 +2,6 @@ import { CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps } from '
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,6 +15,7 @@ import { TouchpointFunction } from './constructs/touchpoint-function';
 import type { HostedZoneSettings } from './edge-stack';
 import { FrontDoor } from './front-door';
 import { type ApiThrottle, HttpApiGuard } from './http-api-guard';
+import { Operations } from './operations';
 
 /** Stream batch size of the aggregate function (docs/benchmarks.md, figure 6). */
 const AGGREGATE_BATCH_SIZE = 500;
@@ -33,6 +33,10 @@ export interface TouchpointStackProps extends StackProps {
   readonly certificateArn?: string;
   /** AWS WAF web ACL (scope CLOUDFRONT, us-east-1) for the front door (lib/edge-stack.ts makes one). */
   readonly webAclArn?: string;
+  /** The web ACL's CloudWatch metric name, for the dashboard's WAF widget. */
+  readonly webAclMetricName?: string;
+  /** E-mail address the alarm topic notifies (context `alarmEmail`). @default none: subscribe later */
+  readonly alarmEmail?: string;
   /** Route 53 zone of the domains: the front door adds an alias A/AAAA record per domain to it. */
   readonly hostedZone?: HostedZoneSettings;
   /** Default route throttling of the HTTP API. @default 100 requests/s, bursts of 200 */
@@ -69,6 +73,7 @@ export class TouchpointStack extends Stack {
   readonly aggregateFunction: TouchpointFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly apiGuard: HttpApiGuard;
+  readonly operations: Operations;
   /** The production front door (CloudFront, WAF, the redirect's function URL): only with `domainNames`. */
   readonly frontDoor?: FrontDoor;
   /** The front door's distribution, for alarms (its metrics are in us-east-1). */
@@ -235,37 +240,6 @@ export class TouchpointStack extends Stack {
       targets: [new targets.LambdaFunction(this.aggregateFunction, { retryAttempts: 2 })],
     });
 
-    // A pending delta that stays unapplied (a counter item that cannot take its update, a bug) would
-    // leave counters short without any failed batch; the scheduled run publishes the oldest one's age.
-    new cloudwatch.Alarm(this, 'PendingDeltaAgeAlarm', {
-      alarmDescription:
-        'Counter deltas have been pending for over 10 minutes (see apply_deltas_failed in the aggregate logs).',
-      metric: new cloudwatch.Metric({
-        namespace: 'Touchpoint',
-        metricName: 'PendingDeltaAgeSeconds',
-        dimensionsMap: { FunctionName: this.aggregateFunction.functionName },
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 600,
-      evaluationPeriods: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    new cloudwatch.Alarm(this, 'AggregateDeadLetterAlarm', {
-      alarmDescription:
-        'Click batches the aggregate function gave up on (see the DLQ; replay with npm run replay/recount).',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
     // --- Routes: exactly the shared route table -------------------------------------------------
     // Behind the front door the redirect routes are left out: the HTTP API's endpoint stays open (it is
     // the API's origin), and must not be a way around WAF and CloudFront to the redirect (ADR 0030).
@@ -316,6 +290,18 @@ export class TouchpointStack extends Stack {
         ].join(','),
       );
     }
+
+    // --- Operations: alarms that notify someone, metrics, a dashboard (issue 17) -----------------
+    this.operations = new Operations(this, 'Operations', {
+      redirectFunction: this.redirectFunction,
+      apiFunction: this.apiFunction,
+      aggregateFunction: this.aggregateFunction,
+      table: this.table,
+      httpApi: this.httpApi,
+      deadLetterQueue: this.deadLetterQueue,
+      alarmEmail: props.alarmEmail,
+      webAclMetricName: withFrontDoor ? props.webAclMetricName : undefined,
+    });
 
     // --- Outputs -------------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { description: 'HTTP API endpoint', value: this.httpApi.apiEndpoint });

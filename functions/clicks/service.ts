@@ -1,5 +1,6 @@
 import { config } from '../shared/config';
 import { log } from '../shared/log';
+import { recordMetric } from '../shared/metrics';
 import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
 import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent } from './repository';
 
@@ -23,8 +24,10 @@ export function pendingClickWrite(click: ClickEvent, partition = clickPartition(
     write: async () => {
       try {
         await putClick(item);
+        recordMetric.clickRecorded();
         return true;
       } catch (err) {
+        recordMetric.clickWriteFailed();
         log.error(CLICK_WRITE_FAILED, {
           item,
           error: err instanceof Error ? { name: err.name, message: err.message } : String(err),

@@ -2,6 +2,9 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '../analytics/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '../analytics/apply-deltas';
 import { log } from '../shared/log';
+import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
+
+useMetricsService('aggregate');
 
 /** The scheduled event (EventBridge, and the local runtime's timer) that applies pending deltas. */
 export interface ApplyDeltasEvent {
@@ -39,34 +42,17 @@ export async function handler(
   if (!isStreamEvent(event)) {
     const stats = await applyDeltas(ALL_DELTA_SLOTS, { deadline });
     const pending = await pendingDeltaSummary();
-    // Always in Lambda (the alarm needs a steady metric); locally only when there was something to do.
+    // Every run in Lambda (the alarm treats a missing value as breaching: a stopped schedule alarms too).
+    recordMetric.pendingDeltaAge(Math.round(pending.oldestAgeMs / 1000));
+    flushMetrics();
     if (process.env.AWS_LAMBDA_FUNCTION_NAME || stats.deltasApplied > 0 || pending.deltas + pending.jobs > 0)
-      log.info('apply_deltas_scheduled', { ...stats, pending, ...pendingDeltaMetrics(pending) });
+      log.info('apply_deltas_scheduled', { ...stats, pending });
     return undefined;
   }
   const { batchItemFailures, stats } = await aggregateRecords(event.Records, { deadline });
   log.info('aggregate_batch', { ...stats, failed: batchItemFailures.length > 0 });
+  const newest = Math.max(...event.Records.map((r) => r.dynamodb?.ApproximateCreationDateTime ?? 0));
+  if (newest > 0) recordMetric.aggregationLag(Math.max(0, Math.round(Date.now() / 1000 - newest)));
+  flushMetrics();
   return { batchItemFailures };
-}
-
-/** CloudWatch embedded metric format: the log line itself becomes the metrics the stack alarms on. */
-function pendingDeltaMetrics(pending: { clicks: number; oldestAgeMs: number }) {
-  return {
-    _aws: {
-      Timestamp: Date.now(),
-      CloudWatchMetrics: [
-        {
-          Namespace: 'Touchpoint',
-          Dimensions: [['FunctionName']],
-          Metrics: [
-            { Name: 'PendingDeltaAgeSeconds', Unit: 'Seconds' },
-            { Name: 'PendingDeltaClicks', Unit: 'Count' },
-          ],
-        },
-      ],
-    },
-    FunctionName: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'local',
-    PendingDeltaAgeSeconds: Math.round(pending.oldestAgeMs / 1000),
-    PendingDeltaClicks: pending.clicks,
-  };
 }

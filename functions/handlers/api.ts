@@ -8,6 +8,9 @@ import * as system from '../api/actions/system';
 import { type ApiAction, buildContext } from '../api/context';
 import { createRouter } from '../api/router';
 import { type HttpEvent, type HttpResult, toHttpError } from '../shared/http';
+import { flushMetrics, useMetricsService } from '../shared/metrics';
+
+useMetricsService('api');
 
 const route = createRouter<ApiAction>('api', {
   'GET /healthz': system.healthAction,
@@ -42,5 +45,7 @@ export async function handler(event: HttpEvent): Promise<HttpResult> {
     return await action.run(ctx);
   } catch (err) {
     return toHttpError(err, event);
+  } finally {
+    flushMetrics();
   }
 }

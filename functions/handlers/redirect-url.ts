@@ -1,4 +1,5 @@
 import type { HttpEvent } from '../shared/http';
+import { flushMetrics } from '../shared/metrics';
 import { httpResponseStream, streamifyResponse } from './lambda-streaming';
 import { respondToRedirect } from './redirect';
 
@@ -19,4 +20,5 @@ export const handler = streamifyResponse<HttpEvent>(async (event, responseStream
   out.write(response.body ?? '');
   out.end();
   await afterResponse?.write();
+  flushMetrics();
 });

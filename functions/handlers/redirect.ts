@@ -1,6 +1,9 @@
 import type { PendingClickWrite } from '../clicks/service';
 import { redirect } from '../redirect/service';
 import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '../shared/http';
+import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
+
+useMetricsService('redirect');
 
 /** A redirect's answer and the click write to run once that answer is sent (ADR 0027). */
 export interface RespondFirst {
@@ -15,6 +18,7 @@ export interface RespondFirst {
  * Function URL events have the same (payload 2.0) shape as HTTP API events.
  */
 export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst> {
+  const started = performance.now();
   try {
     const method = event.requestContext.http.method === 'HEAD' ? 'HEAD' : 'GET';
     const result = await redirect({
@@ -27,6 +31,7 @@ export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst>
       sourceIp: event.requestContext.http.sourceIp,
       now: new Date(),
     });
+    recordMetric.timeTo302(performance.now() - started);
     return {
       response: {
         statusCode: 302,
@@ -51,5 +56,6 @@ export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst>
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   const { response, afterResponse } = await respondToRedirect(event);
   await afterResponse?.write();
+  flushMetrics();
   return response;
 }

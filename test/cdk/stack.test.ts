@@ -278,7 +278,8 @@ describe('TouchpointStack (defaults)', () => {
       Namespace: 'Touchpoint',
       MetricName: 'PendingDeltaAgeSeconds',
       Threshold: 600,
-      Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(template, 'aggregate') } }],
+      Dimensions: [{ Name: 'service', Value: 'aggregate' }],
+      TreatMissingData: 'breaching',
     });
     template.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',

@@ -2,6 +2,7 @@ import { recordConversionSchema } from '../../conversions/model';
 import { recordConversion } from '../../conversions/service';
 import { snippetResponse } from '../../conversions/snippet';
 import { json, parseWith } from '../../shared/http';
+import { recordMetric } from '../../shared/metrics';
 import type { ApiAction } from '../context';
 
 /** 201 for a new conversion; 200 with the first one when the same event + orderId comes again. */
@@ -11,6 +12,7 @@ export const recordConversionAction: ApiAction = {
     const { conversion, created } = await recordConversion(
       parseWith(recordConversionSchema, ctx.body(), 'conversion'),
     );
+    if (created) recordMetric.conversionIngested();
     return json(created ? 201 : 200, conversion);
   },
 };
