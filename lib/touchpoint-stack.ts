@@ -5,6 +5,7 @@ import type * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -69,6 +70,8 @@ export class TouchpointStack extends Stack {
   readonly table: dynamodb.Table;
   readonly httpApi: apigwv2.HttpApi;
   readonly redirectFunction: TouchpointFunction;
+  /** The alias every caller of the redirect uses; deploys shift it by canary (ADR 0035). */
+  readonly redirectAlias: lambda.Alias;
   readonly apiFunction: TouchpointFunction;
   readonly aggregateFunction: TouchpointFunction;
   readonly deadLetterQueue: sqs.Queue;
@@ -166,6 +169,12 @@ export class TouchpointStack extends Stack {
       reservedConcurrentExecutions: reserved.redirect,
     }).bindTable(this.table, 'redirect');
     if (withFrontDoor) this.redirectUrlFunction = this.redirectFunction;
+    // Printed QR codes depend on this path: callers reach it through the alias `live`, which a deploy
+    // moves to the new version 10% at a time (CodeDeploy canary below, ADR 0035).
+    this.redirectAlias = new lambda.Alias(this, 'RedirectLive', {
+      aliasName: 'live',
+      version: this.redirectFunction.currentVersion,
+    });
 
     this.apiFunction = new TouchpointFunction(this, 'ApiFunction', {
       entry: 'functions/handlers/api.ts',
@@ -249,7 +258,7 @@ export class TouchpointStack extends Stack {
       ...(withFrontDoor
         ? {}
         : {
-            redirect: new HttpLambdaIntegration('RedirectIntegration', this.redirectFunction, {
+            redirect: new HttpLambdaIntegration('RedirectIntegration', this.redirectAlias, {
               scopePermissionToRoute: false,
             }),
           }),
@@ -272,7 +281,7 @@ export class TouchpointStack extends Stack {
     // --- Front door: CloudFront + WAF for the short domains ----------------------------------------
     if (withFrontDoor && props.certificateArn && props.webAclArn) {
       this.frontDoor = new FrontDoor(this, 'FrontDoor', {
-        redirectFunction: this.redirectFunction,
+        redirectFunction: this.redirectAlias,
         httpApi: this.httpApi,
         domainNames: domains,
         certificateArn: props.certificateArn,
@@ -301,6 +310,12 @@ export class TouchpointStack extends Stack {
       deadLetterQueue: this.deadLetterQueue,
       alarmEmail: props.alarmEmail,
       webAclMetricName: withFrontDoor ? props.webAclMetricName : undefined,
+    });
+
+    new codedeploy.LambdaDeploymentGroup(this, 'RedirectDeployment', {
+      alias: this.redirectAlias,
+      deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      alarms: this.operations.redirectDeployAlarms,
     });
 
     // --- Outputs -------------------------------------------------------------------------------

@@ -145,6 +145,8 @@ describe('front door (branded domains in a Route 53 zone)', () => {
       AuthType: 'AWS_IAM',
       InvokeMode: 'RESPONSE_STREAM',
       TargetFunctionArn: { 'Fn::GetAtt': [idOf(main, 'AWS::Lambda::Function', 'RedirectFunction'), 'Arn'] },
+      // The alias a canary deploy moves (ADR 0035): CloudFront always calls `live`.
+      Qualifier: 'live',
     });
     expect(redirectFn.entry).toBe('functions/handlers/redirect-url.ts');
     expect(deployment.main.redirectUrlFunction).toBe(redirectFn);

@@ -83,3 +83,24 @@ describe('operations', () => {
     template.hasResourceProperties('AWS::SNS::Topic', { DisplayName: Match.anyValue() });
   });
 });
+
+describe('safe deploys of the redirect', () => {
+  it('shifts the alias live by canary (10% for 5 minutes), rolling back on the error and latency alarms', () => {
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+    const groups = Object.values(template.findResources('AWS::CodeDeploy::DeploymentGroup')) as Resource[];
+    expect(groups).toHaveLength(1);
+    const group = groups[0]!.Properties as {
+      DeploymentConfigName: string;
+      AlarmConfiguration: { Enabled: boolean; Alarms: Array<{ Name: { Ref: string } }> };
+      AutoRollbackConfiguration: { Enabled: boolean; Events: string[] };
+    };
+    expect(group.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
+    expect(group.AutoRollbackConfiguration.Enabled).toBe(true);
+    expect(group.AutoRollbackConfiguration.Events).toContain('DEPLOYMENT_STOP_ON_ALARM');
+    const rollbackOn = group.AlarmConfiguration.Alarms.map((a) => {
+      const alarm = template.toJSON().Resources[a.Name.Ref] as Resource;
+      return alarm.Properties.MetricName;
+    });
+    expect(rollbackOn.sort()).toEqual(['Errors', METRIC.timeTo302].sort());
+  });
+});

@@ -132,8 +132,15 @@ describe('TouchpointStack (defaults)', () => {
     expect(Object.keys(integrations)).toHaveLength(2);
     const fnOfIntegration = (target: unknown): string => {
       const id = ((target as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1][1] as Json).Ref as string;
-      const uri = integrations[id]!.Properties.IntegrationUri as { 'Fn::GetAtt': [string, string] };
-      return uri['Fn::GetAtt'][0];
+      const uri = integrations[id]!.Properties.IntegrationUri as {
+        'Fn::GetAtt'?: [string, string];
+        Ref?: string;
+      };
+      if (uri['Fn::GetAtt']) return uri['Fn::GetAtt'][0];
+      // The redirect is integrated through its alias `live` (canary deploys): the alias's function.
+      const alias = template.toJSON().Resources[uri.Ref!] as Resource;
+      expect(alias.Type).toBe('AWS::Lambda::Alias');
+      return (alias.Properties.FunctionName as { Ref: string }).Ref;
     };
     const expected = ROUTES.map((r) => `${r.method} ${r.path} -> ${functionId(template, r.fn)}`).sort();
     const actual = routes
