@@ -6,6 +6,7 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { HostedZoneSettings } from './edge-stack';
 
@@ -151,6 +152,18 @@ export class FrontDoor extends Construct {
         '/t.js': { ...dashboard, allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD },
       },
     });
+    NagSuppressions.addResourceSuppressions(this.distribution, [
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          "No edge access logs on purpose: they would keep every visitor's IP address, which Touchpoint never stores (ADRs 28, 30); WAF metrics and the app's own metrics cover operations.",
+      },
+      {
+        id: 'AwsSolutions-CFR1',
+        reason:
+          'Short links and QR codes are printed for customers anywhere; WAF rate rules, not geography, limit abuse.',
+      },
+    ]);
 
     new CfnOutput(scope, 'DistributionDomainName', {
       description: 'CloudFront host name: the DNS target (alias or CNAME) of every short domain',

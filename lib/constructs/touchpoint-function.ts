@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { keys } from '../../functions/shared/keys';
+import { GSI1, keys } from '../../functions/shared/keys';
 
 /** Repository root (this file lives in lib/constructs/). Entries and the lock file are resolved from it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -115,8 +115,16 @@ export class TouchpointFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
     });
+    // Its own role, allowed to write to its own log group only (the managed AWSLambdaBasicExecutionRole
+    // would allow any log group in the account, and creating new ones).
+    const role = new iam.Role(scope, `${id}ServiceRole`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Touchpoint ${id}: its own log group and the table actions of bindTable`,
+    });
+    logGroup.grantWrite(role);
     const lockFile = `${PROJECT_ROOT}package-lock.json`;
     super(scope, id, {
+      role,
       entry: `${PROJECT_ROOT}${props.entry}`,
       handler: 'handler',
       projectRoot: PROJECT_ROOT,
@@ -158,7 +166,7 @@ export class TouchpointFunction extends NodejsFunction {
     const spec: TableAccessSpec = TABLE_ACCESS[access];
     const scoped = spec.scoped ?? {};
     const sid = `TouchpointTable${access[0]!.toUpperCase()}${access.slice(1)}`;
-    const resources = spec.indexes ? [table.tableArn, `${table.tableArn}/index/*`] : [table.tableArn];
+    const resources = spec.indexes ? [table.tableArn, `${table.tableArn}/index/${GSI1}`] : [table.tableArn];
     this.addToRolePolicy(
       new iam.PolicyStatement({
         sid,

@@ -166,7 +166,29 @@ describe('TouchpointStack (defaults)', () => {
     expect(asList(statements[0]!.Resource)).toHaveLength(1);
     expect(isTableArn(asList(statements[0]!.Resource)[0])).toBe(true);
     const all = actionsOf(roleStatements(template, functionId(template, 'redirect')));
-    expect(all.filter((a) => /Scan|Delete|dynamodb:\*|Stream|Batch|Transact/.test(a))).toEqual([]);
+    expect(all.filter((a) => /^dynamodb:(.*Scan|Delete|\*|.*Stream|Batch|Transact)/.test(a))).toEqual([]);
+  });
+
+  it('lets each function write its own log group only, with no managed policy', () => {
+    for (const fn of ['redirect', 'api', 'aggregate'] as const) {
+      const id = functionId(template, fn);
+      const logStatements = roleStatements(template, id).filter((s) =>
+        actionsOf([s]).some((a) => a.startsWith('logs:')),
+      );
+      expect(new Set(actionsOf(logStatements)), fn).toEqual(
+        new Set(['logs:CreateLogStream', 'logs:PutLogEvents']),
+      );
+      const logGroupId = ((template.toJSON().Resources[id] as Resource).Properties.LoggingConfig as Json)
+        .LogGroup as Json;
+      expect(JSON.stringify(logStatements[0]!.Resource), fn).toContain((logGroupId as { Ref: string }).Ref);
+      const roleId = (
+        (template.toJSON().Resources[id] as Resource).Properties.Role as { 'Fn::GetAtt': [string] }
+      )['Fn::GetAtt'][0];
+      expect(
+        (template.toJSON().Resources[roleId] as Resource).Properties.ManagedPolicyArns,
+        fn,
+      ).toBeUndefined();
+    }
   });
 
   it('lets the api function read and write items and query gsi1, but not scan', () => {
@@ -188,7 +210,7 @@ describe('TouchpointStack (defaults)', () => {
     const resources = asList(statements[0]!.Resource);
     expect(resources).toHaveLength(2);
     expect(resources.some(isTableArn)).toBe(true);
-    expect(JSON.stringify(resources)).toContain('/index/*');
+    expect(JSON.stringify(resources)).toContain('/index/gsi1');
   });
 
   it('lets the aggregate function write counters and read the stream, nothing else on the table', () => {
