@@ -1,8 +1,8 @@
 import '../shared/zod-locale';
 import * as z from 'zod/mini';
 
-export type Role = 'admin' | 'editor' | 'viewer';
-export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
+export const ROLES = ['admin', 'editor', 'viewer'] as const;
+export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
   id: string;
@@ -31,6 +31,6 @@ export function can(role: Role, permission: Permission): boolean {
 
 export const createKeySchema = z.strictObject({
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  role: z.enum(['admin', 'editor', 'viewer']),
+  role: z.enum(ROLES),
 });
 export type CreateKeyInput = z.infer<typeof createKeySchema>;

@@ -5,10 +5,11 @@ import { linkQrAction } from '../api/actions/qr';
 import * as stats from '../api/actions/stats';
 import * as system from '../api/actions/system';
 import { type ApiAction, buildContext } from '../api/context';
-import { createRouter } from '../api/router';
+import { type ActionMap, createRouter } from '../api/router';
 import { type HttpEvent, type HttpResult, toHttpError } from '../shared/http';
 
-const route = createRouter<ApiAction>('api', {
+/** Every api route of the shared table, each with its action (functions/shared/routes.ts). */
+const actions: ActionMap<'api', ApiAction> = {
   'GET /healthz': system.healthAction,
   'GET /api/openapi.json': system.openApiAction,
   'GET /dashboard': system.dashboardAction,
@@ -29,7 +30,8 @@ const route = createRouter<ApiAction>('api', {
   'POST /api/keys': keys.createKeyAction,
   'GET /api/keys': keys.listKeysAction,
   'DELETE /api/keys/{id}': keys.revokeKeyAction,
-});
+};
+const route = createRouter('api', actions);
 
 /** Everything under /api, plus /healthz and the dashboard: route, authenticate, run, map errors. */
 export async function handler(event: HttpEvent): Promise<HttpResult> {

@@ -1,5 +1,6 @@
 import '../../shared/zod-locale';
 import * as z from 'zod/mini';
+import { BREAKDOWN_DIMENSIONS } from '../../analytics/counters';
 import { periodQuerySchema } from '../../analytics/period';
 import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
 import { journeyNameSchema } from '../../journeys/model';
@@ -11,20 +12,20 @@ import type { ApiAction, ApiContext } from '../context';
 const formatSchema = z.optional(z.enum(['json', 'csv']));
 
 // The period fields first, then each route's own; unknown parameters are rejected.
-const linkStatsQuery = z.strictObject({
+export const linkStatsQuery = z.strictObject({
   ...periodQuerySchema.shape,
   interval: z._default(z.enum(['hour', 'day']), 'day'),
   format: formatSchema,
-  breakdown: z.optional(z.enum(['country', 'device', 'os', 'browser', 'referrer'])),
+  breakdown: z.optional(z.enum(BREAKDOWN_DIMENSIONS)),
 });
 
-const touchpointsQuery = z.strictObject({
+export const touchpointsQuery = z.strictObject({
   ...periodQuerySchema.shape,
   journey: z._default(journeyNameSchema, 'default'),
   format: formatSchema,
 });
 
-const funnelQuery = z.strictObject({
+export const funnelQuery = z.strictObject({
   ...periodQuerySchema.shape,
   window: queryIntegerSchema(1, 90, 30),
   format: formatSchema,
