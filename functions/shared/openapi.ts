@@ -143,7 +143,11 @@ const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
   'GET /dashboard/{asset}': {
     summary: 'Dashboard static files',
     tag: 'system',
-    ok: { status: 200, description: 'Static file (HTML, JavaScript or CSS)' },
+    ok: {
+      status: 200,
+      description: 'Static file: a page, a script module, a style sheet or an icon',
+      media: 'text/html, text/javascript, text/css, image/svg+xml, image/png, application/manifest+json',
+    },
     public: true,
   },
   'POST /api/links': {
