@@ -7,6 +7,7 @@ import { scanEntities } from '../../functions/analytics/repository';
 import type { ClickEvent } from '../../functions/clicks/model';
 import { db } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
+import { clickOn, SAMPLE_LINK } from '../support/clicks';
 import { parseBody } from '../support/events';
 import { recordSdkCalls, watchSdkCalls } from '../support/sdk-calls';
 import { syntheticRecords } from '../support/stream';
@@ -27,28 +28,18 @@ function clicksFor(count: number, seed: number): ClickEvent[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i + seed;
     const stage = STAGES[n % 3]!;
-    return {
+    const link = { ...SAMPLE_LINK, id: linkId, slug: 'x', stage, touchpoint: `${stage}-tp` };
+    return clickOn(link, {
       id: `c${seed}-${i}`,
       // Spread over the 30 days, at three hours of each day.
       at: new Date(
         start + (n % 30) * 86_400_000 + (9 + (n % 3) * 4) * 3_600_000 + (n % 3_600) * 1000,
       ).toISOString(),
-      linkId,
-      domain: 'tp.test',
-      slug: 'x',
-      journey: 'default',
-      stage,
-      touchpoint: `${stage}-tp`,
       source: n % 4 === 0 ? 'scan' : 'click',
       visitorId: `v_${seed}_${(n % 50).toString().padStart(16, '0')}`,
       bot: n % 10 === 0,
-      device: 'mobile',
-      os: 'iOS',
-      browser: 'Safari',
-      referrer: null,
-      country: COUNTRIES[n % COUNTRIES.length]!,
-      maxClicks: null,
-    };
+      country: COUNTRIES[n % COUNTRIES.length] ?? null,
+    });
   });
 }
 
