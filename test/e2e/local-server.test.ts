@@ -9,6 +9,7 @@ import {
   findOperation,
   recordTraffic,
 } from '../support/openapi-contract';
+import { decodeQrPng } from '../support/qr-image';
 
 /**
  * The real local server (`npm start` minus the DynamoDB Local child: it uses the test run's one), driven
@@ -291,7 +292,6 @@ describe('the local server over HTTP', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
-    const { decodeQrPng } = await import('../support/qr-image');
     expect(decodeQrPng(bytes)).toBe(link.qrContent);
   });
 
