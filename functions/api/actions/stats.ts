@@ -49,11 +49,11 @@ function csv(filename: string, body: string): HttpResult {
   };
 }
 
-export const linkStatsAction: ApiAction = {
+export const linkStatsAction: ApiAction<'/api/links/{id}/stats'> = {
   permission: 'read',
   run: async (ctx) => {
     const q = parseWith(linkStatsQuery, ctx.query, 'query parameter');
-    const stats = await linkStats(ctx.params.id!, q);
+    const stats = await linkStats(ctx.params.id, q);
     if (!wantsCsv(ctx, q.format)) return json(200, stats);
     if (q.breakdown) {
       return csv(
@@ -79,7 +79,7 @@ export const touchpointsAction: ApiAction = {
   },
 };
 
-export const funnelAction: ApiAction = {
+export const funnelAction: ApiAction<'/api/journeys/{journey}/funnel'> = {
   permission: 'read',
   run: async (ctx) => {
     const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { getLinkAction } from '../../../functions/api/actions/links';
+import type { ApiActions } from '../../../functions/api/context';
 import { type ActionMap, createRouter } from '../../../functions/api/router';
 import { openApiDocument } from '../../../functions/shared/openapi';
 import { ROUTE_TABLE, ROUTES } from '../../../functions/shared/routes';
@@ -20,6 +22,13 @@ const unknown: ActionMap<'redirect', string> = {
   'POST /{slug}': 'post',
 };
 
+// An action that reads `{id}` only fits a route whose path names `{id}`.
+const listing: Pick<ApiActions, 'GET /api/links'> = {
+  // @ts-expect-error an action for /api/links/{id} on a route without {id}
+  'GET /api/links': getLinkAction,
+};
+const reading: Pick<ApiActions, 'GET /api/links/{id}'> = { 'GET /api/links/{id}': getLinkAction };
+
 describe('the route table', () => {
   it('lists each route once, in API Gateway route-key form', () => {
     expect(ROUTES.map((r) => r.key)).toEqual(Object.keys(ROUTE_TABLE));
@@ -36,6 +45,10 @@ describe('the route table', () => {
   it('refuses at start-up an action map that was cast past the type', () => {
     expect(() => createRouter('redirect', missing)).toThrow('No action for route HEAD /{slug}');
     expect(unknown['POST /{slug}' as keyof typeof unknown]).toBe('post');
+    expect([listing['GET /api/links'], reading['GET /api/links/{id}']]).toEqual([
+      getLinkAction,
+      getLinkAction,
+    ]);
   });
 
   it('is what the OpenAPI document describes, operation for operation', () => {
