@@ -1,8 +1,4 @@
-import type { ClickEvent } from '../../functions/clicks/model';
-import type { Link } from '../../functions/links/model';
-
-/** What a click copies from its link (journey, stage and touchpoint at click time). */
-export type ClickedLink = Pick<Link, 'id' | 'domain' | 'slug' | 'journey' | 'stage' | 'touchpoint'>;
+import { type ClickEvent, type ClickedLink, clickOnLink } from '../../functions/clicks/model';
 
 export const SAMPLE_LINK: ClickedLink = {
   id: 'lnk1',
@@ -18,15 +14,9 @@ export const SAMPLE_LINK: ClickedLink = {
  * referrer or country. Tests override what they are about.
  */
 export function clickOn(link: ClickedLink = SAMPLE_LINK, overrides: Partial<ClickEvent> = {}): ClickEvent {
-  return {
+  const click = clickOnLink(link, {
     id: 'c1',
     at: '2026-11-25T10:00:00.000Z',
-    linkId: link.id,
-    domain: link.domain,
-    slug: link.slug,
-    journey: link.journey,
-    stage: link.stage,
-    touchpoint: link.touchpoint,
     source: 'click',
     visitorId: 'v1',
     bot: false,
@@ -35,7 +25,6 @@ export function clickOn(link: ClickedLink = SAMPLE_LINK, overrides: Partial<Clic
     browser: 'Safari',
     referrer: null,
     country: null,
-    maxClicks: null,
-    ...overrides,
-  };
+  });
+  return { ...click, ...overrides };
 }
