@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { periodQuerySchema } from '../analytics/period';
+import { INSTANT_PATTERN, periodQuerySchema } from '../analytics/period';
 import { createKeySchema } from '../auth/model';
 import { putJourneySchema } from '../journeys/model';
 import { bulkCreateSchema, createLinkSchema, updateLinkSchema } from '../links/schema';
@@ -33,7 +33,7 @@ REFINEMENTS.add(httpUrlSchema, {
 REFINEMENTS.add(putJourneySchema.shape.stages, { uniqueItems: true });
 REFINEMENTS.add(updateLinkSchema, { minProperties: 1 });
 REFINEMENTS.add(periodQuerySchema.shape.from._zod.def.innerType, {
-  pattern: '^\\d{4}-\\d{2}-\\d{2}([T ][\\d:.]+(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  pattern: INSTANT_PATTERN.source,
   description: 'a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z), UTC when no offset',
 });
 
