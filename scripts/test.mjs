@@ -21,9 +21,10 @@ let failed = 0;
 if (existsSync(report)) {
   const results = JSON.parse(readFileSync(report, 'utf8'));
   passed = results.numPassedTests ?? 0;
-  // A file that failed to load has no test results of its own: count it as one failure.
+  // A file that failed without a failed test of its own (it did not load, or a beforeAll threw and its
+  // tests were skipped): count it as one failure, so the line never says 0 failed for a red run.
   const brokenFiles = (results.testResults ?? []).filter(
-    (f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0,
+    (f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed'),
   ).length;
   failed = (results.numFailedTests ?? 0) + brokenFiles;
   if (results.numTotalTests === 0) failed += 1; // a run that ran nothing is a failure

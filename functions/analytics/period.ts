@@ -11,14 +11,14 @@ const DAY = 24 * HOUR;
 export const DEFAULT_PERIOD_DAYS = 30;
 export const MAX_PERIOD_DAYS = 400;
 
+/** A date, or a date-time with an optional offset (the OpenAPI document shows this pattern too). */
+export const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+
 const instant = z.string().check(
   z.trim(),
-  z.refine(
-    (v) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(v) && !Number.isNaN(Date.parse(v)),
-    {
-      message: 'must be a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z)',
-    },
-  ),
+  z.refine((v) => INSTANT_PATTERN.test(v) && !Number.isNaN(Date.parse(v)), {
+    message: 'must be a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z)',
+  }),
 );
 
 export const periodQuerySchema = z.object({ from: z.optional(instant), to: z.optional(instant) });

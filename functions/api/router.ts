@@ -1,12 +1,15 @@
 import { MethodNotAllowedError, NotFoundError } from '../shared/errors';
 import { safeDecode } from '../shared/http';
-import { ROUTES } from '../shared/routes';
+import { type ActionRouteKey, type FunctionName, ROUTES } from '../shared/routes';
 
 export interface RouteMatch<T> {
   action: T;
   params: Record<string, string>;
   routeKey: string;
 }
+
+/** One action per route of function `F`: the type refuses a missing route and an unknown one. */
+export type ActionMap<F extends FunctionName, T> = { readonly [K in ActionRouteKey<F>]: T };
 
 interface CompiledRoute<T> {
   method: string;
@@ -22,10 +25,10 @@ export function compileRoutePath(path: string): { pattern: RegExp; names: string
   const source = path
     .split('/')
     .map((segment) => {
-      const m = /^\{(\w+)(\+?)\}$/.exec(segment);
-      if (!m) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-      names.push(m[1]!);
-      return m[2] ? '(.+)' : '([^/]+)';
+      const param = /^\{(?<name>\w+)(?<greedy>\+?)\}$/.exec(segment)?.groups;
+      if (!param?.name) return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      names.push(param.name);
+      return param.greedy ? '(.+)' : '([^/]+)';
     })
     .join('/');
   return { pattern: new RegExp(`^${source}$`), names };
@@ -35,14 +38,15 @@ export function compileRoutePath(path: string): { pattern: RegExp; names: string
  * A small router over the shared route table, so the API function answers exactly the routes the
  * stack creates. Specific routes win over `{proxy+}`; a known path with another method is a 405.
  */
-export function createRouter<T>(fn: string, actions: Record<string, T>) {
+export function createRouter<F extends FunctionName, T>(fn: F, actions: ActionMap<F, T>) {
+  const byKey: Partial<Record<string, T>> = actions;
   const compiled: CompiledRoute<T>[] = [];
   for (const route of ROUTES) {
     if (route.fn !== fn || route.method === 'ANY') continue;
-    const routeKey = `${route.method} ${route.path}`;
-    const action = actions[routeKey];
-    if (!action) throw new Error(`No action for route ${routeKey}`);
-    compiled.push({ method: route.method, routeKey, action, ...compileRoutePath(route.path) });
+    const action = byKey[route.key];
+    // Unreachable while the action map is typed; kept for maps cast past the type.
+    if (!action) throw new Error(`No action for route ${route.key}`);
+    compiled.push({ method: route.method, routeKey: route.key, action, ...compileRoutePath(route.path) });
   }
   return (method: string, path: string): RouteMatch<T> => {
     let pathMatched = false;
@@ -53,7 +57,7 @@ export function createRouter<T>(fn: string, actions: Record<string, T>) {
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
-        params[name] = safeDecode(m[i + 1]!);
+        params[name] = safeDecode(m[i + 1] ?? '');
       });
       return { action: route.action, params, routeKey: route.routeKey };
     }

@@ -1,3 +1,4 @@
+import type { Link } from '../links/model';
 import { MINTED_VISITOR_ID } from '../shared/keys';
 
 /** One GET of a short URL, as stored (docs/design.md §1). No raw IP is ever part of it. */
@@ -31,6 +32,42 @@ export interface ClickEvent {
    * aggregator finds it again. Absent otherwise.
    */
   newVisitor?: true;
+}
+
+/** What a click copies from its link: where in the journey it happened, as the link said at that moment. */
+export type ClickedLink = Pick<Link, 'id' | 'domain' | 'slug' | 'journey' | 'stage' | 'touchpoint'> & {
+  maxClicks?: number | null;
+};
+
+/** What the visit itself brings to a click: who, when, how. */
+export type Visit = Omit<
+  ClickEvent,
+  'linkId' | 'domain' | 'slug' | 'journey' | 'stage' | 'touchpoint' | 'maxClicks'
+>;
+
+/** The click of `visit` on `link`: the one way a click event is built from a link (redirect, tests, bench). */
+export function clickOnLink(link: ClickedLink, visit: Visit): ClickEvent {
+  const click: ClickEvent = {
+    id: visit.id,
+    at: visit.at,
+    linkId: link.id,
+    domain: link.domain,
+    slug: link.slug,
+    journey: link.journey,
+    stage: link.stage,
+    touchpoint: link.touchpoint,
+    source: visit.source,
+    visitorId: visit.visitorId,
+    bot: visit.bot,
+    device: visit.device,
+    os: visit.os,
+    browser: visit.browser,
+    referrer: visit.referrer,
+    country: visit.country,
+    maxClicks: link.maxClicks ?? null,
+  };
+  if (visit.newVisitor) click.newVisitor = true;
+  return click;
 }
 
 /**

@@ -5,14 +5,15 @@ import * as links from '../api/actions/links';
 import { linkQrAction } from '../api/actions/qr';
 import * as stats from '../api/actions/stats';
 import * as system from '../api/actions/system';
-import { type ApiAction, buildContext } from '../api/context';
+import { type ApiAction, type ApiActions, type ApiContext, buildContext } from '../api/context';
 import { createRouter } from '../api/router';
 import { type HttpEvent, type HttpResult, toHttpError } from '../shared/http';
 import { flushMetrics, useMetricsService } from '../shared/metrics';
 
 useMetricsService('api');
 
-const route = createRouter<ApiAction>('api', {
+/** Every api route with its action (the type is in functions/api/context.ts). */
+const actions: ApiActions = {
   'GET /healthz': system.healthAction,
   'GET /api/openapi.json': system.openApiAction,
   'GET /dashboard': system.dashboardAction,
@@ -35,14 +36,16 @@ const route = createRouter<ApiAction>('api', {
   'DELETE /api/keys/{id}': keys.revokeKeyAction,
   'POST /api/conversions': conversions.recordConversionAction,
   'GET /t.js': conversions.snippetAction,
-});
+};
+const route = createRouter<'api', ApiAction<never>>('api', actions);
 
 /** Everything under /api, plus /healthz and the dashboard: route, authenticate, run, map errors. */
 export async function handler(event: HttpEvent): Promise<HttpResult> {
   try {
     const { action, params } = route(event.requestContext.http.method, event.rawPath);
     const ctx = await buildContext(event, params, action.permission);
-    return await action.run(ctx);
+    // The router ran this action because the path matched its route's template: the params it names are there.
+    return await action.run(ctx as ApiContext<never>);
   } catch (err) {
     return toHttpError(err, event);
   } finally {

@@ -1,6 +1,6 @@
 import { nanoid } from 'nanoid';
 import { classifyUserAgent, referrerHost } from '../clicks/classify';
-import type { ClickEvent } from '../clicks/model';
+import { clickOnLink } from '../clicks/model';
 import { clickPartition } from '../clicks/repository';
 import { type PendingClickWrite, pendingClickWrite } from '../clicks/service';
 import { identifyVisitor } from '../clicks/visitor';
@@ -82,24 +82,17 @@ export async function redirect(req: RedirectRequest): Promise<RedirectResult> {
     retentionDays: c.clickRetentionDays,
     now: req.now,
   });
-  const click: ClickEvent = {
+  const click = clickOnLink(link, {
     // The click that mints a visitor id is stored under that id (keys.firstClick, ADR 0015).
     id: visitor.isNew ? visitor.id : nanoid(12),
     at: req.now.toISOString(),
-    linkId: link.id,
-    domain: link.domain,
-    slug: link.slug,
-    journey: link.journey,
-    stage: link.stage,
-    touchpoint: link.touchpoint,
     source: req.query.get('r') === 'qr' ? 'scan' : 'click',
     visitorId: visitor.id,
     ...agent,
     referrer: referrerHost(req.headers('referer')),
     country: viewer.country,
-    maxClicks: link.maxClicks,
-  };
-  if (visitor.isNew) click.newVisitor = true;
+    ...(visitor.isNew ? { newVisitor: true } : {}),
+  });
   const partition = clickPartition(click);
   const target = link.trackConversions
     ? withClickToken(location, keys.clickToken(req.now.getTime(), partition, click.id))

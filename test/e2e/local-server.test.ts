@@ -3,6 +3,13 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../functions/local/dynamodb-local';
 import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime';
 import { type Json, storedClicks } from '../support/inspect';
+import {
+  contractViolations,
+  documentedOperations,
+  findOperation,
+  recordTraffic,
+} from '../support/openapi-contract';
+import { decodeQrPng } from '../support/qr-image';
 
 /**
  * The real local server (`npm start` minus the DynamoDB Local child: it uses the test run's one), driven
@@ -15,6 +22,8 @@ const BROWSER =
 
 let runtime: LocalRuntime;
 let base: string;
+// Every exchange of this suite with the server, checked against the OpenAPI document by the last test.
+const traffic = recordTraffic(() => base);
 
 const auth = { authorization: `Bearer ${API_KEY}` };
 
@@ -62,6 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  traffic.restore();
   await runtime?.stop();
 });
 
@@ -282,7 +292,85 @@ describe('the local server over HTTP', () => {
     expect(res.headers.get('content-type')).toBe('image/png');
     const bytes = Buffer.from(await res.arrayBuffer());
     expect(bytes.subarray(0, 8).toString('latin1')).toBe('\x89PNG\r\n\x1a\n');
-    const { decodeQrPng } = await import('../support/qr-image');
     expect(decodeQrPng(bytes)).toBe(link.qrContent);
+  });
+
+  it('uses every other operation once, the way a marketer scripting the API would', async () => {
+    const json = { 'content-type': 'application/json' };
+    const send = (method: string, path: string, body?: unknown) =>
+      api(path, { method, headers: json, body: body === undefined ? undefined : JSON.stringify(body) });
+    expect((await fetch(`${base}/dashboard/app.js`)).status).toBe(200);
+
+    const journey = await send('PUT', '/api/journeys/tour', {
+      stages: ['see', 'try', 'buy'],
+      description: 'e2e tour',
+    });
+    expect(journey.status).toBe(200);
+    expect((await api('/api/journeys')).status).toBe(200);
+    expect((await api('/api/journeys/tour')).status).toBe(200);
+
+    const bulk = await send('POST', '/api/links/bulk', {
+      links: [
+        { url: 'https://shop.example/tour-1', touchpoint: 'tour-flyer', stage: 'see', journey: 'tour' },
+        { url: 'https://shop.example/tour-2', touchpoint: 'tour-flyer', stage: 'nowhere', journey: 'tour' },
+      ],
+    });
+    expect(bulk.status).toBe(201);
+    const { results } = (await bulk.json()) as { results: Array<{ link?: Json; status?: number }> };
+    expect(results.map((r) => r.status ?? 201)).toEqual([201, 400]);
+    const id = results[0]?.link?.id as string;
+
+    const edited = await send('PATCH', `/api/links/${id}`, { campaign: 'tour', maxClicks: 1_000_000_000 });
+    expect(edited.status).toBe(200);
+    expect((await api(`/api/links/${id}/qr`)).status).toBe(200);
+    expect((await api('/api/touchpoints?journey=tour&from=2026-01-01')).status).toBe(200);
+    expect((await api('/api/journeys/tour/funnel?window=7')).status).toBe(200);
+    expect((await api(`/api/links/${id}/stats?interval=hour`)).status).toBe(200);
+    expect((await api('/api/links?journey=tour&limit=5&status=active')).status).toBe(200);
+    expect((await send('DELETE', `/api/links/${id}`)).status).toBe(204);
+
+    const key = await send('POST', '/api/keys', { name: 'tour reports', role: 'viewer' });
+    expect(key.status).toBe(201);
+    expect((await api('/api/keys')).status).toBe(200);
+    expect((await send('DELETE', `/api/keys/${((await key.json()) as Json).id}`)).status).toBe(204);
+
+    // Conversions: a tracked link hands the shop a tp_cid; the shop's backend reports the purchase.
+    const tracked = await send('POST', '/api/links', {
+      url: 'https://shop.example/tour-buy?lang=de',
+      touchpoint: 'tour-checkout-poster',
+      stage: 'buy',
+      journey: 'tour',
+      trackConversions: true,
+    });
+    expect(tracked.status).toBe(201);
+    const landing = await fetch(((await tracked.json()) as Json).shortUrl, {
+      redirect: 'manual',
+      headers: { 'user-agent': BROWSER },
+    });
+    const tpCid = new URL(landing.headers.get('location') ?? '').searchParams.get('tp_cid');
+    expect(tpCid).toBeTruthy();
+    // The click is written just after the 302; a shop's backend reports later, and retries a 404.
+    const purchase = { clickId: tpCid, event: 'purchase', value: 59.9, currency: 'EUR', orderId: 'tour-1' };
+    const reported = await poll(
+      () => send('POST', '/api/conversions', purchase),
+      (res) => res.status !== 404,
+    );
+    expect(reported.status).toBe(201);
+    expect((await send('POST', '/api/conversions', purchase)).status).toBe(200);
+    const snippet = await fetch(`${base}/t.js`);
+    expect(snippet.status).toBe(200);
+    expect(snippet.headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('sent and received only what the OpenAPI document describes, for every operation it lists', () => {
+    expect(traffic.exchanges.length).toBeGreaterThan(30);
+    expect(traffic.exchanges.flatMap(contractViolations)).toEqual([]);
+    const used = new Set(
+      traffic.exchanges.map((e) => {
+        const found = findOperation(e.method, new URL(e.url, base).pathname);
+        return found && `${found.method} ${found.path}`;
+      }),
+    );
+    expect(documentedOperations().filter((op) => !used.has(op))).toEqual([]);
   });
 });

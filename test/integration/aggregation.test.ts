@@ -3,9 +3,9 @@ import { aggregateRecords } from '../../functions/analytics/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
 import { recount } from '../../functions/analytics/recount';
 import { handler as aggregateHandler } from '../../functions/handlers/aggregate';
-import { dynamoClient } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
+import { sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';
 import { pumpStream } from '../support/stream';
 
 /**
@@ -247,15 +247,10 @@ describe('exactly once under redelivery', () => {
     // Fail the third transaction of the batch, after two have committed, and the handler's own three
     // retries of it, so the failure reaches the event source mapping, which redelivers from there.
     let commits = 0;
-    const failThird =
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        if (context.commandName === 'TransactWriteItemsCommand' && ++commits >= 3 && commits <= 6) {
-          throw Object.assign(new Error('injected: connection reset'), { name: 'TimeoutError' });
-        }
-        return next(args);
-      };
-    dynamoClient.middlewareStack.add(failThird as never, { step: 'initialize', name: 'failThird' });
+    const stopFaults = watchSdkCalls(({ command }) => {
+      if (command === 'TransactWriteItemsCommand' && ++commits >= 3 && commits <= 6)
+        throw sdkError('TimeoutError', 'injected: connection reset');
+    });
     const outcomes: Array<{ applied: number; failed: boolean }> = [];
     try {
       await pumpStream(async (records) => {
@@ -264,7 +259,7 @@ describe('exactly once under redelivery', () => {
         return result;
       });
     } finally {
-      dynamoClient.middlewareStack.remove('failThird');
+      stopFaults();
     }
     expect(commits).toBeGreaterThan(6); // the injected failures happened
     expect(outcomes.some((o) => o.failed)).toBe(true); // one reached the event source mapping
@@ -308,21 +303,12 @@ describe('exactly once under redelivery', () => {
     // Apply with 6-item transactions (so the merge becomes a job of several parts) and fail the
     // second transaction: the job is written, its first part is not applied.
     let transactions = 0;
-    const failSecond =
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        if (context.commandName === 'TransactWriteItemsCommand' && ++transactions === 2) {
-          throw Object.assign(new Error('injected: connection reset'), { name: 'TimeoutError' });
-        }
-        return next(args);
-      };
-    dynamoClient.middlewareStack.add(failSecond as never, { step: 'initialize', name: 'failSecond' });
-    try {
-      const first = await applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 });
-      expect(first.jobWrites).toBeGreaterThanOrEqual(1);
-    } finally {
-      dynamoClient.middlewareStack.remove('failSecond');
-    }
+    const first = await withSdkFault(
+      ({ command }) => command === 'TransactWriteItemsCommand' && ++transactions === 2,
+      () => sdkError('TimeoutError', 'injected: connection reset'),
+      () => applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
+    );
+    expect(first.jobWrites).toBeGreaterThanOrEqual(1);
     expect(transactions).toBeGreaterThanOrEqual(2);
 
     // Two consumers resume at once: each part may be attempted twice, but is applied once.
@@ -340,20 +326,11 @@ describe('exactly once under redelivery', () => {
   it('refuses to repair counters while deltas it cannot apply are pending, and changes nothing', async () => {
     await busyDay('2026-11-09');
     await pumpStream(busy, 5, { applyPending: false });
-    const failApply =
-      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-      async (args: unknown) => {
-        if (context.commandName === 'TransactWriteItemsCommand') {
-          throw Object.assign(new Error('injected: throttled'), { name: 'ThrottlingException' });
-        }
-        return next(args);
-      };
-    dynamoClient.middlewareStack.add(failApply as never, { step: 'initialize', name: 'failApply' });
-    try {
-      await expect(recount({ repair: true })).rejects.toThrow(/still pending.*Nothing was changed/);
-    } finally {
-      dynamoClient.middlewareStack.remove('failApply');
-    }
+    await withSdkFault(
+      ({ command }) => command === 'TransactWriteItemsCommand',
+      () => sdkError('ThrottlingException', 'injected: throttled'),
+      () => expect(recount({ repair: true })).rejects.toThrow(/still pending.*Nothing was changed/),
+    );
     // The deltas are intact: applied now, every counter matches the raw clicks.
     await applyDeltas(ALL_DELTA_SLOTS);
     expect((await recount()).differences).toEqual([]);

@@ -5,10 +5,11 @@ import { aggregateRecords } from '../../functions/analytics/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
 import { recount } from '../../functions/analytics/recount';
 import { replayClickLog } from '../../functions/clicks/service';
-import { db, dynamoClient } from '../../functions/shared/dynamo';
+import { db } from '../../functions/shared/dynamo';
 import { keys } from '../../functions/shared/keys';
 import { setupApp } from '../support/app';
 import { BROWSER_UA, parseBody } from '../support/events';
+import { type SdkCall, sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';
 import { captureStderr } from '../support/stderr';
 import { pumpStream } from '../support/stream';
 
@@ -40,25 +41,14 @@ async function clickAs(visitor: Visitor, link: string, time: string) {
 /** A click whose write DynamoDB refuses (throttled): the redirect still answers, and logs the click. */
 async function clickWithFailedWrite(visitor: Visitor, link: string, time: string): Promise<string[]> {
   let failed = 0;
-  const failFirstPut =
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: unknown) => {
-      if (context.commandName === 'PutItemCommand' && failed++ === 0) {
-        throw Object.assign(new Error('injected: throttled'), {
-          name: 'ProvisionedThroughputExceededException',
-        });
-      }
-      return next(args);
-    };
-  dynamoClient.middlewareStack.add(failFirstPut as never, { step: 'initialize', name: 'failFirstPut' });
-  try {
-    const lines = await captureStderr(() => clickAs(visitor, link, time));
-    expect(failed).toBe(1);
-    expect(lines.some((l) => l.includes('click_write_failed'))).toBe(true);
-    return lines;
-  } finally {
-    dynamoClient.middlewareStack.remove('failFirstPut');
-  }
+  const lines = await withSdkFault(
+    ({ command }) => command === 'PutItemCommand' && failed++ === 0,
+    () => sdkError('ProvisionedThroughputExceededException', 'injected: throttled'),
+    () => captureStderr(() => clickAs(visitor, link, time)),
+  );
+  expect(failed).toBe(1);
+  expect(lines.some((l) => l.includes('click_write_failed'))).toBe(true);
+  return lines;
 }
 
 const visitorIdOf = (visitor: Visitor) => visitor.cookies![0]!.split('=')[1]!;
@@ -81,27 +71,26 @@ async function storedState(visitor: Visitor) {
 /** Runs `work` counting, at the SDK, the transactions sent and cancelled and the items they write. */
 async function observe<T>(work: () => Promise<T>, beforeTransaction?: () => Promise<void>) {
   const seen = { transactions: 0, cancelled: 0, visitorWrites: 0 };
-  const spy =
-    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) =>
-    async (args: { input: { TransactItems?: Array<{ Put?: { Item: { pk: string } } }> } }) => {
-      if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+  const isTransaction = (call: SdkCall) => call.command === 'TransactWriteItemsCommand';
+  const stop = watchSdkCalls(
+    async (call) => {
+      if (!isTransaction(call)) return;
       seen.transactions++;
-      for (const item of args.input.TransactItems ?? []) {
-        if (item.Put?.Item.pk.startsWith('VISITOR#')) seen.visitorWrites++;
+      for (const item of call.input.TransactItems ?? []) {
+        if (item.Put?.Item?.pk?.S?.startsWith('VISITOR#')) seen.visitorWrites++;
       }
       await beforeTransaction?.();
-      try {
-        return await next(args);
-      } catch (err) {
-        seen.cancelled++;
-        throw err;
-      }
-    };
-  dynamoClient.middlewareStack.add(spy as never, { step: 'initialize', name: 'observeAggregation' });
+    },
+    {
+      settled: (call, error) => {
+        if (error && isTransaction(call)) seen.cancelled++;
+      },
+    },
+  );
   try {
     return { result: await work(), seen };
   } finally {
-    dynamoClient.middlewareStack.remove('observeAggregation');
+    stop();
   }
 }
 

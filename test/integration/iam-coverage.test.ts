@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as aggregateHandler } from '../../functions/handlers/aggregate';
 import { clearLinkCache } from '../../functions/links/cache';
-import { dynamoClient } from '../../functions/shared/dynamo';
 import { TABLE_ACCESS } from '../../lib/constructs/touchpoint-function';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
+import { watchSdkCalls } from '../support/sdk-calls';
 import { pumpStream } from '../support/stream';
 
 /**
@@ -29,33 +29,25 @@ const TRANSACT_ACTIONS: Record<string, string> = {
 };
 
 let app: Awaited<ReturnType<typeof setupApp>>;
+let stopRecording: () => void;
 
 beforeAll(async () => {
   app = await setupApp();
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      const action = `dynamodb:${(context.commandName ?? '').replace(/Command$/, '')}`;
-      used[phase].add(action);
-      // Document-client input (plain values) at this step; a low-level command would have { S: … }.
-      type KeyInput = { Key?: { pk?: string | { S?: string } } };
-      const pkOf = (op: KeyInput) => (typeof op.Key?.pk === 'string' ? op.Key.pk : op.Key?.pk?.S);
-      const input = args.input as KeyInput & { TransactItems?: Array<Record<string, KeyInput>> };
-      const pk = pkOf(input);
-      if (pk) touchedKeys[phase].push({ action, pk });
-      for (const item of input.TransactItems ?? [])
-        for (const [kind, op] of Object.entries(item)) {
-          used[phase].add(TRANSACT_ACTIONS[kind]!);
-          const opPk = pkOf(op);
-          if (opPk) touchedKeys[phase].push({ action: TRANSACT_ACTIONS[kind]!, pk: opPk });
-        }
-      return next(args);
-    },
-    { step: 'initialize', name: 'recordActions' },
-  );
+  stopRecording = watchSdkCalls(({ command, input }) => {
+    const action = `dynamodb:${command.replace(/Command$/, '')}`;
+    used[phase].add(action);
+    if (input.Key?.pk?.S) touchedKeys[phase].push({ action, pk: input.Key.pk.S });
+    for (const item of input.TransactItems ?? [])
+      for (const [kind, op] of Object.entries(item)) {
+        const transactAction = TRANSACT_ACTIONS[kind] ?? `unknown transaction action ${kind}`;
+        used[phase].add(transactAction);
+        if (op.Key?.pk?.S) touchedKeys[phase].push({ action: transactAction, pk: op.Key.pk.S });
+      }
+  });
 });
 
 afterAll(() => {
-  dynamoClient.middlewareStack.remove('recordActions');
+  stopRecording();
 });
 
 describe('least privilege matches what the code does', () => {

@@ -1,9 +1,8 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { db } from '../../functions/shared/dynamo';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { setupApp } from '../support/app';
 import { bodyOf, countItems } from '../support/inspect';
+import { watchSdkCalls } from '../support/sdk-calls';
 
 /**
  * Real DynamoDB cancels a transaction with `TransactionConflict` when another request writes one of its
@@ -12,7 +11,7 @@ import { bodyOf, countItems } from '../support/inspect';
  * change nothing — never 500.
  */
 let app: Awaited<ReturnType<typeof setupApp>>;
-const realSend = db.send.bind(db) as (command: unknown, options?: unknown) => Promise<unknown>;
+let stopConflicts = () => {};
 let transactions = 0;
 
 const conflict = () =>
@@ -26,13 +25,11 @@ const conflict = () =>
 function conflicting(failures: number) {
   let left = failures;
   transactions = 0;
-  vi.spyOn(db, 'send').mockImplementation((async (command: unknown, options?: unknown) => {
-    if (command instanceof TransactWriteCommand) {
-      transactions++;
-      if (left-- > 0) throw conflict();
-    }
-    return realSend(command, options);
-  }) as never);
+  stopConflicts = watchSdkCalls(({ command }) => {
+    if (command !== 'TransactWriteItemsCommand') return;
+    transactions++;
+    if (left-- > 0) throw conflict();
+  });
 }
 
 const create = (touchpoint: string) =>
@@ -43,7 +40,7 @@ const create = (touchpoint: string) =>
   });
 
 afterEach(() => {
-  vi.restoreAllMocks();
+  stopConflicts();
 });
 
 beforeAll(async () => {
@@ -74,7 +71,7 @@ describe('a link transaction that conflicts', () => {
     const res = await create('conflict-always');
     expect(res.statusCode, res.body).toBe(409);
     expect(JSON.parse(String(res.body)).error.code).toBe('conflict');
-    vi.restoreAllMocks();
+    stopConflicts();
     expect(await countItems()).toBe(before);
   });
 });

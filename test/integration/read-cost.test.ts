@@ -5,9 +5,11 @@ import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-de
 import { readDeltas } from '../../functions/analytics/delta-repository';
 import { scanEntities } from '../../functions/analytics/repository';
 import type { ClickEvent } from '../../functions/clicks/model';
-import { db, dynamoClient } from '../../functions/shared/dynamo';
+import { db } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
+import { clickOn, SAMPLE_LINK } from '../support/clicks';
 import { parseBody } from '../support/events';
+import { recordSdkCalls, watchSdkCalls } from '../support/sdk-calls';
 import { syntheticRecords } from '../support/stream';
 
 /**
@@ -26,46 +28,24 @@ function clicksFor(count: number, seed: number): ClickEvent[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i + seed;
     const stage = STAGES[n % 3]!;
-    return {
+    const link = { ...SAMPLE_LINK, id: linkId, slug: 'x', stage, touchpoint: `${stage}-tp` };
+    return clickOn(link, {
       id: `c${seed}-${i}`,
       // Spread over the 30 days, at three hours of each day.
       at: new Date(
         start + (n % 30) * 86_400_000 + (9 + (n % 3) * 4) * 3_600_000 + (n % 3_600) * 1000,
       ).toISOString(),
-      linkId,
-      domain: 'tp.test',
-      slug: 'x',
-      journey: 'default',
-      stage,
-      touchpoint: `${stage}-tp`,
       source: n % 4 === 0 ? 'scan' : 'click',
       visitorId: `v_${seed}_${(n % 50).toString().padStart(16, '0')}`,
       bot: n % 10 === 0,
-      device: 'mobile',
-      os: 'iOS',
-      browser: 'Safari',
-      referrer: null,
-      country: COUNTRIES[n % COUNTRIES.length]!,
-      maxClicks: null,
-    };
+      country: COUNTRIES[n % COUNTRIES.length] ?? null,
+    });
   });
 }
 
 async function countRequests<T>(fn: () => Promise<T>): Promise<{ result: T; requests: number }> {
-  let requests = 0;
-  const name = `count-${Math.random()}`;
-  dynamoClient.middlewareStack.add(
-    (next) => async (args) => {
-      requests++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    return { result: await fn(), requests };
-  } finally {
-    dynamoClient.middlewareStack.remove(name);
-  }
+  const { result, calls } = await recordSdkCalls(fn);
+  return { result, requests: calls.length };
 }
 
 async function readAll() {
@@ -143,23 +123,14 @@ describe('analytics read cost', () => {
     const before = await dayTotals();
     const written: string[] = [];
     let applyCount = 0;
-    dynamoClient.middlewareStack.add(
-      (next, context) => async (args) => {
-        if (context.commandName === 'TransactWriteItemsCommand') {
-          const input = (
-            args as { input: { TransactItems: Array<{ Update?: { Key: Record<string, { S: string }> } }> } }
-          ).input;
-          const counterKeys = input.TransactItems.filter((a) => a.Update?.Key.pk?.S.includes('STATS#')).map(
-            (a) => `${a.Update!.Key.pk!.S} ${a.Update!.Key.sk!.S}`,
-          );
-          expect(new Set(counterKeys).size).toBe(counterKeys.length);
-          written.push(...counterKeys);
-        }
-        return next(args);
-      },
-      // After the document client's marshalling: keys arrive as attribute values ({ S: … }).
-      { step: 'build', name: 'recordWrites' },
-    );
+    const stopRecording = watchSdkCalls(({ command, input }) => {
+      if (command !== 'TransactWriteItemsCommand') return;
+      const counterKeys = (input.TransactItems ?? [])
+        .flatMap((a) => (a.Update?.Key?.pk?.S?.includes('STATS#') ? [a.Update.Key] : []))
+        .map((key) => `${key.pk?.S} ${key.sk?.S}`);
+      expect(new Set(counterKeys).size).toBe(counterKeys.length);
+      written.push(...counterKeys);
+    });
     try {
       for (let i = 0; i < 500; i += 100) {
         const { stats } = await aggregateRecords(records.slice(i, i + 100));
@@ -183,7 +154,7 @@ describe('analytics read cost', () => {
         applyCount++;
       }
     } finally {
-      dynamoClient.middlewareStack.remove('recordWrites');
+      stopRecording();
     }
     expect(new Set(written).size).toBe(16);
     expect(applyCount).toBeLessThan(5); // fewer merges than batches: 4 slots at most

@@ -8,9 +8,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dyn
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { replayClickLog } from '../../functions/clicks/service';
-import { db, dynamoClient } from '../../functions/shared/dynamo';
+import { db } from '../../functions/shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf, storedClicks } from '../support/inspect';
+import { recordSdkCalls } from '../support/sdk-calls';
 import { captureStderr } from '../support/stderr';
 
 /**
@@ -37,23 +38,9 @@ async function freshLink(): Promise<{ id: string; slug: string }> {
   return bodyOf(res);
 }
 
-/** Records the name of every command the shared DynamoDB client sends while `fn` runs. */
+/** The name of every command the shared DynamoDB client sends while `fn` runs. */
 async function countRequests(fn: () => Promise<unknown>): Promise<string[]> {
-  const commands: string[] = [];
-  const name = `count-requests-${Math.random()}`;
-  dynamoClient.middlewareStack.add(
-    (next, context) => async (args) => {
-      commands.push(context.commandName ?? 'unknown');
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    await fn();
-  } finally {
-    dynamoClient.middlewareStack.remove(name);
-  }
-  return commands;
+  return (await recordSdkCalls(fn)).calls.map((c) => c.command);
 }
 
 function visitorCookie(cookies: string[] | undefined): string {

@@ -1,11 +1,25 @@
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 
-/** Decodes a PNG as a phone camera would (dark on light, no inversion) and returns the text, or null. */
+/** An image as RGBA pixels, 4 bytes per pixel. */
+export interface Bitmap {
+  width: number;
+  height: number;
+  rgba: Uint8ClampedArray;
+}
+
+/**
+ * The one QR reader of the tests: the text a phone camera would read from the pixels (dark on light,
+ * never inverted), or null.
+ */
+export function scanQr({ width, height, rgba }: Bitmap): string | null {
+  return jsQR(rgba, width, height, { inversionAttempts: 'dontInvert' })?.data ?? null;
+}
+
+/** Decodes a PNG with pngjs (not our encoder) and reads the QR code in it. */
 export function decodeQrPng(png: Buffer): string | null {
   const image = PNG.sync.read(png);
-  const rgba = new Uint8ClampedArray(image.data);
-  return jsQR(rgba, image.width, image.height, { inversionAttempts: 'dontInvert' })?.data ?? null;
+  return scanQr({ width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data) });
 }
 
 /** Width, height, bit depth and colour type from the IHDR chunk (colour type 3 = palette). */

@@ -8,13 +8,13 @@ export const listJourneysAction: ApiAction = {
   run: async () => json(200, { items: await listJourneys() }),
 };
 
-export const getJourneyAction: ApiAction = {
+export const getJourneyAction: ApiAction<'/api/journeys/{journey}'> = {
   permission: 'read',
   run: async (ctx) =>
     json(200, await getJourney(parseWith(journeyNameSchema, ctx.params.journey, 'journey name'))),
 };
 
-export const putJourneyAction: ApiAction = {
+export const putJourneyAction: ApiAction<'/api/journeys/{journey}'> = {
   permission: 'admin',
   run: async (ctx) => {
     const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');

@@ -13,10 +13,10 @@ export const listKeysAction: ApiAction = {
   run: async () => json(200, { items: await listKeys() }),
 };
 
-export const revokeKeyAction: ApiAction = {
+export const revokeKeyAction: ApiAction<'/api/keys/{id}'> = {
   permission: 'admin',
   run: async (ctx) => {
-    await revokeKey(ctx.params.id!);
+    await revokeKey(ctx.params.id);
     return noContent();
   },
 };

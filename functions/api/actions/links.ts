@@ -52,21 +52,21 @@ export const listLinksAction: ApiAction = {
     json(200, await listLinks(parseWith(listLinksQuerySchema, ctx.query, 'query parameter'))),
 };
 
-export const getLinkAction: ApiAction = {
+export const getLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'read',
-  run: async (ctx) => json(200, view(await getLink(ctx.params.id!))),
+  run: async (ctx) => json(200, view(await getLink(ctx.params.id))),
 };
 
-export const updateLinkAction: ApiAction = {
+export const updateLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'write_links',
   run: async (ctx) =>
-    json(200, await updateLink(ctx.params.id!, parseWith(updateLinkSchema, ctx.body(), 'link'))),
+    json(200, await updateLink(ctx.params.id, parseWith(updateLinkSchema, ctx.body(), 'link'))),
 };
 
-export const archiveLinkAction: ApiAction = {
+export const archiveLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'write_links',
   run: async (ctx) => {
-    await archiveLink(ctx.params.id!);
+    await archiveLink(ctx.params.id);
     return noContent();
   },
 };

@@ -4,11 +4,11 @@ import { renderQr } from '../../qr/service';
 import type { ApiAction } from '../context';
 
 /** The QR code encodes `<shortUrl>?r=qr` so scans are told apart from clicks. */
-export const linkQrAction: ApiAction = {
+export const linkQrAction: ApiAction<'/api/links/{id}/qr'> = {
   permission: 'read',
   run: async (ctx) => {
     const options = parseQrOptions(ctx.query);
-    const link = view(await getLink(ctx.params.id!));
+    const link = view(await getLink(ctx.params.id));
     const image = renderQr(link.qrContent, options);
     const extension = options.format;
     return {

@@ -1,5 +1,6 @@
 import '../../shared/zod-locale';
 import * as z from 'zod/mini';
+import { BREAKDOWN_DIMENSIONS } from '../../analytics/counters';
 import { periodQuerySchema } from '../../analytics/period';
 import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
 import { journeyNameSchema } from '../../journeys/model';
@@ -11,20 +12,20 @@ import type { ApiAction, ApiContext } from '../context';
 const formatSchema = z.optional(z.enum(['json', 'csv']));
 
 // The period fields first, then each route's own; unknown parameters are rejected.
-const linkStatsQuery = z.strictObject({
+export const linkStatsQuery = z.strictObject({
   ...periodQuerySchema.shape,
   interval: z._default(z.enum(['hour', 'day']), 'day'),
   format: formatSchema,
-  breakdown: z.optional(z.enum(['country', 'device', 'os', 'browser', 'referrer'])),
+  breakdown: z.optional(z.enum(BREAKDOWN_DIMENSIONS)),
 });
 
-const touchpointsQuery = z.strictObject({
+export const touchpointsQuery = z.strictObject({
   ...periodQuerySchema.shape,
   journey: z._default(journeyNameSchema, 'default'),
   format: formatSchema,
 });
 
-const funnelQuery = z.strictObject({
+export const funnelQuery = z.strictObject({
   ...periodQuerySchema.shape,
   window: queryIntegerSchema(1, 90, 30),
   format: formatSchema,
@@ -48,11 +49,11 @@ function csv(filename: string, body: string): HttpResult {
   };
 }
 
-export const linkStatsAction: ApiAction = {
+export const linkStatsAction: ApiAction<'/api/links/{id}/stats'> = {
   permission: 'read',
   run: async (ctx) => {
     const q = parseWith(linkStatsQuery, ctx.query, 'query parameter');
-    const stats = await linkStats(ctx.params.id!, q);
+    const stats = await linkStats(ctx.params.id, q);
     if (!wantsCsv(ctx, q.format)) return json(200, stats);
     if (q.breakdown) {
       return csv(
@@ -78,7 +79,7 @@ export const touchpointsAction: ApiAction = {
   },
 };
 
-export const funnelAction: ApiAction = {
+export const funnelAction: ApiAction<'/api/journeys/{journey}/funnel'> = {
   permission: 'read',
   run: async (ctx) => {
     const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clickCounterUpdates, weekOf } from '../../../functions/analytics/counters';
 import { splitIntoWeeks } from '../../../functions/analytics/stats-repository';
-import type { ClickEvent } from '../../../functions/clicks/model';
+import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 const DAY = 86_400_000;
 /** Every day of [from, to), as the union of the split's week and day ranges must give back. */
@@ -55,25 +55,10 @@ describe('splitIntoWeeks', () => {
 
 describe('weekly journey counters', () => {
   it('gives each touchpoint-day update a twin on its week with the same increments', () => {
-    const click = {
-      id: 'c1',
-      at: '2026-11-25T10:00:00.000Z',
-      linkId: 'l1',
-      domain: 'tp.test',
-      slug: 's',
-      journey: 'spring',
-      stage: 'awareness',
-      touchpoint: 'poster',
-      source: 'scan',
-      visitorId: 'v1',
-      bot: false,
-      device: 'mobile',
-      os: 'iOS',
-      browser: 'Safari',
-      referrer: null,
-      country: 'DE',
-      maxClicks: null,
-    } as ClickEvent;
+    const click = clickOn(
+      { ...SAMPLE_LINK, id: 'l1', slug: 's', journey: 'spring' },
+      { source: 'scan', country: 'DE' },
+    );
     const updates = clickCounterUpdates(click);
     const day = updates.find((u) => u.key.sk === 'D#2026-11-25#T#poster')!;
     const week = updates.find((u) => u.key.sk === 'W#2026-11-23#T#poster')!;

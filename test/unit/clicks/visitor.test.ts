@@ -4,6 +4,7 @@ import { isMintingClick } from '../../../functions/clicks/model';
 import { clickItem, clickPartition } from '../../../functions/clicks/repository';
 import { identifyVisitor, type VisitorRequest } from '../../../functions/clicks/visitor';
 import { CLICK_PARTITIONS, keys } from '../../../functions/shared/keys';
+import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 /** ADR 0015: a minted visitor id names the click that minted it. */
 const request = (overrides: Partial<VisitorRequest> = {}): VisitorRequest => ({
@@ -19,26 +20,8 @@ const request = (overrides: Partial<VisitorRequest> = {}): VisitorRequest => ({
   ...overrides,
 });
 
-const clickOf = (visitorId: string, at: string, id = visitorId): ClickEvent => ({
-  id,
-  at,
-  linkId: 'lnk1',
-  domain: 'sho.rt',
-  slug: 'spring',
-  journey: 'default',
-  stage: 'awareness',
-  touchpoint: 'poster',
-  source: 'scan',
-  visitorId,
-  bot: false,
-  device: 'mobile',
-  os: 'iOS',
-  browser: 'Safari',
-  referrer: null,
-  country: null,
-  maxClicks: null,
-  newVisitor: true,
-});
+const clickOf = (visitorId: string, at: string, id = visitorId): ClickEvent =>
+  clickOn(SAMPLE_LINK, { id, at, source: 'scan', visitorId, newVisitor: true });
 
 describe('minted visitor ids', () => {
   it('name the click that minted them: its time, and a key the redirect stores that click under', async () => {

@@ -1,7 +1,7 @@
-import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { crc32 } from '../../../functions/qr/png';
+import { type Bitmap, scanQr } from '../../support/qr-image';
 
 /** Test helpers that read our QR output back without trusting the code under test. */
 
@@ -30,22 +30,15 @@ export function readChunks(png: Buffer): Chunk[] {
   return chunks;
 }
 
-export interface Bitmap {
-  width: number;
-  height: number;
-  /** RGBA, 4 bytes per pixel. */
-  rgba: Uint8ClampedArray;
-}
+export type { Bitmap } from '../../support/qr-image';
 
 export function decodePng(png: Buffer): Bitmap {
   const image = PNG.sync.read(png);
   return { width: image.width, height: image.height, rgba: new Uint8ClampedArray(image.data) };
 }
 
-/** The text a camera would read from the bitmap, or null. Never inverts: dark-on-light only. */
-export function scan({ width, height, rgba }: Bitmap): string | null {
-  return jsQR(rgba, width, height, { inversionAttempts: 'dontInvert' })?.data ?? null;
-}
+/** The text a camera would read from the bitmap, or null (the tests' one QR reader). */
+export const scan = scanQr;
 
 /** The reference module grid from qrcode itself, as rows of 0/1. */
 export function referenceGrid(content: string, ecc: 'L' | 'M' | 'Q' | 'H'): number[][] {
