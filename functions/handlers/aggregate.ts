@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '../analytics/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '../analytics/apply-deltas';
-import { log } from '../shared/log';
+import { addRequestContext, log } from '../shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
 
 useMetricsService('aggregate');
@@ -38,6 +38,7 @@ export async function handler(
   event: DynamoDBStreamEvent | ApplyDeltasEvent,
   context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse | undefined> {
+  addRequestContext(context);
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
   if (!isStreamEvent(event)) {
     const stats = await applyDeltas(ALL_DELTA_SLOTS, { deadline });

@@ -1,4 +1,5 @@
 import type { HttpEvent } from '../shared/http';
+import { addRequestContext } from '../shared/log';
 import { flushMetrics } from '../shared/metrics';
 import { httpResponseStream, streamifyResponse } from './lambda-streaming';
 import { respondToRedirect } from './redirect';
@@ -9,7 +10,8 @@ import { respondToRedirect } from './redirect';
  * is on their way, and then the click write is awaited within the same invocation — from Node.js 24 on,
  * Lambda no longer waits for promises still running after the handler returns.
  */
-export const handler = streamifyResponse<HttpEvent>(async (event, responseStream) => {
+export const handler = streamifyResponse<HttpEvent>(async (event, responseStream, context) => {
+  addRequestContext(context);
   const { response, afterResponse } = await respondToRedirect(event);
   const out = httpResponseStream(responseStream, {
     statusCode: response.statusCode ?? 200,

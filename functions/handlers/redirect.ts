@@ -1,6 +1,7 @@
 import type { PendingClickWrite } from '../clicks/service';
 import { redirect } from '../redirect/service';
 import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '../shared/http';
+import { addRequestContext } from '../shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
 
 useMetricsService('redirect');
@@ -53,7 +54,8 @@ export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst>
  * this one waits for the click write before answering. Production serves redirects from the streaming
  * function URL (redirect-url.ts), which answers first.
  */
-export async function handler(event: HttpEvent): Promise<HttpResult> {
+export async function handler(event: HttpEvent, context?: unknown): Promise<HttpResult> {
+  addRequestContext(context);
   const { response, afterResponse } = await respondToRedirect(event);
   await afterResponse?.write();
   flushMetrics();
