@@ -8,6 +8,8 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { registerApiKey } from '../functions/auth/service';
+import { ensureTable } from '../functions/local/table';
 import { keys } from '../functions/shared/keys';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
@@ -16,7 +18,7 @@ import { VirtualClock } from './virtual-clock';
 import { CapacityMeter, type ItemSizes, type PhaseUnits } from './write-meter';
 
 /**
- * Figure 8: DynamoDB write units per click, everything included (the click's own PutItem, what the stream
+ * Figure 6: DynamoDB write units per click, everything included (the click's own PutItem, what the stream
  * consumer writes, what the scheduled flush writes), at steady traffic levels from 0.1 to 100 clicks/s,
  * and how fresh the counters are (the longest a click waits to show up in the link's stats).
  *
@@ -116,8 +118,12 @@ const BOT_SHARE = 0.03;
 const BOT_UA = 'Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)';
 const STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 
-type Invoke = (event: unknown) => Promise<{ batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined>;
-type Redirect = (event: ReturnType<typeof redirectEvent>) => Promise<{ statusCode: number; cookies?: string[] }>;
+type Invoke = (
+  event: unknown,
+) => Promise<{ batchItemFailures?: Array<{ itemIdentifier: string }> } | undefined>;
+type Redirect = (
+  event: ReturnType<typeof redirectEvent>,
+) => Promise<{ statusCode: number; cookies?: string[] }>;
 
 export async function benchWriteCost(ctx: BenchContext, options: WriteCostOptions): Promise<WriteCostResult> {
   const shards = options.shards ?? 4;
@@ -126,18 +132,29 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
   process.env.AGGREGATE_BATCH_SIZE = String(BATCH_SIZE);
   const { resetConfig } = await import('../functions/shared/config');
   resetConfig();
+  // A table of its own (as a fresh deployment has): no clicks, deltas or checkpoints of other figures.
+  const savedTable = process.env.TABLE_NAME;
+  const tableName = `${ctx.tableName}-write-cost`;
+  const endpoint = process.env.DYNAMODB_ENDPOINT!;
+  const admin = new DynamoDBClient({ endpoint, region: 'local', credentials: LOCAL_CREDENTIALS });
+  await ensureTable(admin, tableName).finally(() => admin.destroy());
+  process.env.TABLE_NAME = tableName;
+  resetConfig();
+  await registerApiKey(ctx.apiKey, 'bench: write cost', 'admin');
   const { dynamoClient } = await import('../functions/shared/dynamo');
-  const meter = await new CapacityMeter(process.env.DYNAMODB_ENDPOINT!, ctx.tableName).install(dynamoClient);
+  const meter = await new CapacityMeter(endpoint, tableName).install(dynamoClient);
   const redirect = (await import('../functions/handlers/redirect')).handler as Redirect;
   const aggregate = (await import('../functions/handlers/aggregate')).handler as Invoke;
-  const tap = new StreamTap(process.env.DYNAMODB_ENDPOINT!, ctx.tableName);
+  const tap = new StreamTap(endpoint, tableName);
   await tap.start();
   // Starts at the real time, so the first level's links are created "now"; only ever moves forward.
   const clock = new VirtualClock(Date.now()).install();
   const levels: WriteCostLevel[] = [];
   try {
     for (const [i, level] of options.levels.entries()) {
-      progress(`  ${level.clicksPerSecond} clicks/s: ${level.clicks} clicks over ${links} links, ${shards} shards`);
+      progress(
+        `  ${level.clicksPerSecond} clicks/s: ${level.clicks} clicks over ${links} links, ${shards} shards`,
+      );
       const run = await runLevel({
         ctx,
         clock,
@@ -165,8 +182,8 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
     tap.stop();
     meter.phase = undefined;
     meter.stop();
-    if (savedBatchSize === undefined) delete process.env.AGGREGATE_BATCH_SIZE;
-    else process.env.AGGREGATE_BATCH_SIZE = savedBatchSize;
+    restoreEnv('AGGREGATE_BATCH_SIZE', savedBatchSize);
+    restoreEnv('TABLE_NAME', savedTable);
     resetConfig();
   }
   return {
@@ -268,7 +285,10 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
         'GET',
         `/api/links/${link.id}/stats`,
       );
-      const total = Math.min(sentAt[i]!.length, stats.totals.clicks + stats.totals.scans + stats.totals.botClicks);
+      const total = Math.min(
+        sentAt[i]!.length,
+        stats.totals.clicks + stats.totals.scans + stats.totals.botClicks,
+      );
       for (let c = counted[i]!; c < total; c++) delays.push(now - sentAt[i]![c]!);
       counted[i] = Math.max(counted[i]!, total);
     }
@@ -298,7 +318,10 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   for (;;) {
     const tClick = k < clickTimes.length ? clickTimes[k]! : Infinity;
     // A click not read from the stream yet may fall due before the next event: read it first.
-    if (unread.length && (unread[0]! + BATCHING_WINDOW_MS <= Math.min(tClick, nextTick) || unread.length >= BATCH_SIZE))
+    if (
+      unread.length &&
+      (unread[0]! + BATCHING_WINDOW_MS <= Math.min(tClick, nextTick) || unread.length >= BATCH_SIZE)
+    )
       await readStream();
     let tShard = Infinity;
     let dueShard = -1;
@@ -402,7 +425,10 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
     },
     byCommand: total.byCommand,
     itemSizes: Object.fromEntries(
-      [...meter.itemSizes].map(([kind, x]) => [kind, { ...x, meanBytes: Math.round(x.totalBytes / x.writes) }]),
+      [...meter.itemSizes].map(([kind, x]) => [
+        kind,
+        { ...x, meanBytes: Math.round(x.totalBytes / x.writes) },
+      ]),
     ),
     freshness: {
       maxSeconds: delays.length ? Math.max(...delays) / 1000 : Number.NaN,
@@ -427,6 +453,13 @@ function scheduledEvent() {
   };
 }
 
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+function restoreEnv(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 /** The stream shard a record belongs to: by its partition key, as DynamoDB assigns keys to partitions. */
 function shardOf(record: DynamoDBRecord, shards: number): number {
   const pk = record.dynamodb?.Keys?.pk?.S ?? '';
@@ -449,11 +482,7 @@ class StreamTap {
     endpoint: string,
     private readonly tableName: string,
   ) {
-    const config = {
-      endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    };
+    const config = { endpoint, region: 'local', credentials: LOCAL_CREDENTIALS };
     this.streams = new DynamoDBStreamsClient(config);
     this.dynamo = new DynamoDBClient(config);
   }
@@ -479,7 +508,11 @@ class StreamTap {
         continue;
       }
       const it = await this.streams.send(
-        new GetShardIteratorCommand({ StreamArn: this.streamArn, ShardId: shard.ShardId, ShardIteratorType: type }),
+        new GetShardIteratorCommand({
+          StreamArn: this.streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: type,
+        }),
       );
       this.iterators.set(shard.ShardId!, it.ShardIterator);
     }
@@ -490,7 +523,8 @@ class StreamTap {
     const out: DynamoDBRecord[] = [];
     for (let attempt = 0; out.length < expected; attempt++) {
       if (attempt > 0) {
-        if (attempt > 50) throw new Error(`expected ${expected} click records in the stream, found ${out.length}`);
+        if (attempt > 50)
+          throw new Error(`expected ${expected} click records in the stream, found ${out.length}`);
         await new Promise((r) => setTimeout(r, 20));
         await this.discover('TRIM_HORIZON'); // a shard that rolled over
       }
@@ -500,13 +534,15 @@ class StreamTap {
           const res = await this.streams.send(new GetRecordsCommand({ ShardIterator: next, Limit: 1000 }));
           next = res.NextShardIterator;
           const records = res.Records ?? [];
-          for (const r of records) if (r.eventName === 'INSERT' && isClick(r)) out.push(toLambdaRecord(r, this.streamArn));
+          for (const r of records)
+            if (r.eventName === 'INSERT' && isClick(r)) out.push(toLambdaRecord(r, this.streamArn));
           if (!records.length) break;
         }
         this.iterators.set(shardId, next);
       }
     }
-    if (out.length !== expected) throw new Error(`expected ${expected} click records in the stream, found ${out.length}`);
+    if (out.length !== expected)
+      throw new Error(`expected ${expected} click records in the stream, found ${out.length}`);
     return out;
   }
 }

@@ -43,7 +43,13 @@ export interface ItemSizes {
   writeUnits: number;
 }
 
-const emptyUnits = (): CommandUnits => ({ requests: 0, items: 0, writeUnits: 0, reportedWriteUnits: 0, readUnits: 0 });
+const emptyUnits = (): CommandUnits => ({
+  requests: 0,
+  items: 0,
+  writeUnits: 0,
+  reportedWriteUnits: 0,
+  readUnits: 0,
+});
 const emptyPhase = (): PhaseUnits => ({ ...emptyUnits(), byCommand: {} });
 
 interface ConsumedCapacity {
@@ -67,7 +73,7 @@ export class CapacityMeter {
   private keyNames: string[] = [];
 
   constructor(
-    private readonly endpoint: string,
+    endpoint: string,
     private readonly tableName: string,
   ) {
     this.reader = new DynamoDBClient({
@@ -138,7 +144,11 @@ export class CapacityMeter {
     return (input.TransactItems ?? []).map((t: any) =>
       t.Put
         ? { key: keyOf(t.Put.Item), newItem: t.Put.Item, transactional: true }
-        : { key: (t.Update ?? t.Delete ?? t.ConditionCheck).Key, newItem: t.Update ? undefined : null, transactional: true },
+        : {
+            key: (t.Update ?? t.Delete ?? t.ConditionCheck).Key,
+            newItem: t.Update ? undefined : null,
+            transactional: true,
+          },
     );
   }
 
@@ -172,7 +182,8 @@ export class CapacityMeter {
   ): void {
     const p = this.phases.get(phase) ?? emptyPhase();
     this.phases.set(phase, p);
-    const c = (p.byCommand[command] ??= emptyUnits());
+    const c = p.byCommand[command] ?? emptyUnits();
+    p.byCommand[command] = c;
     let reported = 0;
     for (const cc of [consumed ?? []].flat()) {
       const units = cc.CapacityUnits ?? 0;
@@ -212,7 +223,10 @@ export class CapacityMeter {
     };
     for (const p of this.phases.values()) {
       add(t, p);
-      for (const [name, c] of Object.entries(p.byCommand)) add((t.byCommand[name] ??= emptyUnits()), c);
+      for (const [name, c] of Object.entries(p.byCommand)) {
+        t.byCommand[name] ??= emptyUnits();
+        add(t.byCommand[name], c);
+      }
     }
     return t;
   }
@@ -240,12 +254,18 @@ function valueBytes(v: AttributeValue): number {
   if (v.NS) return v.NS.reduce((s, x) => s + numberBytes(x), 0);
   if (v.BS) return v.BS.reduce((s, x) => s + x.length, 0);
   if (v.L) return 3 + v.L.reduce((s, x) => s + 1 + valueBytes(x), 0);
-  if (v.M) return 3 + Object.entries(v.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + valueBytes(x), 0);
+  if (v.M)
+    return 3 + Object.entries(v.M).reduce((s, [k, x]) => s + 1 + Buffer.byteLength(k) + valueBytes(x), 0);
   return 0;
 }
 
 /** About one byte per two significant digits, plus one. */
 function numberBytes(n: string): number {
-  const digits = n.replace(/^-/, '').replace(/e.*$/i, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = n
+    .replace(/^-/, '')
+    .replace(/e.*$/i, '')
+    .replace('.', '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1;
 }
