@@ -69,6 +69,8 @@ export interface WriteCostLevel {
   itemSizes: Record<string, ItemSizes & { meanBytes: number }>;
   /** Seconds from a click to the first stats answer that counts it. */
   freshness: { maxSeconds: number; p99Seconds: number; p50Seconds: number };
+  /** Clicks first seen counted after a stream batch, and after a scheduled run. */
+  countedBy: { stream: number; schedule: number };
 }
 
 export interface WriteCostResult {
@@ -265,6 +267,10 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   let scheduledRuns = 0;
   let nextTick = start + 30_000;
   let lastProbe = -Infinity;
+  /** A probe skipped (too soon after the last) is made up at this time, so no count is seen late. */
+  let probeOwedAt = Infinity;
+  let lastInvocation: 'stream' | 'schedule' = 'stream';
+  const countedBy = { stream: 0, schedule: 0 };
   let k = 0;
 
   const readStream = async () => {
@@ -276,8 +282,12 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   };
   const uncounted = () => sentAt.some((times, i) => counted[i]! < times.length);
   const probe = async (now: number, force = false) => {
-    if (!force && now - lastProbe < PROBE_EVERY_MS) return;
+    if (!force && now - lastProbe < PROBE_EVERY_MS) {
+      probeOwedAt = Math.min(probeOwedAt, lastProbe + PROBE_EVERY_MS);
+      return;
+    }
     lastProbe = now;
+    probeOwedAt = Infinity;
     for (const [i, link] of linkList.entries()) {
       if (counted[i]! >= sentAt[i]!.length) continue;
       const stats = await apiOk<{ totals: { clicks: number; scans: number; botClicks: number } }>(
@@ -290,6 +300,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
         stats.totals.clicks + stats.totals.scans + stats.totals.botClicks,
       );
       for (let c = counted[i]!; c < total; c++) delays.push(now - sentAt[i]![c]!);
+      if (total > counted[i]!) countedBy[lastInvocation] += total - counted[i]!;
       counted[i] = Math.max(counted[i]!, total);
     }
   };
@@ -333,12 +344,18 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
         dueShard = s;
       }
     }
+    if (probeOwedAt <= Math.min(tShard, nextTick, tClick)) {
+      clock.set(Math.max(clock.now(), probeOwedAt));
+      await probe(clock.now(), true);
+      continue;
+    }
     const idle = k >= clickTimes.length && !unread.length && dueShard < 0;
     if (idle && !uncounted()) break;
     if (idle && nextTick > end + DRAIN_LIMIT_MS) break;
     if (tShard <= nextTick && tShard <= tClick) {
       clock.set(Math.max(clock.now(), tShard));
       await deliver(dueShard);
+      lastInvocation = 'stream';
       await probe(clock.now());
     } else if (nextTick <= tClick) {
       clock.set(nextTick);
@@ -350,6 +367,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
       } finally {
         meter.phase = undefined;
       }
+      lastInvocation = 'schedule';
       await probe(clock.now(), true);
     } else {
       clock.set(tClick);
@@ -435,6 +453,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
       p99Seconds: percentile(delays, 99) / 1000,
       p50Seconds: percentile(delays, 50) / 1000,
     },
+    countedBy,
   };
 }
 
