@@ -21,13 +21,15 @@ export interface RedirectRequestsResult {
   perRedirect: number;
 }
 
-function event(
-  ctx: BenchContext,
+/** A `GET /{slug}` event in API Gateway's payload 2.0 shape, as the HTTP API hands it to the redirect. */
+export function redirectEvent(
+  ctx: { host: string },
   slug: string,
-  opts: { query?: string; cookie?: string; ip: string },
+  opts: { query?: string; cookie?: string; ip: string; userAgent?: string },
 ): HttpEvent {
   const now = new Date();
-  const headers: Record<string, string> = { host: ctx.host, 'user-agent': BROWSER_UA, accept: 'text/html' };
+  const userAgent = opts.userAgent ?? BROWSER_UA;
+  const headers: Record<string, string> = { host: ctx.host, 'user-agent': userAgent, accept: 'text/html' };
   return {
     version: '2.0',
     routeKey: 'GET /{slug}',
@@ -46,7 +48,7 @@ function event(
         path: `/${slug}`,
         protocol: 'HTTP/1.1',
         sourceIp: opts.ip,
-        userAgent: BROWSER_UA,
+        userAgent,
       },
       requestId: `bench-${Math.random()}`,
       routeKey: 'GET /{slug}',
@@ -68,11 +70,11 @@ export async function benchRedirectRequests(
   const { resetConfig } = await import('../functions/shared/config');
 
   const variants: Array<{ name: string; env?: Record<string, string>; make: (i: number) => HttpEvent }> = [
-    { name: 'new visitor, click', make: (i) => event(ctx, slug, { ip: `198.51.100.${i % 250}` }) },
+    { name: 'new visitor, click', make: (i) => redirectEvent(ctx, slug, { ip: `198.51.100.${i % 250}` }) },
     {
       name: 'returning visitor (cookie), scan ?r=qr',
       make: (i) =>
-        event(ctx, slug, {
+        redirectEvent(ctx, slug, {
           query: 'r=qr',
           cookie: `tp_vid=v_${String(i).padStart(21, '0')}`,
           ip: `198.51.100.${i % 250}`,
@@ -81,7 +83,7 @@ export async function benchRedirectRequests(
     {
       name: 'cookies off (daily salted hash)',
       env: { VISITOR_COOKIES: 'off' },
-      make: (i) => event(ctx, slug, { ip: `203.0.113.${i % 250}` }),
+      make: (i) => redirectEvent(ctx, slug, { ip: `203.0.113.${i % 250}` }),
     },
   ];
 

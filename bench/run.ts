@@ -1,16 +1,21 @@
 /**
- * `npm run bench`: measures the redirect, QR and analytics paths against their references (issue 5),
- * prints a table and writes docs/benchmarks.md. Every figure is measured side by side with its reference
- * in the same run and reported as a ratio. Real DynamoDB Local (in memory), real handlers, loopback only.
+ * `npm run bench`: measures the redirect, QR, analytics and aggregation-cost paths against their
+ * references and targets, prints a short table and writes every number to JSON: bench/results/latest.json
+ * for a full run (committed, so git keeps the history), bench/.out/quick.json for a quick one. What each
+ * figure means, how it is measured and what it showed is in docs/benchmarks.md, written by hand.
+ * Real DynamoDB Local (in memory), real handlers, loopback only.
  *
- * Environment: BENCH_QUICK=1 for a short smoke run (fewer rounds, 100k instead of 1M clicks; the
- * docs are not written unless BENCH_WRITE_DOCS=1).
+ * Environment: BENCH_QUICK=1 for a short smoke run (fewer rounds, 100k instead of 1M clicks, a sixth of
+ * the simulated traffic of figure 6).
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { benchBundles } from './bundles';
-import { fmt, kib, median, progress, type Row } from './lib';
+import { fmt, kib, progress, type Row } from './lib';
 import { benchQr } from './qr';
 import { svgDecodes } from './qr-verify';
 
@@ -30,15 +35,11 @@ const CONFIG = {
   },
   bundleSpawns: QUICK ? 5 : 21,
   analytics: { small: 10_000, large: QUICK ? 100_000 : 1_000_000, rounds: QUICK ? 5 : 15, shards: 4 },
-  aggregation: {
-    // Long enough for delta slots to reach the apply threshold within a round, as in a sustained busy
-    // stream; the round's tail is applied and counted too (bench/aggregation.ts).
-    clicksPerRound: QUICK ? 1000 : 4000,
-    warmupClicks: QUICK ? 500 : 1000,
-    batchSize: 100,
-    deployedBatchSize: 500,
-  },
+  writeCost: { links: 10, shards: 4 },
 };
+/** Figure 6's target (issue 15): write units per click, the click write included, and freshness. */
+const WRITE_UNITS_TARGET = 3;
+const FRESHNESS_TARGET_SECONDS = 60;
 
 const suiteStart = performance.now();
 const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -50,7 +51,7 @@ const ratioWithRange = (x: number, perRound: number[]) =>
   `${ratio(x)} (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`;
 
 // ---- 4. QR ----------------------------------------------------------------------------------------
-progress('4/6 QR: PNG and SVG 512 px, ours vs qrcode (bench/qr.ts)');
+progress('4/7 QR: PNG and SVG 512 px, ours vs qrcode (bench/qr.ts)');
 const QR_CONTENT = 'https://sho.rt/abc?r=qr';
 const qr = await benchQr();
 const svg = await svgDecodes(QR_CONTENT, 512, 4);
@@ -58,7 +59,7 @@ const pngSpeedup = qr.pngMsQrcode / qr.pngMsOurs;
 const svgSpeedup = qr.svgMsQrcode / qr.svgMsOurs;
 
 // ---- 3. Bundles ----------------------------------------------------------------------------------
-progress('3/6 bundles: esbuild like the CDK stack, then init time in fresh node processes');
+progress('3/7 bundles: esbuild like the CDK stack, then init time in fresh node processes');
 const bundles = await benchBundles(CONFIG.bundleSpawns);
 
 // ---- runtime -------------------------------------------------------------------------------------
@@ -85,47 +86,44 @@ async function runFigures() {
   });
   const linkInfo = { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' };
 
-  progress('1/6 DynamoDB requests per redirect, link cached (redirect handler in-process, SDK counter)');
+  progress(
+    '6/7 write units per click and counter freshness at 0.1-100 clicks/s, simulated time (bench/write-cost.ts)',
+  );
+  const { benchWriteCost, writeCostLevels } = await import('./write-cost');
+  const writeCost = await benchWriteCost(ctx, { ...CONFIG.writeCost, levels: writeCostLevels(QUICK) });
+
+  progress('1/7 DynamoDB requests per redirect, link cached (redirect handler in-process, SDK counter)');
   const { benchRedirectRequests } = await import('./redirect-requests');
   const requests = await benchRedirectRequests(ctx, link.slug, CONFIG.redirectRequestsPerVariant);
 
   progress(
-    `2/6 + 6/6 redirect, PutItem, aggregation and bare HTTP + PutItem, interleaved: ${CONFIG.throughput.rounds} ` +
-      `rounds (${CONFIG.throughput.durationSeconds} s load runs, ${CONFIG.throughput.connections} connections; ` +
-      `${CONFIG.aggregation.clicksPerRound} clicks in batches of ${CONFIG.aggregation.batchSize})`,
+    `2/7 redirect, PutItem and bare HTTP + PutItem, interleaved: ${CONFIG.throughput.rounds} rounds ` +
+      `(${CONFIG.throughput.durationSeconds} s load runs, ${CONFIG.throughput.connections} connections)`,
   );
   const { createThroughputBench } = await import('./throughput');
-  const { createAggregationBench } = await import('./aggregation');
   const tp = await createThroughputBench(ctx, linkInfo, CONFIG.throughput);
-  const agg = createAggregationBench(ctx, CONFIG.aggregation);
   try {
-    // The aggregation warm-up first: it sets DynamoDB Local's JIT compiling its transaction paths (its C2
-    // thread stays busy for ~20 s, per /proc/<pid>/task), which in the other order overlapped round 1 and
-    // took the side measured first down to ~0.65× (runs of 2026-11-24 15:34Z, 17:03Z and 17:09Z).
-    await agg.warmup();
     await tp.warmup();
-    const steps = [() => tp.redirectRound(), () => tp.putRound(), () => agg.round(), () => tp.httpPutRound()];
+    const steps = [() => tp.redirectRound(), () => tp.putRound(), () => tp.httpPutRound()];
     for (let r = 0; r < CONFIG.throughput.rounds; r++) {
       progress(` round ${r + 1}/${CONFIG.throughput.rounds}`);
       // Rotate the order each round, so drift of the shared machine does not favour one side.
       for (let i = 0; i < steps.length; i++) await steps[(i + r) % steps.length]!();
     }
-    await agg.deployedRound();
   } finally {
     tp.stop();
   }
   const throughput = tp.summary();
-  const aggregation = agg.summary();
 
   progress(
-    `5/6 stats and funnel at ${fmt(CONFIG.analytics.small)} and ${fmt(CONFIG.analytics.large)} clicks`,
+    `5/7 stats and funnel at ${fmt(CONFIG.analytics.small)} and ${fmt(CONFIG.analytics.large)} clicks`,
   );
   const { benchAnalytics } = await import('./analytics');
   const analytics = await benchAnalytics(ctx, CONFIG.analytics);
-  return { requests, throughput, aggregation, analytics };
+  return { requests, throughput, analytics, writeCost };
 }
 
-const { requests, throughput, aggregation, analytics } = results;
+const { requests, throughput, analytics, writeCost } = results;
 
 // ---- table ---------------------------------------------------------------------------------------
 const exactlyOne = requests.variants.every((v) => v.requests === v.redirects);
@@ -229,53 +227,31 @@ for (const q of ['stats', 'funnel'] as const) {
     pass: b.latencyMs / a.latencyMs <= 1.5,
   });
 }
-const aggregationRatios = aggregation.rounds.map(
-  (x, i) => x.clicksPerSecond / throughput.rounds[i]!.redirect.perSecond,
-);
-const aggregationRatio = median(aggregationRatios);
-rows.push({
-  figure: `6. aggregation throughput, batch ${aggregation.batchSize}`,
-  measured: `${fmt(aggregation.clicksPerSecond)} clicks/s`,
-  reference: `redirect ${fmt(throughput.redirectPerSecond)} req/s (same rounds)`,
-  ratio: ratioWithRange(aggregationRatio, aggregationRatios),
-  target: '≥ 1×',
-  pass: aggregationRatio >= 1,
-});
-rows.push({
-  figure: '6. counter writes per click (updates + delta/job items)',
-  measured: fmt(aggregation.counterPathWritesPerClick, 3),
-  reference: '1 click write per click',
-  ratio: ratio(aggregation.counterPathWritesPerClick),
-  target: '≤ 0.3',
-  pass: aggregation.counterPathWritesPerClick <= 0.3,
-});
-rows.push({
-  figure: '6. of which counter item updates',
-  measured: fmt(aggregation.counterWritesPerClick, 3),
-  reference: '1 click write per click',
-  ratio: ratio(aggregation.counterWritesPerClick),
-  target: 'reported',
-  pass: null,
-});
-rows.push({
-  figure: '6. visitor-state writes per click',
-  measured: fmt(aggregation.visitorWritesPerClick, 3),
-  reference: '1 click write per click',
-  ratio: ratio(aggregation.visitorWritesPerClick),
-  target: 'reported',
-  pass: null,
-});
-rows.push({
-  figure: '6. checkpoint writes per click',
-  measured: fmt(aggregation.checkpointWritesPerClick, 3),
-  reference: '1 click write per click',
-  ratio: ratio(aggregation.checkpointWritesPerClick),
-  target: 'reported',
-  pass: null,
-});
+for (const level of writeCost.levels) {
+  const units = level.writeUnitsPerClick;
+  const fresh = level.freshness.maxSeconds;
+  rows.push({
+    figure: `6. write units per click at ${level.clicksPerSecond} clicks/s`,
+    measured: `${fmt(units.total, 2)} (click ${fmt(units.clickWrite, 2)} + stream ${fmt(units.streamBatches, 2)} + flush ${fmt(units.scheduledFlush, 2)})`,
+    reference: `1 (the click PutItem); ${fmt(level.recordsPerBatch, 1)} records/batch`,
+    ratio: `${fmt(units.total, 2)}×`,
+    target: `≤ ${WRITE_UNITS_TARGET}`,
+    pass: units.total <= WRITE_UNITS_TARGET,
+  });
+  rows.push({
+    figure: `6. counter freshness at ${level.clicksPerSecond} clicks/s (max)`,
+    measured: `${fmt(fresh, 1)} s (p50 ${fmt(level.freshness.p50Seconds, 1)} s), ${level.counted}/${level.clicks} counted`,
+    reference: 'click → link stats',
+    ratio: '—',
+    target: `≤ ${FRESHNESS_TARGET_SECONDS} s, all counted`,
+    pass: fresh <= FRESHNESS_TARGET_SECONDS && level.counted === level.clicks,
+  });
+}
 
 const { benchTimeTo302, timeTo302Row } = await import('./time-to-302'); // 7. issue 16, own process
-rows.push(timeTo302Row(await benchTimeTo302(QUICK ? { rounds: 2 } : {})));
+progress('7/7 time-to-302 vs click-write latency (own process)');
+const timeTo302 = await benchTimeTo302(QUICK ? { rounds: 2 } : {});
+rows.push(timeTo302Row(timeTo302));
 const verdict = (p: boolean | null) => (p === null ? '—' : p ? 'pass' : 'FAIL');
 const headers = ['figure', 'measured', 'reference', 'ratio', 'target', 'result'];
 const cells = rows.map((r) => [r.figure, r.measured, r.reference, r.ratio, r.target, verdict(r.pass)]);
@@ -295,37 +271,43 @@ console.log(
 const totalSeconds = (performance.now() - suiteStart) / 1000;
 console.log(`Suite time: ${totalSeconds.toFixed(0)} s`);
 
-// ---- docs ----------------------------------------------------------------------------------------
+// ---- results ------------------------------------------------------------------------------------
 {
-  const { writeBenchmarksDoc, saveReport } = await import('./report');
-  const report = {
-    rows,
+  const results = {
+    startedAt,
+    command: QUICK ? 'BENCH_QUICK=1 npm run bench' : 'npm run bench',
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedChanges: git(['status', '--porcelain']) !== '',
+    totalSeconds,
     machine: {
       cpu: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
-      memory: `${fmt(totalmem() / 2 ** 30, 1)} GiB (${fmt(freemem() / 2 ** 30, 1)} GiB free at the end)`,
+      memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
       node: process.version,
       os: `${platform()} ${release()}`,
       java: javaVersion(),
-      load: `${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}`,
+      loadAverage: { start: loadAtStart, end: loadavg()[0]! },
     },
     config: CONFIG,
-    totalSeconds,
-    startedAt,
-    requests,
-    throughput,
-    bundles,
-    qr: { ...qr, svg, pngSpeedup, svgSpeedup, content: QR_CONTENT },
-    analytics,
-    aggregation,
+    targets: { writeUnitsPerClick: WRITE_UNITS_TARGET, freshnessSeconds: FRESHNESS_TARGET_SECONDS },
+    rows,
+    figures: {
+      requests,
+      throughput,
+      bundles,
+      qr: { ...qr, svg, pngSpeedup, svgSpeedup, content: QR_CONTENT },
+      analytics,
+      writeCost,
+      timeTo302,
+    },
   };
-  const writeDocs = !QUICK || process.env.BENCH_WRITE_DOCS === '1';
-  const saved = saveReport(report, { smoke: !writeDocs });
-  progress(
-    writeDocs
-      ? `saved the raw results to ${saved} (npx tsx bench/report.ts rewrites the docs from it)`
-      : `saved the raw results of this smoke run to ${saved}`,
-  );
-  if (writeDocs) progress(`wrote ${writeBenchmarksDoc(report)}`);
+  const file = fileURLToPath(new URL(QUICK ? './.out/quick.json' : './results/latest.json', import.meta.url));
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+  progress(`wrote ${file}`);
+}
+
+function git(args: string[]): string {
+  return spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
 }
 
 function javaVersion(): string {

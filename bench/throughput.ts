@@ -146,7 +146,7 @@ export interface ThroughputOptions {
 }
 
 /**
- * The two sides of figure 2 as separate steps, so the caller can interleave them (and figure 6) round by
+ * The two sides of figure 2 as separate steps, so the caller can interleave them round by
  * round: `warmup()`, then `redirectRound()` / `putRound()` in alternating order, then `summary()`.
  */
 export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, options: ThroughputOptions) {

@@ -32,14 +32,3 @@ export async function posterLink(ctx: BenchContext): Promise<LinkInfo> {
   });
   return { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' };
 }
-
-/** Figure 6's consumer bench as the suite configures it (batch size 100; `CLICKS` per round, default 2,000). */
-export async function consumerBench(ctx: BenchContext) {
-  const { createAggregationBench } = await import('../aggregation');
-  return createAggregationBench(ctx, {
-    clicksPerRound: Number(process.env.CLICKS ?? 2000),
-    warmupClicks: 1000,
-    batchSize: 100,
-    deployedBatchSize: 500,
-  });
-}

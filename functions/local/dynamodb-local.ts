@@ -66,18 +66,11 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * The JVM's options. The Parallel collector rather than the default G1: DynamoDB Local on a small heap is
- * a throughput workload, and G1's write barriers and concurrent threads cost it ~9 % of its transaction
- * throughput here (8 paired runs of the stream consumer, every pair in favour; docs/adr/0012). Set
- * `DYNAMODB_LOCAL_JAVA_OPTS` to replace all of them (e.g. to compare collectors:
- * bench/experiments/jvm-options.ts).
+ * The heap bounds only: several DynamoDB Local instances (tests, `npm start`) may share a machine, and the
+ * JVM's default heap is a quarter of its memory each. Nothing here tunes the emulator's speed: it is a test
+ * double for correctness, not a model of AWS performance.
  */
-const DEFAULT_JVM_OPTIONS = ['-Xms64m', '-Xmx1g', '-XX:+UseParallelGC'];
-
-function jvmOptions(): string[] {
-  const custom = process.env.DYNAMODB_LOCAL_JAVA_OPTS?.trim();
-  return custom ? custom.split(/\s+/) : DEFAULT_JVM_OPTIONS;
-}
+const JVM_OPTIONS = ['-Xms64m', '-Xmx1g'];
 
 export async function startDynamoLocal(
   options: { dataDir?: string; port?: number } = {},
@@ -97,7 +90,7 @@ export async function startDynamoLocal(
     args.push('-inMemory');
   }
   args.push('-sharedDb', '-port', String(port), '-disableTelemetry');
-  const java = ['java', ...jvmOptions(), ...args];
+  const java = ['java', ...JVM_OPTIONS, ...args];
   // Behind a watchdog shell where there is one, in a process group of its own: Java is stopped when this
   // process goes away even without a chance to clean up (SIGKILL, a crashed test runner), and stop() can
   // kill the whole group. On Windows, Java is started directly.
