@@ -10,6 +10,7 @@ import {
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ensureTable } from '../functions/local/table';
 import { keys } from '../functions/shared/keys';
+import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '../lib/touchpoint-stack';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
 import { redirectEvent } from './redirect-requests';
@@ -29,7 +30,7 @@ import { CapacityMeter, type ItemSizes, type PhaseUnits } from './write-meter';
  * Time is simulated, not the emulator: a virtual clock (bench/virtual-clock.ts) jumps from one event to
  * the next (a click, a stream batch falling due, the scheduled run), so two hours at 0.1 clicks/s take
  * seconds. The event source mapping is modelled as the stack configures it (lib/touchpoint-stack.ts):
- * batch size 500, a batching window of 1 s, one batch in flight per shard. The stream has SHARDS shards,
+ * batch size 500, the stack's batching window (5 s), one batch in flight per shard. The stream has SHARDS shards,
  * records split by their partition key as DynamoDB splits them (a new on-demand table starts with 4
  * partitions); the more shards, the smaller the batches. The aggregator runs as fast as the emulator lets
  * it; in virtual time it takes no time, which AWS will not match, so freshness is a lower bound by the
@@ -106,7 +107,8 @@ export function writeCostLevels(quick: boolean): WriteCostOptions['levels'] {
 
 /** As lib/touchpoint-stack.ts configures the event source mapping and the flush schedule. */
 const BATCH_SIZE = 500;
-const BATCHING_WINDOW_MS = 1_000;
+/** The stack's stream batching window (lib/touchpoint-stack.ts), so the figure measures what deploys. */
+const BATCHING_WINDOW_MS = AGGREGATE_BATCHING_WINDOW_SECONDS * 1000;
 const SCHEDULE_MS = 60_000;
 /** Stats are re-read at most this often while clicks wait to be counted (bounds the bench's own cost). */
 const PROBE_EVERY_MS = 1_000;
