@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { HISTOGRAM_PREFIX } from '../functions/analytics/counters';
-import type { ClickEvent } from '../functions/clicks/model';
+import { HISTOGRAM_PREFIX } from '#analytics/counters';
+import type { ClickEvent } from '#clicks/model';
 import { api, apiOk, type BenchContext, writeItems } from './context';
 import { median, progress } from './lib';
 import {
@@ -106,7 +106,7 @@ export function workloadOptions(seed: number, links: BenchLink[], clicks: number
 }
 
 async function queryAll(ctx: BenchContext, pk: string): Promise<Record<string, unknown>[]> {
-  const { db } = await import('../functions/shared/dynamo');
+  const { db } = await import('#shared/dynamo');
   const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
@@ -126,7 +126,7 @@ async function queryAll(ctx: BenchContext, pk: string): Promise<Record<string, u
 
 /** Aggregates the records as shards would: records grouped by click key, `shards` consumers in parallel. */
 async function aggregateAll(records: DynamoDBRecord[], shards: number, batchSize: number): Promise<number> {
-  const { aggregateRecords } = await import('../functions/analytics/aggregate');
+  const { aggregateRecords } = await import('#analytics/aggregate');
   const streams: DynamoDBRecord[][] = Array.from({ length: shards }, () => []);
   for (const r of records) {
     const pk = (r.dynamodb!.Keys!.pk as { S: string }).S;
@@ -187,7 +187,7 @@ export async function benchAnalytics(
   ctx: BenchContext,
   options: { small: number; large: number; rounds: number; shards: number },
 ): Promise<AnalyticsResult> {
-  const { stageOrders } = await import('../functions/analytics/stage-orders');
+  const { stageOrders } = await import('#analytics/stage-orders');
   const now = Date.now();
   const result: AnalyticsResult = {
     volumes: [],

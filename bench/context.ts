@@ -39,7 +39,7 @@ export const LOAD_USER_AGENTS = [
  */
 export async function benchContext(runtime: { url: string; apiKey: string }): Promise<BenchContext> {
   const { SdkCounter } = await import('./sdk-counter');
-  const { dynamoClient } = await import('../functions/shared/dynamo');
+  const { dynamoClient } = await import('#shared/dynamo');
   return {
     url: runtime.url,
     host: new URL(runtime.url).host,
@@ -85,7 +85,7 @@ export async function writeItems(
   items: Record<string, unknown>[],
   concurrency = 8,
 ): Promise<void> {
-  const { db } = await import('../functions/shared/dynamo');
+  const { db } = await import('#shared/dynamo');
   let next = 0;
   const worker = async () => {
     for (;;) {

@@ -1,7 +1,7 @@
 import jsQR from 'jsqr';
 import QRCode from 'qrcode';
-import { parseQrOptions } from '../functions/qr/model';
-import { renderQr } from '../functions/qr/service';
+import { parseQrOptions } from '#qr/model';
+import { renderQr } from '#qr/service';
 
 /**
  * Decodes a QR SVG made of one stroked `<path>` of horizontal runs (ours and qrcode's both are: `M x y.5`,

@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import jsQR from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { parseQrOptions } from '../functions/qr/model';
-import { renderQr } from '../functions/qr/service';
+import { parseQrOptions } from '#qr/model';
+import { renderQr } from '#qr/service';
 
 /**
  * Our QR renderer against qrcode's own toBuffer / toString at 512 px, same content, ecc M, margin 4.

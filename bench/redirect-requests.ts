@@ -1,4 +1,4 @@
-import type { HttpEvent } from '../functions/shared/http';
+import type { HttpEvent } from '#shared/http';
 import { type BenchContext, BROWSER_UA } from './context';
 
 /**
@@ -65,9 +65,9 @@ export async function benchRedirectRequests(
   slug: string,
   perVariant = 200,
 ): Promise<RedirectRequestsResult> {
-  const { handler } = await import('../functions/handlers/redirect');
-  const { clearLinkCache } = await import('../functions/links/cache');
-  const { resetConfig } = await import('../functions/shared/config');
+  const { handler } = await import('#handlers/redirect');
+  const { clearLinkCache } = await import('#links/cache');
+  const { resetConfig } = await import('#shared/config');
 
   const variants: Array<{ name: string; env?: Record<string, string>; make: (i: number) => HttpEvent }> = [
     { name: 'new visitor, click', make: (i) => redirectEvent(ctx, slug, { ip: `198.51.100.${i % 250}` }) },

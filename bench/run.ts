@@ -64,8 +64,8 @@ const bundles = await benchBundles(CONFIG.bundleSpawns);
 
 // ---- runtime -------------------------------------------------------------------------------------
 progress('starting DynamoDB Local (in memory) and the local runtime (aggregation poller off)');
-const { freePort } = await import('../functions/local/dynamodb-local');
-const { startLocalRuntime } = await import('../functions/local/runtime');
+const { freePort } = await import('#local/dynamodb-local');
+const { startLocalRuntime } = await import('#local/runtime');
 const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
 let results: Awaited<ReturnType<typeof runFigures>>;
 try {

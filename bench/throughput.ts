@@ -4,8 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
-import type { ClickEvent } from '../functions/clicks/model';
-import { keys } from '../functions/shared/keys';
+import type { ClickEvent } from '#clicks/model';
+import { keys } from '#shared/keys';
 import { type BenchContext, BROWSER_UA, LOAD_USER_AGENTS } from './context';
 import { machineTimes, median, percentile, progress } from './lib';
 
@@ -150,9 +150,9 @@ export interface ThroughputOptions {
  * round: `warmup()`, then `redirectRound()` / `putRound()` in alternating order, then `summary()`.
  */
 export async function createThroughputBench(ctx: BenchContext, link: LinkInfo, options: ThroughputOptions) {
-  const { db } = await import('../functions/shared/dynamo');
-  const { clickItem, clickPartition } = await import('../functions/clicks/repository');
-  const { config } = await import('../functions/shared/config');
+  const { db } = await import('#shared/dynamo');
+  const { clickItem, clickPartition } = await import('#clicks/repository');
+  const { config } = await import('#shared/config');
   const table = config().tableName;
   const retention = config().clickRetentionDays;
 

@@ -94,12 +94,12 @@ export async function benchTimeTo302(options: Partial<TimeTo302Options> = {}): P
 export async function measureTimeTo302(overrides: Partial<TimeTo302Options> = {}): Promise<TimeTo302Result> {
   const options = { ...DEFAULT_OPTIONS, ...overrides };
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const { startDynamoLocal, freePort } = await import('../functions/local/dynamodb-local');
+  const { startDynamoLocal, freePort } = await import('#local/dynamodb-local');
   const { DynamoProxy } = await import('../test/support/dynamo-proxy');
   const dynamo = await startDynamoLocal();
   const proxy = await DynamoProxy.start(dynamo.endpoint);
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
-  const { startLocalRuntime } = await import('../functions/local/runtime');
+  const { startLocalRuntime } = await import('#local/runtime');
   const runtime = await startLocalRuntime({
     port: await freePort(),
     dynamodbEndpoint: proxy.endpoint,
@@ -215,9 +215,9 @@ async function createLink(base: string, apiKey: string): Promise<{ id: string; s
 
 /** The HTTP API redirect handler (which awaits the click write) behind the same local adapter. */
 async function awaitingWriteServer(): Promise<{ url: string; close: () => void }> {
-  const { requestListener } = await import('../functions/local/server');
-  const api = (await import('../functions/handlers/api')).handler;
-  const redirect = (await import('../functions/handlers/redirect')).handler;
+  const { requestListener } = await import('#local/server');
+  const api = (await import('#handlers/api')).handler;
+  const redirect = (await import('#handlers/redirect')).handler;
   const server = createServer(requestListener({ api, redirect }));
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));

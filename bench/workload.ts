@@ -1,21 +1,11 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import {
-  type CounterUpdate,
-  clickCounterUpdates,
-  contributionDelta,
-  itemId,
-} from '../functions/analytics/counters';
-import type { ClickEvent } from '../functions/clicks/model';
-import { clickItem, clickPartition } from '../functions/clicks/repository';
-import {
-  applyClick,
-  contributions,
-  emptyVisitorState,
-  visitorClickOf,
-} from '../functions/journeys/visitor-state';
-import { type Key, keys } from '../functions/shared/keys';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId } from '#analytics/counters';
+import type { ClickEvent } from '#clicks/model';
+import { clickItem, clickPartition } from '#clicks/repository';
+import { applyClick, contributions, emptyVisitorState, visitorClickOf } from '#journeys/visitor-state';
+import { type Key, keys } from '#shared/keys';
 import { type BenchContext, writeItems } from './context';
 import { rng, weighted } from './lib';
 

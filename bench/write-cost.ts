@@ -8,8 +8,8 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { ensureTable } from '../functions/local/table';
-import { keys } from '../functions/shared/keys';
+import { ensureTable } from '#local/table';
+import { keys } from '#shared/keys';
 import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '../lib/touchpoint-stack';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
@@ -133,7 +133,7 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
   const links = options.links ?? 10;
   const savedBatchSize = process.env.AGGREGATE_BATCH_SIZE;
   process.env.AGGREGATE_BATCH_SIZE = String(BATCH_SIZE);
-  const { resetConfig } = await import('../functions/shared/config');
+  const { resetConfig } = await import('#shared/config');
   resetConfig();
   // A table of its own (as a fresh deployment has): no clicks, deltas or checkpoints of other figures.
   const savedTable = process.env.TABLE_NAME;
@@ -144,12 +144,12 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
   process.env.TABLE_NAME = tableName;
   resetConfig();
   // Imported here: the shared DynamoDB client must be created after the runtime has set its endpoint.
-  const { registerApiKey } = await import('../functions/auth/service');
+  const { registerApiKey } = await import('#auth/service');
   await registerApiKey(ctx.apiKey, 'bench: write cost', 'admin');
-  const { dynamoClient } = await import('../functions/shared/dynamo');
+  const { dynamoClient } = await import('#shared/dynamo');
   const meter = await new CapacityMeter(endpoint, tableName).install(dynamoClient);
-  const redirect = (await import('../functions/handlers/redirect')).handler as Redirect;
-  const aggregate = (await import('../functions/handlers/aggregate')).handler as Invoke;
+  const redirect = (await import('#handlers/redirect')).handler as Redirect;
+  const aggregate = (await import('#handlers/aggregate')).handler as Invoke;
   const tap = new StreamTap(endpoint, tableName);
   await tap.start();
   // Starts at the real time, so the first level's links are created "now"; only ever moves forward.

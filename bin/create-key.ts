@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   });
   if (!['admin', 'editor', 'viewer'].includes(values.role!))
     throw new Error('--role must be admin, editor or viewer');
-  const { createApiKey } = await import('../functions/auth/service');
+  const { createApiKey } = await import('#auth/service');
   const key = await createApiKey({ name: values.name!, role: values.role as 'admin' | 'editor' | 'viewer' });
   process.stdout.write(`${key.role} key '${key.name}' (id ${key.id}):\n${key.key}\n`);
 }

@@ -3,8 +3,8 @@
  * `npm start`: the local Touchpoint, on an embedded DynamoDB Local. See the README's configuration table.
  */
 import { resolve } from 'node:path';
-import { JavaMissingError } from '../functions/local/dynamodb-local';
-import { startLocalRuntime } from '../functions/local/runtime';
+import { JavaMissingError } from '#local/dynamodb-local';
+import { startLocalRuntime } from '#local/runtime';
 
 // The AWS SDK warns on every start that it will want Node 22 from 2027; Node 20 is supported today.
 process.removeAllListeners('warning');

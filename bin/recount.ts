@@ -5,7 +5,7 @@
  * (stop `npm start` first: DynamoDB Local files are not shared between processes).
  */
 import { resolve } from 'node:path';
-import { startDynamoLocal } from '../functions/local/dynamodb-local';
+import { startDynamoLocal } from '#local/dynamodb-local';
 
 function bar(done: number, total: number): string {
   const width = 30;
@@ -26,9 +26,9 @@ async function main(): Promise<void> {
   }
   process.env.TOUCHPOINT_LOG_SILENT = '1';
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
-  const { dynamoClient } = await import('../functions/shared/dynamo');
-  const { config } = await import('../functions/shared/config');
-  const { recount } = await import('../functions/analytics/recount');
+  const { dynamoClient } = await import('#shared/dynamo');
+  const { config } = await import('#shared/config');
+  const { recount } = await import('#analytics/recount');
   try {
     const table = await dynamoClient.send(new DescribeTableCommand({ TableName: config().tableName }));
     const total = Number(table.Table?.ItemCount ?? 0);

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 async function main(): Promise<void> {
   const file = process.argv[2];
   const input = file && file !== '-' ? createReadStream(file, 'utf8') : process.stdin;
-  const { replayClickLog } = await import('../functions/clicks/service');
+  const { replayClickLog } = await import('#clicks/service');
   const result = await replayClickLog(createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY }));
   process.stdout.write(
     `Found ${result.lines} failed clicks: ${result.inserted} inserted, ${result.alreadyStored} already stored, ${result.failed} failed.\n`,

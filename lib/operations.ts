@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC, METRICS_NAMESPACE, type ServiceName } from '../functions/shared/metrics';
+import { METRIC, METRICS_NAMESPACE, type ServiceName } from '#shared/metrics';
 
 export interface OperationsProps {
   readonly redirectFunction: lambda.IFunction;

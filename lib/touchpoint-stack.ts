@@ -11,8 +11,8 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
-import { GSI1, TABLE_KEYS } from '../functions/shared/keys';
-import { type FunctionName, ROUTES } from '../functions/shared/routes';
+import { GSI1, TABLE_KEYS } from '#shared/keys';
+import { type FunctionName, ROUTES } from '#shared/routes';
 import { TouchpointFunction } from './constructs/touchpoint-function';
 import type { HostedZoneSettings } from './edge-stack';
 import { FrontDoor } from './front-door';

@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { openApiJson } from '../functions/shared/openapi';
+import { openApiJson } from '#shared/openapi';
 
 const file = fileURLToPath(new URL('../functions/api/actions/openapi.json', import.meta.url));
 writeFileSync(file, openApiJson());

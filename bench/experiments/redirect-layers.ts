@@ -16,10 +16,10 @@ import { posterLink, withBenchRuntime } from './setup';
 await withBenchRuntime(async (ctx, runtime) => {
   const servers: Server[] = [];
   try {
-    const { clickItem, putClick, clickPartition } = await import('../../functions/clicks/repository');
-    const { requestListener } = await import('../../functions/local/server');
-    const { handler: api } = await import('../../functions/handlers/api');
-    const { config } = await import('../../functions/shared/config');
+    const { clickItem, putClick, clickPartition } = await import('#clicks/repository');
+    const { requestListener } = await import('#local/server');
+    const { handler: api } = await import('#handlers/api');
+    const { config } = await import('#shared/config');
     const link = await posterLink(ctx);
     const write = () => {
       const click = referenceClickFor(link);

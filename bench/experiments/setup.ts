@@ -11,8 +11,8 @@ export async function withBenchRuntime<T>(
 ): Promise<T> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   process.env.TOUCHPOINT_LOG_SILENT = '1';
-  const { freePort } = await import('../../functions/local/dynamodb-local');
-  const { startLocalRuntime } = await import('../../functions/local/runtime');
+  const { freePort } = await import('#local/dynamodb-local');
+  const { startLocalRuntime } = await import('#local/runtime');
   const runtime = await startLocalRuntime({ port: await freePort(), aggregate: false });
   try {
     const { benchContext } = await import('../context');

@@ -1,16 +1,16 @@
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
-import { type ClickEvent, isMintingClick } from '../clicks/model';
-import { clickFromItem } from '../clicks/repository';
+import { type ClickEvent, isMintingClick } from '#clicks/model';
+import { clickFromItem } from '#clicks/repository';
 import {
   applyClick,
   contributions,
   emptyVisitorState,
   type VisitorState,
   visitorClickOf,
-} from '../journeys/visitor-state';
-import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '../shared/keys';
-import { log } from '../shared/log';
+} from '#journeys/visitor-state';
+import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '#shared/keys';
+import { log } from '#shared/log';
 import {
   ALL_DELTA_SLOTS,
   type ApplyStats,

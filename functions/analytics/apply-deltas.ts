@@ -1,6 +1,6 @@
-import { config } from '../shared/config';
-import { DELTA_SLOTS, keys } from '../shared/keys';
-import { log } from '../shared/log';
+import { config } from '#shared/config';
+import { DELTA_SLOTS, keys } from '#shared/keys';
+import { log } from '#shared/log';
 import { BREAKDOWN_PREFIX, breakdownAttribute, type CounterUpdate, itemId, mergeUpdates } from './counters';
 import {
   type DeltaJob,

@@ -1,6 +1,6 @@
-import type { ClickEvent } from '../clicks/model';
-import type { Contribution } from '../journeys/visitor-state';
-import { type Key, keys } from '../shared/keys';
+import type { ClickEvent } from '#clicks/model';
+import type { Contribution } from '#journeys/visitor-state';
+import { type Key, keys } from '#shared/keys';
 
 /**
  * Counter updates, pure: which counter item gets which increments for a click or for a change in a

@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { config } from '../shared/config';
-import { type Key, keys } from '../shared/keys';
+import { config } from '#shared/config';
+import { type Key, keys } from '#shared/keys';
 import type { CounterUpdate } from './counters';
 import { queryRange, type TransactItem } from './repository';
 

@@ -1,5 +1,5 @@
-import type { ClickEvent } from '../clicks/model';
-import { getLinkById, markLinkExhausted } from '../links/repository';
+import type { ClickEvent } from '#clicks/model';
+import { getLinkById, markLinkExhausted } from '#links/repository';
 import { sumLinkTotals } from './stats-repository';
 
 /**

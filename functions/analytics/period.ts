@@ -1,6 +1,6 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '#shared/errors';
 
 /**
  * Query periods, [from, to), UTC. Link stats resolve to hours, touchpoints and funnels to days: `from`

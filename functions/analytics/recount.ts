@@ -1,15 +1,15 @@
-import type { ClickEvent } from '../clicks/model';
-import { clickFromItem } from '../clicks/repository';
+import type { ClickEvent } from '#clicks/model';
+import { clickFromItem } from '#clicks/repository';
 import {
   applyClick,
   contributions,
   emptyVisitorState,
   type VisitorState,
   visitorClickOf,
-} from '../journeys/visitor-state';
-import { config } from '../shared/config';
-import { ValidationError } from '../shared/errors';
-import type { Key } from '../shared/keys';
+} from '#journeys/visitor-state';
+import { config } from '#shared/config';
+import { ValidationError } from '#shared/errors';
+import type { Key } from '#shared/keys';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { putCounterItem, scanEntities } from './repository';

@@ -7,12 +7,12 @@ import {
   ScanCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ClickEvent } from '../clicks/model';
-import { clickFromItem } from '../clicks/repository';
-import { emptyVisitorState, parseVisitorState, type VisitorState } from '../journeys/visitor-state';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { type Key, keys } from '../shared/keys';
+import type { ClickEvent } from '#clicks/model';
+import { clickFromItem } from '#clicks/repository';
+import { emptyVisitorState, parseVisitorState, type VisitorState } from '#journeys/visitor-state';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { type Key, keys } from '#shared/keys';
 import { type CounterUpdate, itemId } from './counters';
 
 export type TransactItem = NonNullable<

@@ -1,4 +1,4 @@
-import { findJourney } from '../journeys/service';
+import { findJourney } from '#journeys/service';
 
 /**
  * Stage order per journey for the aggregator, cached briefly: journeys change rarely, and a funnel

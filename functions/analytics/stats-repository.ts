@@ -1,4 +1,4 @@
-import { keys } from '../shared/keys';
+import { keys } from '#shared/keys';
 import { weekOf } from './counters';
 import { DAY_MS } from './period';
 import { queryRange } from './repository';

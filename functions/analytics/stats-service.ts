@@ -1,7 +1,7 @@
-import { listJourneyTouchpoints } from '../journeys/repository';
-import { getJourney } from '../journeys/service';
-import { getLink } from '../links/service';
-import { ValidationError } from '../shared/errors';
+import { listJourneyTouchpoints } from '#journeys/repository';
+import { getJourney } from '#journeys/service';
+import { getLink } from '#links/service';
+import { ValidationError } from '#shared/errors';
 import {
   BREAKDOWN_DIMENSIONS,
   BREAKDOWN_PREFIX,

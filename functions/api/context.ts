@@ -1,9 +1,9 @@
-import type { Permission } from '../auth/model';
-import { authenticate, authorize, type Principal } from '../auth/service';
-import { viewerOf } from '../redirect/viewer';
-import { config } from '../shared/config';
-import { type HttpEvent, type HttpResult, header, queryOf, readJsonBody } from '../shared/http';
-import type { ApiRouteKey } from '../shared/routes';
+import type { Permission } from '#auth/model';
+import { authenticate, authorize, type Principal } from '#auth/service';
+import { viewerOf } from '#redirect/viewer';
+import { config } from '#shared/config';
+import { type HttpEvent, type HttpResult, header, queryOf, readJsonBody } from '#shared/http';
+import type { ApiRouteKey } from '#shared/routes';
 
 /**
  * The parameters a route's path template names, e.g. `{ id: string }` for `/api/links/{id}`: the router

@@ -1,6 +1,6 @@
-import { MethodNotAllowedError, NotFoundError } from '../shared/errors';
-import { safeDecode } from '../shared/http';
-import { type ActionRouteKey, type FunctionName, ROUTES } from '../shared/routes';
+import { MethodNotAllowedError, NotFoundError } from '#shared/errors';
+import { safeDecode } from '#shared/http';
+import { type ActionRouteKey, type FunctionName, ROUTES } from '#shared/routes';
 
 export interface RouteMatch<T> {
   action: T;

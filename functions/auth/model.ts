@@ -1,6 +1,6 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { textSchema } from '../shared/validation';
+import { textSchema } from '#shared/validation';
 
 /** `tracker`: a shop's backend, which may only report conversions (issue 18). */
 export const ROLES = ['admin', 'editor', 'viewer', 'tracker'] as const;

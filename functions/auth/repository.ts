@@ -6,9 +6,9 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { GSI1, keys } from '../shared/keys';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { GSI1, keys } from '#shared/keys';
 import type { ApiKey } from './model';
 
 export async function getApiKey(id: string): Promise<ApiKey | null> {

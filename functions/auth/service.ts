@@ -1,12 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { config } from '../shared/config';
+import { config } from '#shared/config';
 import {
   ConflictError,
   ForbiddenError,
   NotFoundError,
   TooManyRequestsError,
   UnauthorizedError,
-} from '../shared/errors';
+} from '#shared/errors';
 import { FailureLimiter } from './failure-limiter';
 import {
   type ApiKey,

@@ -1,5 +1,5 @@
-import type { Link } from '../links/model';
-import { MINTED_VISITOR_ID } from '../shared/keys';
+import type { Link } from '#links/model';
+import { MINTED_VISITOR_ID } from '#shared/keys';
 
 /** One GET of a short URL, as stored (docs/design.md §1). No raw IP is ever part of it. */
 export type ClickSource = 'click' | 'scan';

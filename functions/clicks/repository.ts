@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { CLICK_PARTITIONS, keys } from '../shared/keys';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { CLICK_PARTITIONS, keys } from '#shared/keys';
 import { type ClickEvent, isMintingClick } from './model';
 
 /**

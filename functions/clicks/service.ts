@@ -1,6 +1,6 @@
-import { config } from '../shared/config';
-import { log } from '../shared/log';
-import { recordMetric } from '../shared/metrics';
+import { config } from '#shared/config';
+import { log } from '#shared/log';
+import { recordMetric } from '#shared/metrics';
 import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
 import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent } from './repository';
 

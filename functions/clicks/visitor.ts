@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
-import { keys, MINTED_VISITOR_ID } from '../shared/keys';
-import { log } from '../shared/log';
+import { keys, MINTED_VISITOR_ID } from '#shared/keys';
+import { log } from '#shared/log';
 import { getOrCreateDailySalt } from './repository';
 
 export const VISITOR_COOKIE = 'tp_vid';

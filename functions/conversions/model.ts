@@ -1,6 +1,6 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { isoDateTimeSchema, nameSchema, textSchema } from '../shared/validation';
+import { isoDateTimeSchema, nameSchema, textSchema } from '#shared/validation';
 
 /**
  * A conversion the customer's site reports (docs/design.md §3): an event (`purchase`, `signup`, …) for

@@ -1,10 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { ClickEvent } from '../clicks/model';
-import { clickFromItem } from '../clicks/repository';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { keys } from '../shared/keys';
+import type { ClickEvent } from '#clicks/model';
+import { clickFromItem } from '#clicks/repository';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import type { Conversion } from './model';
 
 /** The click a `tp_cid` token names, or null when there is no such click (never was, or expired). */

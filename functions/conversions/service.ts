@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { NotFoundError, ValidationError } from '../shared/errors';
+import { NotFoundError, ValidationError } from '#shared/errors';
 import type { Conversion, RecordConversionInput } from './model';
 import { getClickByToken, putConversionOnce } from './repository';
 

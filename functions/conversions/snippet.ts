@@ -1,4 +1,4 @@
-import type { HttpResult } from '../shared/http';
+import type { HttpResult } from '#shared/http';
 
 /**
  * The capture snippet served at `GET /t.js` (issue 18), for the customer's own site:

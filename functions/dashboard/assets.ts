@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NotFoundError } from '../shared/errors';
-import type { HttpResult } from '../shared/http';
+import { NotFoundError } from '#shared/errors';
+import type { HttpResult } from '#shared/http';
 
 /**
  * The dashboard's static files. In Lambda they are copied next to the bundle (`dashboard/`, see the

@@ -1,8 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { aggregateRecords } from '../analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '../analytics/apply-deltas';
-import { addRequestContext, log } from '../shared/log';
-import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
+import { aggregateRecords } from '#analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#analytics/apply-deltas';
+import { addRequestContext, log } from '#shared/log';
+import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
 useMetricsService('aggregate');
 

@@ -1,15 +1,15 @@
-import * as conversions from '../api/actions/conversions';
-import * as journeys from '../api/actions/journeys';
-import * as keys from '../api/actions/keys';
-import * as links from '../api/actions/links';
-import { linkQrAction } from '../api/actions/qr';
-import * as stats from '../api/actions/stats';
-import * as system from '../api/actions/system';
-import { type ApiAction, type ApiActions, type ApiContext, buildContext } from '../api/context';
-import { createRouter } from '../api/router';
-import { type HttpEvent, type HttpResult, toHttpError } from '../shared/http';
-import { addRequestContext } from '../shared/log';
-import { flushMetrics, useMetricsService } from '../shared/metrics';
+import * as conversions from '#api/actions/conversions';
+import * as journeys from '#api/actions/journeys';
+import * as keys from '#api/actions/keys';
+import * as links from '#api/actions/links';
+import { linkQrAction } from '#api/actions/qr';
+import * as stats from '#api/actions/stats';
+import * as system from '#api/actions/system';
+import { type ApiAction, type ApiActions, type ApiContext, buildContext } from '#api/context';
+import { createRouter } from '#api/router';
+import { type HttpEvent, type HttpResult, toHttpError } from '#shared/http';
+import { addRequestContext } from '#shared/log';
+import { flushMetrics, useMetricsService } from '#shared/metrics';
 
 useMetricsService('api');
 

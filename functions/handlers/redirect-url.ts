@@ -1,6 +1,6 @@
-import type { HttpEvent } from '../shared/http';
-import { addRequestContext } from '../shared/log';
-import { flushMetrics } from '../shared/metrics';
+import type { HttpEvent } from '#shared/http';
+import { addRequestContext } from '#shared/log';
+import { flushMetrics } from '#shared/metrics';
 import { httpResponseStream, streamifyResponse } from './lambda-streaming';
 import { respondToRedirect } from './redirect';
 

@@ -1,8 +1,8 @@
-import type { PendingClickWrite } from '../clicks/service';
-import { redirect } from '../redirect/service';
-import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '../shared/http';
-import { addRequestContext } from '../shared/log';
-import { flushMetrics, recordMetric, useMetricsService } from '../shared/metrics';
+import type { PendingClickWrite } from '#clicks/service';
+import { redirect } from '#redirect/service';
+import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '#shared/http';
+import { addRequestContext } from '#shared/log';
+import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
 useMetricsService('redirect');
 

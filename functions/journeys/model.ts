@@ -1,6 +1,6 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { nameSchema, textSchema } from '../shared/validation';
+import { nameSchema, textSchema } from '#shared/validation';
 
 /** A named, ordered list of stages. `default` exists from the start and can be redefined. */
 export interface Journey {

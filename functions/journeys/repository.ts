@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { keys } from '../shared/keys';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import type { Journey, JourneyTouchpoint } from './model';
 
 export async function getJourneyItem(name: string): Promise<Journey | null> {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { ConflictError, NotFoundError, ValidationError } from '#shared/errors';
 import { DEFAULT_JOURNEY, type Journey, type PutJourneyInput } from './model';
 import {
   getJourneyItem,

@@ -1,6 +1,6 @@
-import { config } from '../shared/config';
-import { ServiceUnavailableError } from '../shared/errors';
-import { log } from '../shared/log';
+import { config } from '#shared/config';
+import { ServiceUnavailableError } from '#shared/errors';
+import { log } from '#shared/log';
 import type { Link } from './model';
 import { getLinkBySlug } from './repository';
 

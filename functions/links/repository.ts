@@ -1,9 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { config } from '../shared/config';
-import { db } from '../shared/dynamo';
-import { ConflictError } from '../shared/errors';
-import { GSI1, keys } from '../shared/keys';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { ConflictError } from '#shared/errors';
+import { GSI1, keys } from '#shared/keys';
 import type { Link } from './model';
 
 type TransactItem = NonNullable<

@@ -1,4 +1,4 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
 import {
   httpUrlSchema,
@@ -7,7 +7,7 @@ import {
   queryIntegerSchema,
   SLUG_PATTERN,
   textSchema,
-} from '../shared/validation';
+} from '#shared/validation';
 
 /** Request shapes of the links API, validated at the edge. Unknown fields are rejected (typos surface). */
 

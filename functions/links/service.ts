@@ -1,7 +1,7 @@
-import { assertStageInJourney, assertTouchpointStage } from '../journeys/service';
-import { config } from '../shared/config';
-import { decodeCursor, encodeCursor } from '../shared/cursor';
-import { AppError, NotFoundError, ValidationError } from '../shared/errors';
+import { assertStageInJourney, assertTouchpointStage } from '#journeys/service';
+import { config } from '#shared/config';
+import { decodeCursor, encodeCursor } from '#shared/cursor';
+import { AppError, NotFoundError, ValidationError } from '#shared/errors';
 import type { Link, LinkView } from './model';
 import { toView } from './model';
 import { getLinkById, insertLink, queryLinks, replaceLink } from './repository';

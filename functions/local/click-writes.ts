@@ -1,4 +1,4 @@
-import type { PendingClickWrite } from '../clicks/service';
+import type { PendingClickWrite } from '#clicks/service';
 
 /**
  * The local server's click writes still running after their 302s were sent (ADR 0027). Bounded: with

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { compileRoutePath } from '../api/router';
-import type { HttpEvent, HttpResult } from '../shared/http';
-import { type FunctionName, ROUTES } from '../shared/routes';
+import { compileRoutePath } from '#api/router';
+import type { HttpEvent, HttpResult } from '#shared/http';
+import { type FunctionName, ROUTES } from '#shared/routes';
 
 const NO_BODY = Buffer.alloc(0);
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { config } from '../shared/config';
+import { config } from '#shared/config';
 import type { ClickWritesInFlight } from './click-writes';
 import { type DynamoLocal, startDynamoLocal } from './dynamodb-local';
 import { StreamPoller } from './stream-poller';
@@ -61,7 +61,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   process.env.TABLE_NAME = tableName;
   process.env.TOUCHPOINT_BASE_URL = baseUrl;
   process.env.AWS_REGION ??= 'local';
-  const { resetConfig } = await import('../shared/config');
+  const { resetConfig } = await import('#shared/config');
   resetConfig();
 
   const admin = new DynamoDBClient({
@@ -75,7 +75,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     admin.destroy();
   }
 
-  const { registerApiKey, generateSecret } = await import('../auth/service');
+  const { registerApiKey, generateSecret } = await import('#auth/service');
   let apiKey = options.apiKey;
   let apiKeyGenerated = false;
   if (!apiKey) {
@@ -105,7 +105,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let poller: StreamPoller | undefined;
   let applyTimer: NodeJS.Timeout | undefined;
   if (options.aggregate !== false) {
-    const { handler } = await import('../handlers/aggregate');
+    const { handler } = await import('#handlers/aggregate');
     // What EventBridge does in AWS: apply counter deltas a busy stream left pending (ADR 0009).
     applyTimer = setInterval(
       () => {

@@ -1,7 +1,7 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import type { RespondFirst } from '../handlers/redirect';
-import type { HttpEvent, HttpResult } from '../shared/http';
-import { errorBody, json } from '../shared/http';
+import type { RespondFirst } from '#handlers/redirect';
+import type { HttpEvent, HttpResult } from '#shared/http';
+import { errorBody, json } from '#shared/http';
 import { ClickWritesInFlight } from './click-writes';
 import { readBody, selectRoute, toEvent, writeResult } from './http-adapter';
 
@@ -109,8 +109,8 @@ export async function startHttpServer(
   const server = createServer(
     requestListener(
       {
-        api: (await import('../handlers/api')).handler,
-        redirect: (await import('../handlers/redirect')).respondToRedirect,
+        api: (await import('#handlers/api')).handler,
+        redirect: (await import('#handlers/redirect')).respondToRedirect,
       },
       clickWrites,
     ),

@@ -7,8 +7,8 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { keys } from '../shared/keys';
-import { log } from '../shared/log';
+import { keys } from '#shared/keys';
+import { log } from '#shared/log';
 
 /**
  * Plays Lambda's event source mapping against DynamoDB Local's stream: reads every shard, applies the

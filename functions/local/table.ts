@@ -5,7 +5,7 @@ import {
   ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { GSI1, TABLE_KEYS } from '../shared/keys';
+import { GSI1, TABLE_KEYS } from '#shared/keys';
 
 /** Creates the table as the CDK stack defines it (keys, GSI, stream NEW_IMAGE, TTL) if it is missing. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {

@@ -1,6 +1,6 @@
-import '../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '#shared/errors';
 
 /** Options for rendering a QR code, parsed from a query string (every value arrives as a string). */
 

@@ -1,6 +1,6 @@
 // The core module alone: the package entry would bundle every renderer for one function we use.
 import { create as createQr } from 'qrcode/lib/core/qrcode.js';
-import { ValidationError } from '../shared/errors';
+import { ValidationError } from '#shared/errors';
 import { hexToRgb, type QrOptions } from './model';
 import { encodePalettePng, rowBytes } from './png';
 

@@ -1,16 +1,16 @@
 import { nanoid } from 'nanoid';
-import { classifyUserAgent, referrerHost } from '../clicks/classify';
-import { clickOnLink } from '../clicks/model';
-import { clickPartition } from '../clicks/repository';
-import { type PendingClickWrite, pendingClickWrite } from '../clicks/service';
-import { identifyVisitor } from '../clicks/visitor';
-import { findLinkForRedirect } from '../links/cache';
-import { destinationFor, fallbackFor, withClickToken } from '../links/destination';
-import { inactiveReason } from '../links/model';
-import { config } from '../shared/config';
-import { GoneError, NotFoundError } from '../shared/errors';
-import { keys } from '../shared/keys';
-import { SLUG_PATTERN } from '../shared/patterns';
+import { classifyUserAgent, referrerHost } from '#clicks/classify';
+import { clickOnLink } from '#clicks/model';
+import { clickPartition } from '#clicks/repository';
+import { type PendingClickWrite, pendingClickWrite } from '#clicks/service';
+import { identifyVisitor } from '#clicks/visitor';
+import { findLinkForRedirect } from '#links/cache';
+import { destinationFor, fallbackFor, withClickToken } from '#links/destination';
+import { inactiveReason } from '#links/model';
+import { config } from '#shared/config';
+import { GoneError, NotFoundError } from '#shared/errors';
+import { keys } from '#shared/keys';
+import { SLUG_PATTERN } from '#shared/patterns';
 import { viewerOf } from './viewer';
 
 export interface RedirectRequest {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { countryCode } from '../clicks/classify';
+import { countryCode } from '#clicks/classify';
 
 /** Who sent the request, as far as this function can know it (ADR 0028). */
 export interface Viewer {

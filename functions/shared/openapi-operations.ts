@@ -1,8 +1,8 @@
 import type * as z from 'zod';
-import { funnelQuery, linkStatsQuery, touchpointsQuery } from '../api/actions/stats';
-import { journeyNameSchema } from '../journeys/model';
-import { listLinksQuerySchema } from '../links/schema';
-import { qrOptionsSchema } from '../qr/model';
+import { funnelQuery, linkStatsQuery, touchpointsQuery } from '#api/actions/stats';
+import { journeyNameSchema } from '#journeys/model';
+import { listLinksQuerySchema } from '#links/schema';
+import { qrOptionsSchema } from '#qr/model';
 import type { ComponentName } from './openapi';
 import type { DocumentedRouteKey } from './routes';
 

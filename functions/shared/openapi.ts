@@ -1,9 +1,9 @@
 import * as z from 'zod';
-import { INSTANT_PATTERN, periodQuerySchema } from '../analytics/period';
-import { createKeySchema } from '../auth/model';
-import { recordConversionSchema } from '../conversions/model';
-import { putJourneySchema } from '../journeys/model';
-import { bulkCreateSchema, createLinkSchema, updateLinkSchema } from '../links/schema';
+import { INSTANT_PATTERN, periodQuerySchema } from '#analytics/period';
+import { createKeySchema } from '#auth/model';
+import { recordConversionSchema } from '#conversions/model';
+import { putJourneySchema } from '#journeys/model';
+import { bulkCreateSchema, createLinkSchema, updateLinkSchema } from '#links/schema';
 import { ERROR_CODES, OPERATIONS, type Operation } from './openapi-operations';
 import * as responses from './openapi-responses';
 import { type DocumentedRouteKey, ROUTES, type RouteKey } from './routes';

@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { GSI1, keys } from '../../functions/shared/keys';
+import { GSI1, keys } from '#shared/keys';
 
 /** Repository root (this file lives in lib/constructs/). Entries and the lock file are resolved from it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../functions/local/dynamodb-local';
-import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime';
+import { freePort } from '#local/dynamodb-local';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 import { decodeQrPng } from '../support/qr-image';
 
 /**

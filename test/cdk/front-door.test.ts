@@ -3,8 +3,8 @@ import { runInNewContext } from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { VISITOR_COOKIE } from '../../functions/clicks/visitor';
-import { ROUTES } from '../../functions/shared/routes';
+import { VISITOR_COOKIE } from '#clicks/visitor';
+import { ROUTES } from '#shared/routes';
 import { REDIRECT_HEADERS, VIEWER_HOST_HEADER, VISITOR_COOKIE_NAME } from '../../lib/front-door';
 import { ACCESS_LOG_FORMAT } from '../../lib/http-api-guard';
 import {

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC } from '../../functions/shared/metrics';
+import { METRIC } from '#shared/metrics';
 import { TouchpointStack } from '../../lib/touchpoint-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };

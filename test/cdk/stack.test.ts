@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GSI1, TABLE_KEYS } from '../../functions/shared/keys';
-import { ROUTES } from '../../functions/shared/routes';
+import { GSI1, TABLE_KEYS } from '#shared/keys';
+import { ROUTES } from '#shared/routes';
 import { TouchpointStack, type TouchpointStackProps } from '../../lib/touchpoint-stack';
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: unknown };

@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../functions/local/dynamodb-local';
-import { type LocalRuntime, startLocalRuntime } from '../../functions/local/runtime';
+import { freePort } from '#local/dynamodb-local';
+import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 import { type Json, storedClicks } from '../support/inspect';
 import {
   contractViolations,

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../functions/local/dynamodb-local';
+import { freePort } from '#local/dynamodb-local';
 
 /**
  * `npm start`'s entry point as a user runs it: a process that starts DynamoDB Local as a child, prints

@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aggregateRecords } from '../../functions/analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import { recount } from '../../functions/analytics/recount';
-import { handler as aggregateHandler } from '../../functions/handlers/aggregate';
+import { aggregateRecords } from '#analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { recount } from '#analytics/recount';
+import { handler as aggregateHandler } from '#handlers/aggregate';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
 import { sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';

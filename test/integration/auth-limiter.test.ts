@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { resetAuthFailures } from '../../functions/auth/service';
-import { dynamoClient } from '../../functions/shared/dynamo';
+import { resetAuthFailures } from '#auth/service';
+import { dynamoClient } from '#shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf, expectApiError } from '../support/inspect';
 

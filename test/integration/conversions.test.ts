@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recordConversionSchema } from '../../functions/conversions/model';
-import { recordConversion } from '../../functions/conversions/service';
+import { recordConversionSchema } from '#conversions/model';
+import { recordConversion } from '#conversions/service';
 import { setupApp } from '../support/app';
 import { bodyOf, countItems } from '../support/inspect';
 

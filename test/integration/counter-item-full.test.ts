@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '../../functions/analytics/apply-deltas';
-import { db } from '../../functions/shared/dynamo';
-import { keys } from '../../functions/shared/keys';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#analytics/apply-deltas';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';
 import { BROWSER_UA, parseBody } from '../support/events';
 import { pumpStream } from '../support/stream';

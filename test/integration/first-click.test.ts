@@ -1,12 +1,12 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aggregateRecords } from '../../functions/analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import { recount } from '../../functions/analytics/recount';
-import { replayClickLog } from '../../functions/clicks/service';
-import { db } from '../../functions/shared/dynamo';
-import { keys } from '../../functions/shared/keys';
+import { aggregateRecords } from '#analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { recount } from '#analytics/recount';
+import { replayClickLog } from '#clicks/service';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';
 import { BROWSER_UA, parseBody } from '../support/events';
 import { type SdkCall, sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';

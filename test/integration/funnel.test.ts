@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FunnelReport } from '../../functions/analytics/funnel-report';
+import type { FunnelReport } from '#analytics/funnel-report';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
 import { pumpStream } from '../support/stream';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { recount } from '../../functions/analytics/recount';
-import { NAME_PATTERN } from '../../functions/shared/patterns';
+import { recount } from '#analytics/recount';
+import { NAME_PATTERN } from '#shared/patterns';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
 import { pumpStream } from '../support/stream';

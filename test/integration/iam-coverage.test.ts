@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as aggregateHandler } from '../../functions/handlers/aggregate';
-import { clearLinkCache } from '../../functions/links/cache';
+import { handler as aggregateHandler } from '#handlers/aggregate';
+import { clearLinkCache } from '#links/cache';
 import { TABLE_ACCESS } from '../../lib/constructs/touchpoint-function';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as apiHandler } from '../../functions/handlers/api';
+import { handler as apiHandler } from '#handlers/api';
 import { setupApp } from '../support/app';
 import { httpEvent, type RequestOptions } from '../support/events';
 import { bodyOf, expectApiError, scanAll } from '../support/inspect';

@@ -1,5 +1,5 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearLinkCache } from '../../functions/links/cache';
+import { clearLinkCache } from '#links/cache';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';
 import { bodyOf, countItems, expectApiError, type Json, LINK_FIELDS } from '../support/inspect';

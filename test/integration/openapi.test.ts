@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as apiHandler } from '../../functions/handlers/api';
-import { handler as redirectHandler } from '../../functions/handlers/redirect';
-import { ROUTES } from '../../functions/shared/routes';
+import { handler as apiHandler } from '#handlers/api';
+import { handler as redirectHandler } from '#handlers/redirect';
+import { ROUTES } from '#shared/routes';
 import { setupApp } from '../support/app';
 import { httpEvent } from '../support/events';
 import { bodyOf, type Json, LINK_FIELDS } from '../support/inspect';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpResult } from '../../functions/shared/http';
+import type { HttpResult } from '#shared/http';
 import { setupApp } from '../support/app';
 import { bodyOf, expectApiError } from '../support/inspect';
 import { decodeQrPng, pngHeader } from '../support/qr-image';
@@ -93,7 +93,7 @@ describe('GET /api/links/{id}/qr', () => {
     expect((await qr({ format: 'png', size: '300' })).body).toBe(before.png);
     expect((await qr({ format: 'svg' })).body).toBe(before.svg);
     // ...and the printed code now leads to the new place.
-    const { clearLinkCache } = await import('../../functions/links/cache');
+    const { clearLinkCache } = await import('#links/cache');
     clearLinkCache();
     const scanned = new URL(decodeQrPng(Buffer.from(before.png!, 'base64'))!);
     expect(scanned.pathname).toBe(`/${link.slug}`);

@@ -1,11 +1,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregateRecords } from '../../functions/analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import { readDeltas } from '../../functions/analytics/delta-repository';
-import { scanEntities } from '../../functions/analytics/repository';
-import type { ClickEvent } from '../../functions/clicks/model';
-import { db } from '../../functions/shared/dynamo';
+import { aggregateRecords } from '#analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { readDeltas } from '#analytics/delta-repository';
+import { scanEntities } from '#analytics/repository';
+import type { ClickEvent } from '#clicks/model';
+import { db } from '#shared/dynamo';
 import { setupApp } from '../support/app';
 import { clickOn, SAMPLE_LINK } from '../support/clicks';
 import { parseBody } from '../support/events';

@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearLinkCache, findLinkForRedirect } from '../../functions/links/cache';
-import { config } from '../../functions/shared/config';
-import { db } from '../../functions/shared/dynamo';
-import { ServiceUnavailableError } from '../../functions/shared/errors';
+import { clearLinkCache, findLinkForRedirect } from '#links/cache';
+import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
+import { ServiceUnavailableError } from '#shared/errors';
 import { setupApp } from '../support/app';
 import { bodyOf, expectApiError } from '../support/inspect';
 import { captureStderr } from '../support/stderr';

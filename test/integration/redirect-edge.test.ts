@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as redirectHandler } from '../../functions/handlers/redirect';
-import { clearLinkCache } from '../../functions/links/cache';
-import { edgeAddress } from '../../functions/redirect/viewer';
-import { resetConfig } from '../../functions/shared/config';
+import { handler as redirectHandler } from '#handlers/redirect';
+import { clearLinkCache } from '#links/cache';
+import { edgeAddress } from '#redirect/viewer';
+import { resetConfig } from '#shared/config';
 import { setupApp } from '../support/app';
 import { clickEvent } from '../support/events';
 import { bodyOf, type Item, storedClicks } from '../support/inspect';

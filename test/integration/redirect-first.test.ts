@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/local/runtime';
+import type { LocalRuntime } from '#local/runtime';
 import { DynamoProxy } from '../support/dynamo-proxy';
 import { BROWSER_UA, clickEvent } from '../support/events';
 import { captureStderr } from '../support/stderr';
@@ -26,8 +26,8 @@ beforeAll(async () => {
   proxy = await DynamoProxy.start(inject('dynamoEndpoint'));
   // Before the app modules load: the shared DynamoDB client is created with the endpoint it finds.
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
-  const { freePort } = await import('../../functions/local/dynamodb-local');
-  const { startLocalRuntime } = await import('../../functions/local/runtime');
+  const { freePort } = await import('#local/dynamodb-local');
+  const { startLocalRuntime } = await import('#local/runtime');
   runtime = await startLocalRuntime({
     port: await freePort(),
     dynamodbEndpoint: proxy.endpoint,
@@ -137,10 +137,10 @@ describe('the local server', () => {
   });
 
   it('past its bound on writes in flight, holds the next answer until an earlier write ends', async () => {
-    const { ClickWritesInFlight } = await import('../../functions/local/click-writes');
-    const { requestListener } = await import('../../functions/local/server');
-    const { handler: api } = await import('../../functions/handlers/api');
-    const { respondToRedirect: redirect } = await import('../../functions/handlers/redirect');
+    const { ClickWritesInFlight } = await import('#local/click-writes');
+    const { requestListener } = await import('#local/server');
+    const { handler: api } = await import('#handlers/api');
+    const { respondToRedirect: redirect } = await import('#handlers/redirect');
     const link = await cachedLink();
     const writes = new ClickWritesInFlight(2);
     const server = createServer(requestListener({ api, redirect }, writes));
@@ -177,7 +177,7 @@ describe('the local server', () => {
 
 describe('the streaming function URL handler (redirect-url.ts)', () => {
   it('writes the 302 and ends the stream, then awaits the held click write in the same invocation', async () => {
-    const { handler } = await import('../../functions/handlers/redirect-url');
+    const { handler } = await import('#handlers/redirect-url');
     const link = await cachedLink();
     const { stream, received } = responseStream();
     proxy.stall();
@@ -204,7 +204,7 @@ describe('the streaming function URL handler (redirect-url.ts)', () => {
   });
 
   it('answers an unknown slug with the error JSON', async () => {
-    const { handler } = await import('../../functions/handlers/redirect-url');
+    const { handler } = await import('#handlers/redirect-url');
     const { stream, received } = responseStream();
     await handler(clickEvent('no-such-slug-here'), stream as never, {} as Context);
     const { metadata, body } = received();
@@ -215,7 +215,7 @@ describe('the streaming function URL handler (redirect-url.ts)', () => {
 
 describe('the HTTP API handler (the fallback)', () => {
   it('cannot answer first: it returns only once the click write is done', async () => {
-    const { handler } = await import('../../functions/handlers/redirect');
+    const { handler } = await import('#handlers/redirect');
     const link = await cachedLink();
     proxy.stall();
     let answered = false;

@@ -7,8 +7,8 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { replayClickLog } from '../../functions/clicks/service';
-import { db } from '../../functions/shared/dynamo';
+import { replayClickLog } from '#clicks/service';
+import { db } from '#shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf, storedClicks } from '../support/inspect';
 import { recordSdkCalls } from '../support/sdk-calls';
@@ -84,7 +84,7 @@ describe('requests per redirect', () => {
   });
 
   it('a cold redirect reads the link once (GetItem) and writes the click once', async () => {
-    const { clearLinkCache } = await import('../../functions/links/cache');
+    const { clearLinkCache } = await import('#links/cache');
     const link = await freshLink();
     clearLinkCache();
     const commands = await countRequests(async () => {

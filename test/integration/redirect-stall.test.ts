@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { LocalRuntime } from '../../functions/local/runtime';
+import type { LocalRuntime } from '#local/runtime';
 import { DynamoProxy } from '../support/dynamo-proxy';
 import { BROWSER_UA } from '../support/events';
 import { captureStderr } from '../support/stderr';
@@ -29,8 +29,8 @@ beforeAll(async () => {
   // Before the app modules load: the shared DynamoDB client is created with the endpoint it finds.
   process.env.DYNAMODB_ENDPOINT = proxy.endpoint;
   process.env.LINK_CACHE_TTL_SECONDS = '1';
-  const { freePort } = await import('../../functions/local/dynamodb-local');
-  const { startLocalRuntime } = await import('../../functions/local/runtime');
+  const { freePort } = await import('#local/dynamodb-local');
+  const { startLocalRuntime } = await import('#local/runtime');
   runtime = await startLocalRuntime({
     port: await freePort(),
     dynamodbEndpoint: proxy.endpoint,

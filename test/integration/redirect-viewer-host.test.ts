@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as redirectHandler } from '../../functions/handlers/redirect';
-import { clearLinkCache } from '../../functions/links/cache';
-import { resetConfig } from '../../functions/shared/config';
+import { handler as redirectHandler } from '#handlers/redirect';
+import { clearLinkCache } from '#links/cache';
+import { resetConfig } from '#shared/config';
 import { setupApp } from '../support/app';
 import { clickEvent } from '../support/events';
 

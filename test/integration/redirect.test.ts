@@ -1,8 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { handler as redirectHandler } from '../../functions/handlers/redirect';
-import { clearLinkCache } from '../../functions/links/cache';
-import type { HttpResult } from '../../functions/shared/http';
-import { keys, MINTED_VISITOR_ID } from '../../functions/shared/keys';
+import { handler as redirectHandler } from '#handlers/redirect';
+import { clearLinkCache } from '#links/cache';
+import type { HttpResult } from '#shared/http';
+import { keys, MINTED_VISITOR_ID } from '#shared/keys';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, clickEvent, DESKTOP_UA } from '../support/events';
 import { bodyOf, expectApiError, type Item, type Json, storedClicks } from '../support/inspect';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { dynamoClient } from '../../functions/shared/dynamo';
+import { dynamoClient } from '#shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf } from '../support/inspect';
 

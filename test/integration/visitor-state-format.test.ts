@@ -1,8 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import { db } from '../../functions/shared/dynamo';
-import { keys } from '../../functions/shared/keys';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';
 import { BROWSER_UA, parseBody } from '../support/events';
 import { storedClicks } from '../support/inspect';

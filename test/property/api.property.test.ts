@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recount } from '../../functions/analytics/recount';
-import type { HttpResult } from '../../functions/shared/http';
-import { NAME_PATTERN } from '../../functions/shared/patterns';
+import { recount } from '#analytics/recount';
+import type { HttpResult } from '#shared/http';
+import { NAME_PATTERN } from '#shared/patterns';
 import { setupApp } from '../support/app';
 import { bodyOf, countItems } from '../support/inspect';
 import { pumpStream } from '../support/stream';

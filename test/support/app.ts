@@ -1,6 +1,6 @@
-import { registerApiKey } from '../../functions/auth/service';
-import { handler as apiHandler } from '../../functions/handlers/api';
-import { handler as redirectHandler } from '../../functions/handlers/redirect';
+import { registerApiKey } from '#auth/service';
+import { handler as apiHandler } from '#handlers/api';
+import { handler as redirectHandler } from '#handlers/redirect';
 import { clickEvent, httpEvent, type RequestOptions } from './events';
 import { createTestTable } from './table';
 

@@ -1,4 +1,4 @@
-import { type ClickEvent, type ClickedLink, clickOnLink } from '../../functions/clicks/model';
+import { type ClickEvent, type ClickedLink, clickOnLink } from '#clicks/model';
 
 export const SAMPLE_LINK: ClickedLink = {
   id: 'lnk1',

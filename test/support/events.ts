@@ -1,4 +1,4 @@
-import type { HttpEvent } from '../../functions/shared/http';
+import type { HttpEvent } from '#shared/http';
 
 /** Event factories: the API Gateway HTTP API (v2) events Lambda receives, for handler tests. */
 export interface RequestOptions {

@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { startDynamoLocal } from '../../functions/local/dynamodb-local';
+import { startDynamoLocal } from '#local/dynamodb-local';
 
 /**
  * One in-memory DynamoDB Local for the whole run of the `dynamodb` tier (vitest.config.ts; the unit tier

@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { db } from '../../functions/shared/dynamo';
-import type { HttpResult } from '../../functions/shared/http';
+import { db } from '#shared/dynamo';
+import type { HttpResult } from '#shared/http';
 
 /** Test-only helpers to look at what the app stored (tests may Scan; the app never does). */
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
-import { compileRoutePath } from '../../functions/api/router';
+import { compileRoutePath } from '#api/router';
 import type { Json } from './inspect';
 
 /**

@@ -1,4 +1,4 @@
-import { dynamoClient } from '../../functions/shared/dynamo';
+import { dynamoClient } from '#shared/dynamo';
 
 /**
  * The one way tests watch and break the shared DynamoDB client's requests: a middleware at the SDK's

@@ -1,10 +1,10 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { aggregateRecords } from '../../functions/analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '../../functions/analytics/apply-deltas';
-import type { ClickEvent } from '../../functions/clicks/model';
-import { clickItem } from '../../functions/clicks/repository';
-import { StreamPoller } from '../../functions/local/stream-poller';
+import { aggregateRecords } from '#analytics/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import type { ClickEvent } from '#clicks/model';
+import { clickItem } from '#clicks/repository';
+import { StreamPoller } from '#local/stream-poller';
 
 /**
  * Reads this test file's table stream to its end, as Lambda's event source mapping would, handing each

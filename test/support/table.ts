@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from '../../functions/local/table';
+import { ensureTable } from '#local/table';
 
 /** Creates this test file's table (its name was chosen in setup-env.ts). */
 export async function createTestTable(): Promise<string> {

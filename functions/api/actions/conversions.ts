@@ -1,9 +1,9 @@
-import { recordConversionSchema } from '../../conversions/model';
-import { recordConversion } from '../../conversions/service';
-import { snippetResponse } from '../../conversions/snippet';
-import { json, parseWith } from '../../shared/http';
-import { recordMetric } from '../../shared/metrics';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { recordConversionSchema } from '#conversions/model';
+import { recordConversion } from '#conversions/service';
+import { snippetResponse } from '#conversions/snippet';
+import { json, parseWith } from '#shared/http';
+import { recordMetric } from '#shared/metrics';
 
 /** 201 for a new conversion; 200 with the first one when the same event + orderId comes again. */
 export const recordConversionAction: ApiAction = {

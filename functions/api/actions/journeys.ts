@@ -1,7 +1,7 @@
-import { journeyNameSchema, putJourneySchema } from '../../journeys/model';
-import { getJourney, listJourneys, putJourney } from '../../journeys/service';
-import { json, parseWith } from '../../shared/http';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { journeyNameSchema, putJourneySchema } from '#journeys/model';
+import { getJourney, listJourneys, putJourney } from '#journeys/service';
+import { json, parseWith } from '#shared/http';
 
 export const listJourneysAction: ApiAction = {
   permission: 'read',

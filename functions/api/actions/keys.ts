@@ -1,7 +1,7 @@
-import { createKeySchema } from '../../auth/model';
-import { createApiKey, listKeys, revokeKey } from '../../auth/service';
-import { json, noContent, parseWith } from '../../shared/http';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { createKeySchema } from '#auth/model';
+import { createApiKey, listKeys, revokeKey } from '#auth/service';
+import { json, noContent, parseWith } from '#shared/http';
 
 export const createKeyAction: ApiAction = {
   permission: 'admin',

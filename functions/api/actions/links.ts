@@ -1,13 +1,8 @@
-import {
-  bulkCreateSchema,
-  createLinkSchema,
-  listLinksQuerySchema,
-  updateLinkSchema,
-} from '../../links/schema';
-import { archiveLink, createLink, getLink, listLinks, updateLink, view } from '../../links/service';
-import { AppError } from '../../shared/errors';
-import { errorBody, json, noContent, parseWith } from '../../shared/http';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { bulkCreateSchema, createLinkSchema, listLinksQuerySchema, updateLinkSchema } from '#links/schema';
+import { archiveLink, createLink, getLink, listLinks, updateLink, view } from '#links/service';
+import { AppError } from '#shared/errors';
+import { errorBody, json, noContent, parseWith } from '#shared/http';
 
 export const createLinkAction: ApiAction = {
   permission: 'write_links',

@@ -1,7 +1,7 @@
-import { getLink, view } from '../../links/service';
-import { parseQrOptions } from '../../qr/model';
-import { renderQr } from '../../qr/service';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { getLink, view } from '#links/service';
+import { parseQrOptions } from '#qr/model';
+import { renderQr } from '#qr/service';
 
 /** The QR code encodes `<shortUrl>?r=qr` so scans are told apart from clicks. */
 export const linkQrAction: ApiAction<'/api/links/{id}/qr'> = {

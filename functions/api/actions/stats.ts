@@ -1,13 +1,13 @@
-import '../../shared/zod-locale';
+import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { BREAKDOWN_DIMENSIONS } from '../../analytics/counters';
-import { periodQuerySchema } from '../../analytics/period';
-import { funnel, linkStats, touchpointTable } from '../../analytics/stats-service';
-import { journeyNameSchema } from '../../journeys/model';
-import { toCsv } from '../../shared/csv';
-import { type HttpResult, header, json, parseWith } from '../../shared/http';
-import { queryIntegerSchema } from '../../shared/validation';
-import type { ApiAction, ApiContext } from '../context';
+import { BREAKDOWN_DIMENSIONS } from '#analytics/counters';
+import { periodQuerySchema } from '#analytics/period';
+import { funnel, linkStats, touchpointTable } from '#analytics/stats-service';
+import type { ApiAction, ApiContext } from '#api/context';
+import { journeyNameSchema } from '#journeys/model';
+import { toCsv } from '#shared/csv';
+import { type HttpResult, header, json, parseWith } from '#shared/http';
+import { queryIntegerSchema } from '#shared/validation';
 
 const formatSchema = z.optional(z.enum(['json', 'csv']));
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { dashboardAsset } from '../../dashboard/assets';
-import { json } from '../../shared/http';
-import type { ApiAction } from '../context';
+import type { ApiAction } from '#api/context';
+import { dashboardAsset } from '#dashboard/assets';
+import { json } from '#shared/http';
 
 export const healthAction: ApiAction = {
   permission: null,

@@ -5,7 +5,7 @@ import {
   type FunnelReport,
   formatPercent,
   type TouchpointCounter,
-} from '../../../functions/analytics/funnel-report';
+} from '#analytics/funnel-report';
 
 const DEFAULT_STAGES = ['awareness', 'consideration', 'decision', 'retention', 'advocacy'];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planParts } from '../../../functions/analytics/apply-deltas';
-import { type CounterUpdate, itemId, mergeUpdates } from '../../../functions/analytics/counters';
-import { CHECKPOINT_GROUPS, keys } from '../../../functions/shared/keys';
+import { planParts } from '#analytics/apply-deltas';
+import { type CounterUpdate, itemId, mergeUpdates } from '#analytics/counters';
+import { CHECKPOINT_GROUPS, keys } from '#shared/keys';
 
 const update = (pk: string, add: Record<string, number>): CounterUpdate => ({
   key: { pk, sk: 'D#2026-11-01' },

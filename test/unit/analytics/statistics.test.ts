@@ -7,7 +7,7 @@ import {
   normalCdf,
   progressedWithin,
   twoProportionZTest,
-} from '../../../functions/analytics/statistics';
+} from '#analytics/statistics';
 
 describe('normalCdf', () => {
   // Reference values: Φ(z) = erfc(−z/√2)/2 in double precision (textbook tables: Φ(1.96) = 0.9750,

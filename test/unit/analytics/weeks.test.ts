@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clickCounterUpdates, weekOf } from '../../../functions/analytics/counters';
-import { splitIntoWeeks } from '../../../functions/analytics/stats-repository';
+import { clickCounterUpdates, weekOf } from '#analytics/counters';
+import { splitIntoWeeks } from '#analytics/stats-repository';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createKeySchema } from '../../../functions/auth/model';
-import { putJourneySchema } from '../../../functions/journeys/model';
-import { bulkCreateSchema, createLinkSchema, updateLinkSchema } from '../../../functions/links/schema';
+import { createKeySchema } from '#auth/model';
+import { putJourneySchema } from '#journeys/model';
+import { bulkCreateSchema, createLinkSchema, updateLinkSchema } from '#links/schema';
 import { matchesComponent } from '../../support/openapi-contract';
 
 /**

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openApiJson } from '../../../functions/shared/openapi';
+import { openApiJson } from '#shared/openapi';
 
 describe('functions/api/actions/openapi.json', () => {
   it('is what scripts/build-openapi.ts generates from functions/shared/openapi.ts (else: npm run openapi)', () => {

@@ -1,12 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type * as z from 'zod';
-import type { funnel, LinkStats, touchpointTable } from '../../../functions/analytics/stats-service';
-import type { ApiKeyView } from '../../../functions/auth/model';
-import type { createApiKey } from '../../../functions/auth/service';
-import type { Journey } from '../../../functions/journeys/model';
-import type { LinkView } from '../../../functions/links/model';
-import type { listLinks } from '../../../functions/links/service';
-import type * as responses from '../../../functions/shared/openapi-responses';
+import type { funnel, LinkStats, touchpointTable } from '#analytics/stats-service';
+import type { ApiKeyView } from '#auth/model';
+import type { createApiKey } from '#auth/service';
+import type { Journey } from '#journeys/model';
+import type { LinkView } from '#links/model';
+import type { listLinks } from '#links/service';
+import type * as responses from '#shared/openapi-responses';
 
 /**
  * The services' answers are TypeScript types; the document's response schemas are zod. These checks run

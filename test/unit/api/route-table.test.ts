@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { getLinkAction } from '../../../functions/api/actions/links';
-import type { ApiActions } from '../../../functions/api/context';
-import { type ActionMap, createRouter } from '../../../functions/api/router';
-import { openApiDocument } from '../../../functions/shared/openapi';
-import { ROUTE_TABLE, ROUTES } from '../../../functions/shared/routes';
+import { getLinkAction } from '#api/actions/links';
+import type { ApiActions } from '#api/context';
+import { type ActionMap, createRouter } from '#api/router';
+import { openApiDocument } from '#shared/openapi';
+import { ROUTE_TABLE, ROUTES } from '#shared/routes';
 
 /**
  * The route table is written once (functions/shared/routes.ts); the api action map and the OpenAPI

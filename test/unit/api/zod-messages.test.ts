@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createKeySchema } from '../../../functions/auth/model';
-import { putJourneySchema } from '../../../functions/journeys/model';
-import { createLinkSchema, listLinksQuerySchema, updateLinkSchema } from '../../../functions/links/schema';
-import { parseQrOptions } from '../../../functions/qr/model';
-import { parseWith } from '../../../functions/shared/http';
+import { createKeySchema } from '#auth/model';
+import { putJourneySchema } from '#journeys/model';
+import { createLinkSchema, listLinksQuerySchema, updateLinkSchema } from '#links/schema';
+import { parseQrOptions } from '#qr/model';
+import { parseWith } from '#shared/http';
 
 /**
  * The 400 messages that quote zod's own wording, exactly. The edge schemas use zod/mini, which registers

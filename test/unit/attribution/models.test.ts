@@ -5,7 +5,7 @@ import {
   credit,
   type Touch,
   touchesInLookback,
-} from '../../../functions/attribution/models';
+} from '#attribution/models';
 
 const DAY = 86_400_000;
 const T = Date.parse('2026-11-30T12:00:00Z'); // the conversion

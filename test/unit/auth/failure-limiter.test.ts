@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FailureLimiter } from '../../../functions/auth/failure-limiter';
+import { FailureLimiter } from '#auth/failure-limiter';
 
 function limiter(limit = 3, windowMs = 60_000) {
   let now = 1_000_000;

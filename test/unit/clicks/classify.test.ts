@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyUserAgent, countryCode, referrerHost } from '../../../functions/clicks/classify';
+import { classifyUserAgent, countryCode, referrerHost } from '#clicks/classify';
 
 const UA = {
   iphone:

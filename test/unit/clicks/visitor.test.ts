@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ClickEvent } from '../../../functions/clicks/model';
-import { isMintingClick } from '../../../functions/clicks/model';
-import { clickItem, clickPartition } from '../../../functions/clicks/repository';
-import { identifyVisitor, type VisitorRequest } from '../../../functions/clicks/visitor';
-import { CLICK_PARTITIONS, keys } from '../../../functions/shared/keys';
+import type { ClickEvent } from '#clicks/model';
+import { isMintingClick } from '#clicks/model';
+import { clickItem, clickPartition } from '#clicks/repository';
+import { identifyVisitor, type VisitorRequest } from '#clicks/visitor';
+import { CLICK_PARTITIONS, keys } from '#shared/keys';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 /** ADR 0015: a minted visitor id names the click that minted it. */

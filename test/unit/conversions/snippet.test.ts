@@ -1,6 +1,6 @@
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { SNIPPET, snippetResponse } from '../../../functions/conversions/snippet';
+import { SNIPPET, snippetResponse } from '#conversions/snippet';
 
 /** Runs /t.js on a page at `href` with the script tag's data attributes, as a browser would. */
 function runOnPage(href: string, dataset: Record<string, string> = {}) {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handler as api } from '../../../functions/handlers/api';
-import { requestListener } from '../../../functions/local/server';
-import { json } from '../../../functions/shared/http';
+import { handler as api } from '#handlers/api';
+import { requestListener } from '#local/server';
+import { json } from '#shared/http';
 
 /**
  * The dashboard's files as a browser gets them, through the local server and the API function (the

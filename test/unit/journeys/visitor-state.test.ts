@@ -8,7 +8,7 @@ import {
   MAX_TIMES,
   MAX_TOUCHPOINTS,
   parseVisitorState,
-} from '../../../functions/journeys/visitor-state';
+} from '#journeys/visitor-state';
 
 const STAGES = ['awareness', 'consideration', 'decision'];
 const order = (journey: string) => (journey === 'default' ? STAGES : null);

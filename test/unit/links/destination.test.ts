@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { destinationFor } from '../../../functions/links/destination';
-import type { Link, Utm } from '../../../functions/links/model';
+import { destinationFor } from '#links/destination';
+import type { Link, Utm } from '#links/model';
 
 function link(url: string, utm: Utm = {}): Link {
   return {

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
-import { crc32 } from '../../../functions/qr/png';
+import { crc32 } from '#qr/png';
 import { type Bitmap, scanQr } from '../../support/qr-image';
 
 /** Test helpers that read our QR output back without trusting the code under test. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contrastRatio, parseQrOptions, qrOptionsSchema } from '../../../functions/qr/model';
-import { ValidationError } from '../../../functions/shared/errors';
+import { contrastRatio, parseQrOptions, qrOptionsSchema } from '#qr/model';
+import { ValidationError } from '#shared/errors';
 
 function rejection(query: Record<string, string | undefined>): ValidationError {
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32, encodePalettePng } from '../../../functions/qr/png';
+import { crc32, encodePalettePng } from '#qr/png';
 import { decodePng, readChunks } from './helpers';
 
 describe('crc32', () => {

@@ -1,8 +1,8 @@
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
-import { parseQrOptions, type QrOptions } from '../../../functions/qr/model';
-import { matrixToPng, qrMatrix, renderQr } from '../../../functions/qr/service';
-import { ValidationError } from '../../../functions/shared/errors';
+import { parseQrOptions, type QrOptions } from '#qr/model';
+import { matrixToPng, qrMatrix, renderQr } from '#qr/service';
+import { ValidationError } from '#shared/errors';
 import {
   type Bitmap,
   CONTENT,

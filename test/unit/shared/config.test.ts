@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../functions/shared/config';
+import { loadConfig } from '#shared/config';
 
 describe('loadConfig: the stream consumer settings (ADR 9)', () => {
   it('defaults to the local poller batch size, 1,000 clicks and 30 s', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toCsv } from '../../../functions/shared/csv';
-import { json, noContent } from '../../../functions/shared/http';
+import { toCsv } from '#shared/csv';
+import { json, noContent } from '#shared/http';
 
 describe('CSV formula guard (OWASP)', () => {
   const row = (value: unknown) => toCsv(['v'], [{ v: value }]).split('\r\n')[1];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addRequestContext, log } from '../../../functions/shared/log';
+import { addRequestContext, log } from '#shared/log';
 import { captureStderr } from '../../support/stderr';
 
 describe('log lines (Powertools Logger)', () => {

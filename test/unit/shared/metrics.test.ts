@@ -24,7 +24,7 @@ afterEach(() => {
 describe('metrics (EMF through Powertools)', () => {
   it('in Lambda: one EMF line per invocation with the names, units and service dimension the alarms use', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', 'touchpoint-redirect');
-    const m = await import('../../../functions/shared/metrics');
+    const m = await import('#shared/metrics');
     m.useMetricsService('redirect');
     const lines = await stdoutOf(() => {
       m.recordMetric.timeTo302(3.5);
@@ -48,7 +48,7 @@ describe('metrics (EMF through Powertools)', () => {
 
   it('outside Lambda (npm start, tests, replay): records and prints nothing', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
-    const m = await import('../../../functions/shared/metrics');
+    const m = await import('#shared/metrics');
     m.useMetricsService('api');
     const lines = await stdoutOf(() => {
       m.recordMetric.conversionIngested();
