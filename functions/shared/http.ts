@@ -45,6 +45,13 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } };
 }
 
+/** DynamoDB's answers for "too much right now" (throttling, on-demand write caps, request limits). */
+const DYNAMODB_BUSY = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
 /** The one mapper from errors to HTTP. Unknown errors are bugs: logged with their stack, 500 without it. */
 export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
   if (err instanceof AppError) {
@@ -53,6 +60,16 @@ export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
         ? { 'retry-after': String(err.retryAfterSeconds) }
         : {};
     return json(err.status, errorBody(err.code, err.message, err.details), headers);
+  }
+  // DynamoDB pushing back (a write cap, a hot key, a throttled account) is temporary: the client should
+  // come back in a moment, not read it as a bug. Not a 500.
+  if (err instanceof Error && DYNAMODB_BUSY.has(err.name)) {
+    log.warn('dynamodb_busy', { error: { name: err.name, message: err.message }, route: event?.routeKey });
+    return json(
+      503,
+      errorBody('service_unavailable', 'The database is busy; try again in a moment.'),
+      { 'retry-after': '1' },
+    );
   }
   log.error('unhandled_error', {
     error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
