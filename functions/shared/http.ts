@@ -65,11 +65,9 @@ export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
   // come back in a moment, not read it as a bug. Not a 500.
   if (err instanceof Error && DYNAMODB_BUSY.has(err.name)) {
     log.warn('dynamodb_busy', { error: { name: err.name, message: err.message }, route: event?.routeKey });
-    return json(
-      503,
-      errorBody('service_unavailable', 'The database is busy; try again in a moment.'),
-      { 'retry-after': '1' },
-    );
+    return json(503, errorBody('service_unavailable', 'The database is busy; try again in a moment.'), {
+      'retry-after': '1',
+    });
   }
   log.error('unhandled_error', {
     error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
