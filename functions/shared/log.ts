@@ -10,12 +10,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
  */
 type Fields = Record<string, unknown>;
 
+const LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+/**
+ * The configured level, never above ERROR: a `click_write_failed` line is the only copy of a click that
+ * could not be stored, so CRITICAL or SILENT would lose clicks. Unknown values mean INFO.
+ */
+function logLevel(): (typeof LEVELS)[number] {
+  if (process.env.TOUCHPOINT_LOG_SILENT === '1') return 'ERROR';
+  const asked = (process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase();
+  if (asked === 'CRITICAL' || asked === 'SILENT') return 'ERROR';
+  return LEVELS.find((level) => level === asked) ?? 'INFO';
+}
+
 const logger = new Logger({
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'touchpoint',
-  logLevel:
-    process.env.TOUCHPOINT_LOG_SILENT === '1'
-      ? 'ERROR'
-      : ((process.env.POWERTOOLS_LOG_LEVEL ?? process.env.LOG_LEVEL ?? 'INFO').toUpperCase() as 'INFO'),
+  logLevel: logLevel(),
 });
 
 export const log = {

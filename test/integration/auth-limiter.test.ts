@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { resetAuthFailures } from '#auth/service';
-import { dynamoClient } from '#shared/dynamo';
 import { setupApp } from '../support/app';
 import { bodyOf, expectApiError } from '../support/inspect';
+import { recordSdkCalls } from '../support/sdk-calls';
 
 /**
  * Issue 14, item 6: wrong API keys are throttled per client. Past AUTH_FAILURES_PER_MINUTE (20 by
@@ -23,21 +23,7 @@ afterEach(() => {
 });
 
 async function dynamoRequestsDuring(fn: () => Promise<unknown>): Promise<number> {
-  let requests = 0;
-  const name = `count-${Math.random()}`;
-  dynamoClient.middlewareStack.add(
-    (next) => async (args) => {
-      requests++;
-      return next(args);
-    },
-    { step: 'initialize', name },
-  );
-  try {
-    await fn();
-    return requests;
-  } finally {
-    dynamoClient.middlewareStack.remove(name);
-  }
+  return (await recordSdkCalls(fn)).calls.length;
 }
 
 const guess = (n: number, sourceIp = GUESSER) =>

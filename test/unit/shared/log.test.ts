@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { addRequestContext, log } from '#shared/log';
 import { captureStderr } from '../../support/stderr';
 
@@ -25,5 +25,25 @@ describe('log lines (Powertools Logger)', () => {
       service: 'touchpoint',
     });
     expect(Date.parse(line.timestamp)).not.toBeNaN();
+  });
+});
+
+describe('the log level', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('is never above ERROR, so a failed click write is always logged for replay', async () => {
+    for (const level of ['SILENT', 'CRITICAL', 'silent']) {
+      vi.stubEnv('TOUCHPOINT_LOG_SILENT', '');
+      vi.stubEnv('POWERTOOLS_LOG_LEVEL', level);
+      vi.resetModules();
+      const fresh = await import('../../../functions/shared/log');
+      const lines = await captureStderr(async () => {
+        fresh.log.error('click_write_failed', { item: { id: 'c2' } });
+      });
+      expect(lines, level).toHaveLength(1);
+    }
   });
 });
