@@ -187,7 +187,7 @@ export async function benchAnalytics(
   ctx: BenchContext,
   options: { small: number; large: number; rounds: number; shards: number },
 ): Promise<AnalyticsResult> {
-  const { stageOrders } = await import('#analytics/stage-orders');
+  const { journeyShapes } = await import('#analytics/journey-shapes');
   const now = Date.now();
   const result: AnalyticsResult = {
     volumes: [],
@@ -202,7 +202,7 @@ export async function benchAnalytics(
   ] as const) {
     const journey = `bench-${label}-${volume}`;
     const links = await createJourneyAndLinks(ctx, journey);
-    const orders = await stageOrders([journey]);
+    const orders = await journeyShapes([journey]);
     const fold = new CounterFold((j) => orders.get(j) ?? null);
     const start = performance.now();
     let method: string;

@@ -4,7 +4,13 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId } from '#analytics/counters';
 import type { ClickEvent } from '#clicks/model';
 import { clickItem, clickPartition } from '#clicks/repository';
-import { applyClick, contributions, emptyVisitorState, visitorClickOf } from '#journeys/visitor-state';
+import {
+  applyClick,
+  contributions,
+  emptyVisitorState,
+  type JourneyShape,
+  visitorClickOf,
+} from '#journeys/visitor-state';
 import { type Key, keys } from '#shared/keys';
 import { type BenchContext, writeItems } from './context';
 import { rng, weighted } from './lib';
@@ -239,7 +245,7 @@ export class CounterFold {
   >();
   clicks = 0;
 
-  constructor(private readonly stageOrder: (journey: string) => string[] | null) {}
+  constructor(private readonly stageOrder: (journey: string) => JourneyShape | null) {}
 
   private add(update: CounterUpdate): void {
     const id = itemId(update.key);

@@ -14,13 +14,13 @@ await withBenchRuntime(async (ctx) => {
   const { createJourneyAndLinks, workloadOptions } = await import('../analytics');
   const { writeItems } = await import('../context');
   const { CounterFold, generateVisitors } = await import('../workload');
-  const { stageOrders } = await import('#analytics/stage-orders');
+  const { journeyShapes } = await import('#analytics/journey-shapes');
   const now = Date.now();
   const journeys: Array<{ volume: number; path: string }> = [];
   for (const volume of [10_000, Number(process.env.CLICKS_LARGE ?? 1_000_000)]) {
     const journey = `profile-${volume}`;
     const links = await createJourneyAndLinks(ctx, journey);
-    const orders = await stageOrders([journey]);
+    const orders = await journeyShapes([journey]);
     const fold = new CounterFold((j) => orders.get(j) ?? null);
     generateVisitors(workloadOptions(7, links, volume, now), (clicks) => fold.visitor(clicks));
     const items = fold.toItems();

@@ -2,12 +2,16 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import { type ClickEvent, isMintingClick } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
+import type { Conversion } from '#conversions/model';
+import { conversionFromItem } from '#conversions/repository';
 import {
   applyClick,
+  applyConversion,
   contributions,
   emptyVisitorState,
   type VisitorState,
   visitorClickOf,
+  visitorConversionOf,
 } from '#journeys/visitor-state';
 import { DELTA_SLOTS, keys, MINTED_VISITOR_ID } from '#shared/keys';
 import { log } from '#shared/log';
@@ -22,6 +26,7 @@ import {
 } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { deltaWrite } from './delta-repository';
+import { journeyShapes } from './journey-shapes';
 import { enforceClickLimits } from './limits';
 import {
   checkpointWrite,
@@ -33,7 +38,6 @@ import {
   type StoredVisitor,
   visitorWrite,
 } from './repository';
-import { stageOrders } from './stage-orders';
 
 /** Conflicts with a concurrent shard (same visitor or checkpoint item) are retried here before Lambda's retry. */
 const IN_HANDLER_ATTEMPTS = 4;
@@ -41,13 +45,26 @@ const IN_HANDLER_ATTEMPTS = 4;
 const MAX_DELTA_ATTRIBUTES = 20_000;
 
 interface ParsedClick {
+  kind: 'click';
   seq: string;
   clickPk: string;
   click: ClickEvent;
 }
 
+/**
+ * A conversion has no checkpoint: the visitor state holds its id, so applying it again changes nothing
+ * and adds no counts (exactly once through the state, ADR 0057).
+ */
+interface ParsedConversion {
+  kind: 'conversion';
+  seq: string;
+  conversion: Conversion;
+}
+
+type ParsedRecord = ParsedClick | ParsedConversion;
+
 interface RecordPlan {
-  parsed: ParsedClick;
+  parsed: ParsedRecord;
   updates: CounterUpdate[];
   /** The visitor's state after this click, when it changed (or now holds the visitor's first click). */
   visitor?: { id: string; state: VisitorState; firstClickMissing: boolean };
@@ -65,17 +82,25 @@ export interface AggregateStats extends ApplyStats {
   deltaWrites: number;
 }
 
-function parse(records: DynamoDBRecord[]): ParsedClick[] {
-  const out: ParsedClick[] = [];
+function parse(records: DynamoDBRecord[]): ParsedRecord[] {
+  const out: ParsedRecord[] = [];
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
     const seq = record.dynamodb?.SequenceNumber;
     if (record.eventName !== 'INSERT' || !image || !seq) continue;
     const item = unmarshall(image as never);
-    if (item.entity !== 'click' || !keys.isClickPk(item.pk)) continue;
-    out.push({ seq, clickPk: item.pk, click: clickFromItem(item) });
+    if (item.entity === 'click' && keys.isClickPk(item.pk))
+      out.push({ kind: 'click', seq, clickPk: item.pk, click: clickFromItem(item) });
+    else if (item.entity === 'conversion' && keys.isConversionPk(item.pk))
+      out.push({ kind: 'conversion', seq, conversion: conversionFromItem(item) });
   }
   return out;
+}
+
+/** The visitor a record changes: a human click's, or a conversion's; none for a bot. */
+function visitorOf(p: ParsedRecord): string | undefined {
+  if (p.kind === 'conversion') return p.conversion.visitorId;
+  return p.click.bot ? undefined : p.click.visitorId;
 }
 
 const after = (a: string, b: string | undefined) => b === undefined || BigInt(a) > BigInt(b);
@@ -186,16 +211,17 @@ function firstClickState(click: ClickEvent): VisitorState {
  * read by their ids (one BatchGetItem for those not in the batch).
  */
 async function firstClicksOf(
-  parsed: ParsedClick[],
-  fresh: ParsedClick[],
+  parsed: ParsedRecord[],
+  fresh: ParsedRecord[],
   visitors: Map<string, StoredVisitor>,
 ): Promise<Map<string, ClickEvent>> {
   const found = new Map<string, ClickEvent>();
-  for (const p of parsed) if (isMintingClick(p.click)) found.set(p.click.visitorId, p.click);
+  for (const p of parsed)
+    if (p.kind === 'click' && isMintingClick(p.click)) found.set(p.click.visitorId, p.click);
   const wanted = new Set<string>();
-  for (const { click } of fresh) {
-    const id = click.visitorId;
-    if (!click.bot && !found.has(id) && visitors.get(id)?.version === 0 && MINTED_VISITOR_ID.test(id))
+  for (const p of fresh) {
+    const id = visitorOf(p);
+    if (id !== undefined && !found.has(id) && visitors.get(id)?.version === 0 && MINTED_VISITOR_ID.test(id))
       wanted.add(id);
   }
   if (wanted.size > 0) for (const [id, click] of await readFirstClicks([...wanted])) found.set(id, click);
@@ -215,17 +241,27 @@ async function aggregateOnce(
 
   // Read together (one round trip instead of three); on a redelivery this reads a few visitors whose
   // clicks turn out to be counted already, which costs less than waiting for the checkpoints first.
-  const humans = parsed.filter((p) => !p.click.bot);
-  const [checkpoints, visitors, orders] = await Promise.all([
-    readCheckpoints([...new Set(parsed.map((p) => p.clickPk))]),
-    readVisitors([...new Set(humans.map((p) => p.click.visitorId))]),
-    stageOrders([...new Set(humans.map((p) => p.click.journey))]),
+  const clickRecords = parsed.filter((p): p is ParsedClick => p.kind === 'click');
+  const humanJourneys = clickRecords.filter((p) => !p.click.bot).map((p) => p.click.journey);
+  const [checkpoints, visitors, shapes] = await Promise.all([
+    readCheckpoints([...new Set(clickRecords.map((p) => p.clickPk))]),
+    readVisitors([...new Set(parsed.map(visitorOf).filter((id) => id !== undefined))]),
+    journeyShapes([...new Set(humanJourneys)]),
   ]);
-  const orderOf = (journey: string) => orders.get(journey) ?? null;
-  const fresh = parsed.filter((p) => after(p.seq, checkpoints.get(p.clickPk)));
+  const fresh = parsed.filter((p) => p.kind === 'conversion' || after(p.seq, checkpoints.get(p.clickPk)));
   stats.skippedAlreadyCounted += parsed.length - fresh.length;
   if (fresh.length === 0) return undefined;
   const firstClicks = await firstClicksOf(parsed, fresh, visitors);
+  // A conversion is credited across every journey its visitor touched, not only those in the batch.
+  const touched = fresh.flatMap((p) => {
+    if (p.kind === 'click') return [];
+    const id = p.conversion.visitorId;
+    const first = firstClicks.get(id);
+    return [...Object.keys(visitors.get(id)?.state.journeys ?? {}), ...(first ? [first.journey] : [])];
+  });
+  for (const [name, shape] of await journeyShapes([...new Set(touched)].filter((j) => !shapes.has(j))))
+    shapes.set(name, shape);
+  const shapeOf = (journey: string) => shapes.get(journey) ?? null;
 
   const working = new Map<string, VisitorJourney>();
   const journeyOf = (id: string): VisitorJourney => {
@@ -243,20 +279,21 @@ async function aggregateOnce(
 
   // Plan each record: its counter updates, given the visitor's state just before it.
   const plans: RecordPlan[] = fresh.map((p) => {
-    const clickUpdates = clickCounterUpdates(p.click);
-    if (p.click.bot) return { parsed: p, updates: clickUpdates };
-    const id = p.click.visitorId;
+    const clickUpdates = p.kind === 'click' ? clickCounterUpdates(p.click) : [];
+    const id = visitorOf(p);
+    if (id === undefined) return { parsed: p, updates: clickUpdates };
     const before = journeyOf(id);
-    const minting = isMintingClick(p.click);
-    if (minting && before.firstClick === 'held') {
+    const minting = p.kind === 'click' && isMintingClick(p.click);
+    if (p.kind === 'click' && minting && before.firstClick === 'held') {
       // Already part of the state: what it adds is what it adds alone (ADR 0015); no write.
-      const own = contributionDelta([], contributions(firstClickState(p.click), orderOf));
+      const own = contributionDelta([], contributions(firstClickState(p.click), shapeOf));
       return { parsed: p, updates: [...clickUpdates, ...own] };
     }
     const state = structuredClone(before.state);
-    applyClick(state, visitorClickOf(p.click));
+    if (p.kind === 'click') applyClick(state, visitorClickOf(p.click));
+    else applyConversion(state, visitorConversionOf(p.conversion));
     const firstClick = minting ? 'held' : before.firstClick;
-    const delta = contributionDelta(contributions(before.state, orderOf), contributions(state, orderOf));
+    const delta = contributionDelta(contributions(before.state, shapeOf), contributions(state, shapeOf));
     if (
       delta.length === 0 &&
       firstClick === before.firstClick &&
@@ -276,7 +313,7 @@ async function aggregateOnce(
     const lastSeq = new Map<string, string>();
     const states = new Map<string, NonNullable<RecordPlan['visitor']>>();
     for (const plan of segment) {
-      lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
+      if (plan.parsed.kind === 'click') lastSeq.set(plan.parsed.clickPk, plan.parsed.seq);
       if (plan.visitor) states.set(plan.visitor.id, plan.visitor);
     }
     const byCheckpointItem = new Map<
@@ -324,7 +361,7 @@ async function aggregateOnce(
     stats.deltaWrites++;
     stats.applied += segment.length;
     notePending(slot, segment.length, options.now);
-    clicks.push(...segment.map((p) => p.parsed.click));
+    for (const { parsed } of segment) if (parsed.kind === 'click') clicks.push(parsed.click);
     for (const [clickPk, seq] of lastSeq) checkpoints.set(clickPk, seq);
     for (const { id, state, firstClickMissing } of states.values()) {
       visitors.set(id, { state, version: visitors.get(id)!.version + 1, firstClickMissing });
@@ -343,7 +380,7 @@ function segmentsOf(plans: RecordPlan[], maxItems: number): RecordPlan[][] {
   let items = new Set<string>();
   let attributes = 0;
   for (const plan of plans) {
-    const needed = [itemId(keys.checkpoint(plan.parsed.clickPk).key)];
+    const needed = plan.parsed.kind === 'click' ? [itemId(keys.checkpoint(plan.parsed.clickPk).key)] : [];
     if (plan.visitor) needed.push(itemId(keys.visitor(plan.visitor.id)));
     if (plan.visitor?.firstClickMissing) needed.push(itemId(keys.firstClick(plan.visitor.id)!.key));
     const widened = new Set([...items, ...needed]);

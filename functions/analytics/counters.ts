@@ -128,11 +128,18 @@ function contributionKey(c: Contribution): { key: Key; set: Record<string, strin
         key: keys.touchpointDay(c.journey, c.bucket, c.subject),
         set: { entity: 'touchpoint_stats', journey: c.journey, touchpoint: c.subject, day: c.bucket },
       };
+    case 'attribution': {
+      const model = c.model ?? '';
+      return {
+        key: keys.attributionDay(c.journey, c.subject, model, c.bucket),
+        set: { entity: 'attribution_stats', journey: c.journey, event: c.subject, model, day: c.bucket },
+      };
+    }
   }
 }
 
 function contributionId(c: Contribution): string {
-  return `${c.kind}|${c.journey}|${c.subject}|${c.bucket}|${c.attribute}`;
+  return `${c.kind}\u0000${c.journey}\u0000${c.subject}\u0000${c.bucket}\u0000${c.model ?? ''}\u0000${c.attribute}`;
 }
 
 /** Counter updates that turn a visitor's contributions `before` into `after` (usually a few +1s). */
@@ -140,11 +147,11 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
   const net = new Map<string, { c: Contribution; n: number }>();
   for (const c of before) {
     const id = contributionId(c);
-    net.set(id, { c, n: (net.get(id)?.n ?? 0) - 1 });
+    net.set(id, { c, n: (net.get(id)?.n ?? 0) - (c.weight ?? 1) });
   }
   for (const c of after) {
     const id = contributionId(c);
-    net.set(id, { c, n: (net.get(id)?.n ?? 0) + 1 });
+    net.set(id, { c, n: (net.get(id)?.n ?? 0) + (c.weight ?? 1) });
   }
   const updates: CounterUpdate[] = [];
   for (const { c, n } of net.values()) {
@@ -152,7 +159,8 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
     const { key, set } = contributionKey(c);
     const update = { key, add: { [c.attribute]: n }, set };
     updates.push(update);
-    if (c.kind !== 'link_uv') updates.push(weekly(update, c.kind, c.journey, c.subject, c.bucket));
+    if (c.kind === 'stage' || c.kind === 'touchpoint')
+      updates.push(weekly(update, c.kind, c.journey, c.subject, c.bucket));
     if (c.kind === 'link_uv') {
       // A link's unique visitors also count on its daily item, in the day of their first click.
       const day = c.bucket.slice(0, 10);

@@ -4,9 +4,11 @@
  * the conversion window, computes the rates and medians, and finds the bottlenecks.
  *
  * Choices the design leaves open (also described in docs/analytics.md):
- * - The LAST stage of a journey has no later stage, so nobody can progress from it: its `progressed` is 0
- *   and `conversionRate`, `dropOff` and `medianHoursToNext` are null (not 0 % / 100 %, which would read
- *   as a catastrophic drop-off). The same holds for the `progressionRate` of its touchpoints.
+ * - A journey's goals (conversion events) are steps after its last stage: from the last stage, progressing
+ *   means converting. The LAST step (the last goal, or the last stage of a journey without goals) has no
+ *   later step, so nobody can progress from it: its `progressed` is 0 and `conversionRate`, `dropOff` and
+ *   `medianHoursToNext` are null (not 0 % / 100 %, which would read as a catastrophic drop-off). The same
+ *   holds for the `progressionRate` of the last stage's touchpoints when there is no goal.
  * - A rate over 0 visitors is null, never NaN; `dropOff` is null whenever `conversionRate` is.
  * - Rates are rounded to 4 decimals; `dropOff = 1 − conversionRate` uses the rounded rate so the two
  *   always add up to 1. `lostVisitors` is computed from unrounded rates and rounded to an integer.
@@ -52,6 +54,12 @@ export interface FunnelInput {
   stages: readonly string[];
   /** Counters per stage; a missing stage counts as 0 visitors. */
   stageCounters: Readonly<Record<string, StageCounter | undefined>>;
+  /**
+   * The journey's goals (conversion events), in order: steps after the last stage, with their counters
+   * (visitors whose first such conversion falls in the period, and their delay to a later goal).
+   */
+  goals?: readonly string[];
+  goalCounters?: Readonly<Record<string, StageCounter | undefined>>;
   /** Counters per touchpoint; each (touchpoint, stage) pair should appear once. */
   touchpoints: readonly TouchpointCounter[];
   /** Conversion window W in whole days (the API accepts 1..90, default 30). */
@@ -60,6 +68,8 @@ export interface FunnelInput {
 
 export interface FunnelStage {
   stage: string;
+  /** A goal step (a conversion event) rather than a stage of the journey. */
+  goal: boolean;
   visitors: number;
   progressed: number;
   conversionRate: number | null;
@@ -107,22 +117,35 @@ interface TouchpointCalc {
 }
 
 export function buildFunnelReport(input: FunnelInput): FunnelReport {
-  const { stages, windowDays } = input;
+  const { windowDays } = input;
+  const goals = input.goals ?? [];
+  // Goals are the last steps: progressing from the last stage means converting (docs/design.md §3).
+  const stages = [...input.stages, ...goals];
   const lastIndex = stages.length - 1;
   const stageIndex = new Map<string, number>();
-  stages.forEach((stage, i) => {
+  input.stages.forEach((stage, i) => {
     if (!stageIndex.has(stage)) stageIndex.set(stage, i);
   });
 
   const stageCalcs: StageCalc[] = stages.map((stage, index) => {
-    const counter = Object.hasOwn(input.stageCounters, stage) ? input.stageCounters[stage] : undefined;
+    const goal = index >= input.stages.length;
+    const counters = goal ? (input.goalCounters ?? {}) : input.stageCounters;
+    const counter = Object.hasOwn(counters, stage) ? counters[stage] : undefined;
     const visitors = cleanCount(counter?.visitors);
     if (index === lastIndex) {
-      // No later stage: see the module comment.
+      // No later step: see the module comment.
       return {
         index,
         raw: null,
-        row: { stage, visitors, progressed: 0, conversionRate: null, dropOff: null, medianHoursToNext: null },
+        row: {
+          stage,
+          goal,
+          visitors,
+          progressed: 0,
+          conversionRate: null,
+          dropOff: null,
+          medianHoursToNext: null,
+        },
       };
     }
     const within = histogramWithin(counter?.delayHistogram ?? {}, windowDays);
@@ -134,6 +157,7 @@ export function buildFunnelReport(input: FunnelInput): FunnelReport {
       raw,
       row: {
         stage,
+        goal,
         visitors,
         progressed,
         conversionRate,

@@ -1,22 +1,27 @@
 import type { ClickEvent } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
+import type { Conversion } from '#conversions/model';
+import { conversionFromItem } from '#conversions/repository';
 import {
   applyClick,
+  applyConversion,
   contributions,
   emptyVisitorState,
   type VisitorState,
   visitorClickOf,
+  visitorConversionOf,
 } from '#journeys/visitor-state';
 import { config } from '#shared/config';
 import { ValidationError } from '#shared/errors';
 import type { Key } from '#shared/keys';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
+import { isCountAttribute } from './counter-names';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
+import { journeyShapes } from './journey-shapes';
 import { putCounterItem, scanEntities } from './repository';
-import { stageOrders } from './stage-orders';
 
 /**
- * Rebuilds every counter from the raw clicks, with the same pure functions the stream aggregator
+ * Rebuilds every counter from the raw clicks and conversions, with the same pure functions the stream aggregator
  * uses, and compares them with the stored counters: how an operator checks (and with `repair`, fixes)
  * the numbers. Raw clicks expire after the retention period, so only counter buckets whose clicks are
  * all still retained are compared or repaired; older counters are left alone.
@@ -40,8 +45,7 @@ export interface RecountReport {
   repaired: number;
 }
 
-const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats']);
-const NUMERIC = /^(clicks|scans|bots|uv|v|b:.*|d:.*)$/;
+const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats', 'attribution_stats']);
 
 export async function recount(
   options: { repair?: boolean; onProgress?: (scanned: number) => void; now?: Date } = {},
@@ -67,6 +71,7 @@ export async function recount(
     );
   }
   const clicks: ClickEvent[] = [];
+  const conversions: Conversion[] = [];
   const stored = new Map<string, Record<string, unknown>>();
   let scanned = 0;
   await scanEntities((item) => {
@@ -74,6 +79,8 @@ export async function recount(
     if (scanned % 500 === 0) options.onProgress?.(scanned);
     if (item.entity === 'click') {
       clicks.push(clickFromItem(item));
+    } else if (item.entity === 'conversion') {
+      conversions.push(conversionFromItem(item));
     } else if (COUNTER_ENTITIES.has(item.entity as string)) {
       stored.set(itemId(item as unknown as Key), item);
     }
@@ -81,8 +88,8 @@ export async function recount(
   options.onProgress?.(scanned);
 
   clicks.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
-  const orders = await stageOrders([...new Set(clicks.map((c) => c.journey))]);
-  const orderOf = (journey: string) => orders.get(journey) ?? null;
+  const shapes = await journeyShapes([...new Set(clicks.map((c) => c.journey))]);
+  const shapeOf = (journey: string) => shapes.get(journey) ?? null;
   const updates: CounterUpdate[] = [];
   const states = new Map<string, VisitorState>();
   for (const click of clicks) {
@@ -92,7 +99,12 @@ export async function recount(
     applyClick(state, visitorClickOf(click));
     states.set(click.visitorId, state);
   }
-  for (const state of states.values()) updates.push(...contributionDelta([], contributions(state, orderOf)));
+  for (const conversion of conversions) {
+    const state = states.get(conversion.visitorId) ?? emptyVisitorState();
+    applyConversion(state, visitorConversionOf(conversion));
+    states.set(conversion.visitorId, state);
+  }
+  for (const state of states.values()) updates.push(...contributionDelta([], contributions(state, shapeOf)));
   const expected = mergeUpdates(updates);
 
   const differences: RecountDifference[] = [];
@@ -106,7 +118,7 @@ export async function recount(
     const key = want?.key ?? { pk: have!.pk as string, sk: have!.sk as string };
     const attributes = new Set([
       ...Object.keys(want?.add ?? {}),
-      ...Object.keys(have ?? {}).filter((a) => NUMERIC.test(a)),
+      ...Object.keys(have ?? {}).filter(isCountAttribute),
     ]);
     let differs = false;
     for (const attribute of attributes) {

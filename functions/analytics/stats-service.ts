@@ -1,3 +1,4 @@
+import { goalStep } from '#journeys/model';
 import { listJourneyTouchpoints } from '#journeys/repository';
 import { getJourney } from '#journeys/service';
 import { getLink } from '#links/service';
@@ -272,9 +273,17 @@ export async function funnel(
       };
     })
     .filter((t) => journey.stages.includes(t.stage));
+  const goalCounters = Object.fromEntries(
+    journey.goals.map((g) => {
+      const c = counters.stages.get(goalStep(g));
+      return [g, { visitors: c?.visitors ?? 0, delayHistogram: c?.histogram ?? {} }];
+    }),
+  );
   const report = buildFunnelReport({
     stages: journey.stages,
     stageCounters,
+    goals: journey.goals,
+    goalCounters,
     touchpoints,
     windowDays: query.window,
   });

@@ -28,10 +28,10 @@ export interface Conversion {
   receivedAt: string;
 }
 
-/** At most two decimals, up to a trillion: money, not arbitrary floats. */
+/** At most two decimals, up to a billion: money, not arbitrary floats (credits add it in millionths, exactly). */
 const valueSchema = z.number().check(
   z.gte(0),
-  z.lte(1_000_000_000_000),
+  z.lte(1_000_000_000),
   z.refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'must have at most 2 decimals'),
 );
 

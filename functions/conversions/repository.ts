@@ -25,7 +25,7 @@ function conversionItem(conversion: Conversion) {
   };
 }
 
-function conversionFromItem(item: Record<string, unknown>): Conversion {
+export function conversionFromItem(item: Record<string, unknown>): Conversion {
   const { pk: _pk, sk: _sk, entity: _entity, ttl: _ttl, ...conversion } = item;
   return conversion as unknown as Conversion;
 }

@@ -32,6 +32,7 @@ const actions: ApiActions = {
   'GET /api/journeys/{journey}': journeys.getJourneyAction,
   'PUT /api/journeys/{journey}': journeys.putJourneyAction,
   'GET /api/journeys/{journey}/funnel': stats.funnelAction,
+  'GET /api/journeys/{journey}/attribution': stats.attributionAction,
   'POST /api/keys': keys.createKeyAction,
   'GET /api/keys': keys.listKeysAction,
   'DELETE /api/keys/{id}': keys.revokeKeyAction,

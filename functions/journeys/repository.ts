@@ -14,6 +14,7 @@ function journeyOf(item: Record<string, unknown>): Journey {
   return {
     name: String(item.name),
     stages: item.stages as string[],
+    goals: Array.isArray(item.goals) ? (item.goals as string[]) : [],
     builtIn: false,
     description: typeof item.description === 'string' ? item.description : null,
     updatedAt: typeof item.updatedAt === 'string' ? item.updatedAt : null,
@@ -30,6 +31,7 @@ export async function putJourneyItem(journey: Journey): Promise<void> {
         entity: 'journey',
         name: journey.name,
         stages: journey.stages,
+        goals: journey.goals,
         description: journey.description,
         updatedAt: journey.updatedAt,
       },

@@ -80,6 +80,7 @@ export async function putJourney(name: string, input: PutJourneyInput, now = new
   const journey: Journey = {
     name,
     stages: input.stages,
+    goals: input.goals ?? [],
     builtIn: false,
     // Stored and returned: it used to be accepted and silently dropped (issue 14).
     description: input.description || null,

@@ -1,3 +1,8 @@
+import { creditAttribute } from '#analytics/counter-names';
+import { creditIncrements, type StagedTouch } from '#attribution/credits';
+import type { AttributionModel } from '#attribution/models';
+import { goalStep } from './model';
+
 /**
  * One visitor's journey state, kept in one item per visitor and updated by the aggregator. It holds
  * just enough to derive, exactly, every per-visitor fact the funnel and unique counts need:
@@ -11,12 +16,37 @@
 export const MAX_LINKS = 500;
 export const MAX_TOUCHPOINTS = 40;
 export const MAX_TIMES = 8;
+/**
+ * Attribution's touch history (ADR 0057): besides each touchpoint's earliest MAX_TIMES clicks, a journey
+ * keeps its latest MAX_RECENT_TOUCHES other clicks, so a conversion sees the touches just before it.
+ */
+export const MAX_RECENT_TOUCHES = 50;
+/** The visitor's latest conversions (older ones stop being re-credited; their counters stay). */
+export const MAX_CONVERSIONS = 20;
 
 export interface TouchpointClicks {
   /** Stage of the touchpoint at its first click. */
   s: string;
   /** Earliest click times (epoch ms), sorted ascending, distinct. */
   t: number[];
+  /**
+   * Later click times not in `t` (sorted, distinct), among the journey's latest MAX_RECENT_TOUCHES:
+   * attribution's touches are `t` and `r` together. Absent while empty (most visitors).
+   */
+  r?: number[];
+}
+
+/** A conversion joined to this visitor (what attribution and journey goals need of it). */
+export interface VisitorConversion {
+  /** The conversion's id: applying it twice changes nothing the second time. */
+  id: string;
+  /** Event name (`purchase`, `signup`, …). */
+  e: string;
+  /** When it happened (epoch ms). */
+  t: number;
+  /** Value in millionths of the currency (an integer), with its ISO 4217 currency; absent without a value. */
+  v?: number;
+  c?: string;
 }
 
 /**
@@ -37,6 +67,8 @@ export interface VisitorState {
   links: NameMap<number>;
   /** journey → touchpoint → clicks. */
   journeys: NameMap<NameMap<TouchpointClicks>>;
+  /** Conversions, oldest first, at most MAX_CONVERSIONS. Absent while none. */
+  conv?: VisitorConversion[];
 }
 
 export function emptyVisitorState(): VisitorState {
@@ -45,8 +77,8 @@ export function emptyVisitorState(): VisitorState {
 
 /** The stored JSON form back into a state whose maps have no prototype. */
 export function parseVisitorState(json: string): VisitorState {
-  const raw = JSON.parse(json) as { links?: object; journeys?: object };
-  return {
+  const raw = JSON.parse(json) as { links?: object; journeys?: object; conv?: VisitorConversion[] };
+  const state: VisitorState = {
     links: nameMap(Object.entries(raw.links ?? {}) as Array<[string, number]>),
     journeys: nameMap(
       Object.entries(raw.journeys ?? {}).map(([journey, touchpoints]) => [
@@ -55,6 +87,8 @@ export function parseVisitorState(json: string): VisitorState {
       ]),
     ),
   };
+  if (raw.conv?.length) state.conv = raw.conv;
+  return state;
 }
 
 export interface VisitorClick {
@@ -95,25 +129,89 @@ export function applyClick(state: VisitorState, click: VisitorClick): void {
     tp = { s: click.stage, t: [] };
     touchpoints[click.touchpoint] = tp;
   }
-  if (tp.t.includes(click.at)) return;
-  if (tp.t.length >= MAX_TIMES && click.at > tp.t[tp.t.length - 1]!) return;
+  if (tp.t.includes(click.at) || tp.r?.includes(click.at)) return;
+  const latestEarly = tp.t[tp.t.length - 1];
+  if (tp.t.length >= MAX_TIMES && latestEarly !== undefined && click.at > latestEarly) {
+    keepRecent(touchpoints, tp, click.at);
+    return;
+  }
   tp.t.push(click.at);
   tp.t.sort((a, b) => a - b);
-  if (tp.t.length > MAX_TIMES) tp.t.length = MAX_TIMES;
+  const pushedOut = tp.t.length > MAX_TIMES ? tp.t.pop() : undefined;
+  if (pushedOut !== undefined) keepRecent(touchpoints, tp, pushedOut);
   // The stage that counts is the one of the earliest click on the touchpoint.
   if (tp.t[0] === click.at) tp.s = click.stage;
 }
 
+/**
+ * Adds a click time to the touchpoint's recent touches, then drops the journey's oldest recent touch
+ * while there are more than MAX_RECENT_TOUCHES. A time older than every kept one is dropped again at
+ * once, so applying a click twice still changes nothing the second time.
+ */
+function keepRecent(touchpoints: NameMap<TouchpointClicks>, tp: TouchpointClicks, at: number): void {
+  tp.r = [...(tp.r ?? []), at].sort((a, b) => a - b);
+  let kept = 0;
+  for (const other of Object.values(touchpoints)) kept += other.r?.length ?? 0;
+  while (kept > MAX_RECENT_TOUCHES) {
+    let oldest: TouchpointClicks | undefined;
+    for (const other of Object.values(touchpoints)) {
+      const first = other.r?.[0];
+      if (first !== undefined && (oldest?.r?.[0] === undefined || first < oldest.r[0])) oldest = other;
+    }
+    if (!oldest?.r) break;
+    oldest.r.shift();
+    if (oldest.r.length === 0) delete oldest.r;
+    kept--;
+  }
+}
+
+/**
+ * Adds a conversion. Idempotent (by id), and bounded: past MAX_CONVERSIONS the oldest is dropped, so a
+ * redelivered old conversion is dropped again at once.
+ */
+export function applyConversion(state: VisitorState, conversion: VisitorConversion): void {
+  const list = state.conv ?? [];
+  if (list.some((c) => c.id === conversion.id)) return;
+  list.push(conversion);
+  list.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1));
+  while (list.length > MAX_CONVERSIONS) list.shift();
+  state.conv = list;
+}
+
+/** The part of a stored conversion the state keeps. */
+export function visitorConversionOf(conversion: {
+  id: string;
+  event: string;
+  at: string;
+  value: number | null;
+  currency: string | null;
+}): VisitorConversion {
+  const out: VisitorConversion = { id: conversion.id, e: conversion.event, t: Date.parse(conversion.at) };
+  if (conversion.value !== null && conversion.currency !== null) {
+    // Values have at most 2 decimals (the API checks it): millionths are exact integers.
+    out.v = Math.round(conversion.value * 1_000_000);
+    out.c = conversion.currency;
+  }
+  return out;
+}
+
 /** A fact derived from the state: "counted once at (entity, bucket) with this attribute". */
 export interface Contribution {
-  kind: 'link_uv' | 'stage' | 'touchpoint';
-  /** Link id, stage or touchpoint. */
+  kind: 'link_uv' | 'stage' | 'touchpoint' | 'attribution';
+  /** Link id, stage (a goal's step is `goal:<event>`) or touchpoint; for attribution, the event. */
   subject: string;
   journey: string;
-  /** Hour (link_uv, `YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`) of the first click. */
+  /** Hour (link_uv, `YYYY-MM-DDTHH`) or day (`YYYY-MM-DD`) of the first click; of the conversion for attribution. */
   bucket: string;
-  /** `uv`/`v` for the visitor itself; `d:<minutes>` for the delay to progress to a later stage. */
+  /**
+   * `uv`/`v` for the visitor itself; `d:<minutes>` for the delay to progress to a later stage; for
+   * attribution, the credit attribute (counters.ts, creditAttribute).
+   */
   attribute: string;
+  /** Attribution only: the model the credit is under. */
+  model?: AttributionModel;
+  /** How much it counts (default 1; attribution credits are millionths). */
+  weight?: number;
 }
 
 /** Upper edges (minutes) of the delay bins up to a day; past a day, bins are whole days. */
@@ -147,14 +245,30 @@ function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
+/** The stage order and the goals of a journey: what the funnel's contributions depend on. */
+export interface JourneyShape {
+  stages: readonly string[];
+  goals: readonly string[];
+}
+
+/** Attribution's touches of one journey: every kept click time of every touchpoint, with its stage. */
+function touchesOf(touchpoints: NameMap<TouchpointClicks>): StagedTouch[] {
+  const touches: StagedTouch[] = [];
+  for (const [touchpoint, tp] of Object.entries(touchpoints)) {
+    for (const at of tp.t) touches.push({ touchpoint, stage: tp.s, at });
+    for (const at of tp.r ?? []) touches.push({ touchpoint, stage: tp.s, at });
+  }
+  return touches;
+}
+
 /**
- * Everything this visitor contributes to the counters, given each journey's stage order. The
+ * Everything this visitor contributes to the counters, given each journey's stage order and goals. The
  * aggregator applies the difference between the contributions before and after a batch, which keeps
- * counters exact even when clicks arrive out of order.
+ * counters exact even when clicks and conversions arrive out of order.
  */
 export function contributions(
   state: VisitorState,
-  stageOrder: (journey: string) => string[] | null,
+  shapeOf: (journey: string) => JourneyShape | null,
 ): Contribution[] {
   const out: Contribution[] = [];
   for (const [linkId, first] of Object.entries(state.links)) {
@@ -166,25 +280,35 @@ export function contributions(
       attribute: 'uv',
     });
   }
+  const conversions = state.conv ?? [];
   for (const [journey, touchpoints] of Object.entries(state.journeys)) {
-    const stages = stageOrder(journey);
-    if (!stages) continue;
+    const shape = shapeOf(journey);
+    if (!shape) continue;
+    const { stages, goals } = shape;
     const rank = new Map(stages.map((s, i) => [s, i]));
+    const steps = [...stages, ...goals.map(goalStep)];
     const clicks: Array<{ at: number; rank: number }> = [];
     for (const tp of Object.values(touchpoints)) {
       const r = rank.get(tp.s);
       if (r === undefined) continue;
       for (const at of tp.t) clicks.push({ at, rank: r });
     }
+    // A goal is a step after the journey's stages, reached by converting after entering the journey.
+    const entered = Math.min(...clicks.map((c) => c.at));
+    for (const c of conversions) {
+      const goal = goals.indexOf(c.e);
+      if (goal >= 0 && c.t >= entered) clicks.push({ at: c.t, rank: stages.length + goal });
+    }
     clicks.sort((a, b) => a.at - b.at);
-    /** First click at a stage later than `stageRank` at or after `from`. */
+    /** First click (or goal conversion) at a step later than `stageRank` at or after `from`. */
     const progressAfter = (stageRank: number, from: number) =>
       clicks.find((c) => c.at >= from && c.rank > stageRank)?.at;
 
     const firstByStage = new Map<number, number>();
     for (const c of clicks) if (!firstByStage.has(c.rank)) firstByStage.set(c.rank, c.at);
     for (const [stageRank, first] of firstByStage) {
-      const stage = stages[stageRank]!;
+      const stage = steps[stageRank];
+      if (stage === undefined) continue;
       const day = iso(first).slice(0, 10);
       out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: 'v' });
       const bin = delayBin(progressAfter(stageRank, first), first);
@@ -200,6 +324,22 @@ export function contributions(
       const bin = delayBin(progressAfter(r, first), first);
       if (bin !== null) {
         out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: `d:${bin}` });
+      }
+    }
+    if (conversions.length === 0) continue;
+    const touches = touchesOf(touchpoints);
+    for (const c of conversions) {
+      const day = iso(c.t).slice(0, 10);
+      for (const inc of creditIncrements(touches, { at: c.t, value: c.v, currency: c.c })) {
+        out.push({
+          kind: 'attribution',
+          subject: c.e,
+          journey,
+          bucket: day,
+          model: inc.model,
+          attribute: creditAttribute(inc.touchpoint, inc.stage, inc.lookbackDay, inc.measure),
+          weight: inc.amount,
+        });
       }
     }
   }

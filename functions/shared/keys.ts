@@ -106,6 +106,17 @@ export const keys = {
   }),
   journeyStatsWeekSk: (monday: string) => `W#${monday}#`,
 
+  /**
+   * Attribution credits of one journey for one event and model, per day of conversion (ADR 0057): a
+   * report reads one Query of O(days) items.
+   */
+  attributionPartition: (journey: string) => `ATTR#${journey}`,
+  attributionDay: (journey: string, event: string, model: string, day: string): Key => ({
+    pk: `ATTR#${journey}`,
+    sk: `E#${event}#M#${model}#D#${day}`,
+  }),
+  attributionDaySk: (event: string, model: string, day: string) => `E#${event}#M#${model}#D#${day}`,
+
   /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
   visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),
 
@@ -150,6 +161,7 @@ export const keys = {
 
   /** A conversion, keyed by event and order id (or its own id): the same event + order id is one item. */
   conversion: (event: string, orderOrId: string): Key => ({ pk: `CONV#${event}#${orderOrId}`, sk: 'CONV' }),
+  isConversionPk: (pk: string) => pk.startsWith('CONV#'),
 
   /** A journey definition, and the registry of its touchpoints (stage and number of links). */
   journey: (name: string): Key => ({ pk: `JOURNEY#${name}`, sk: 'JOURNEY' }),

@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { funnelQuery, linkStatsQuery, touchpointsQuery } from '#api/actions/stats';
+import { attributionQuery } from '#attribution/report';
 import { journeyNameSchema } from '#journeys/model';
 import { listLinksQuerySchema } from '#links/schema';
 import { qrOptionsSchema } from '#qr/model';
@@ -176,6 +177,22 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
     pathParams: { journey: journeyNameSchema },
     query: { schema: funnelQuery, describe: { ...PERIOD, ...FORMAT, window: 'Conversion window in days' } },
     ok: { status: 200, description: 'Funnel report', body: 'Funnel', csv: true },
+  },
+  'GET /api/journeys/{journey}/attribution': {
+    summary: 'Credited conversions and revenue per touchpoint under one attribution model',
+    tag: 'analytics',
+    pathParams: { journey: journeyNameSchema },
+    query: {
+      schema: attributionQuery,
+      describe: {
+        ...PERIOD,
+        ...FORMAT,
+        event: "The conversion event (default: the journey's first goal, else purchase)",
+        model: 'first_touch, last_touch, linear, position_based or time_decay',
+        lookback: 'Days before a conversion whose touches count (1-90)',
+      },
+    },
+    ok: { status: 200, description: 'Attribution report', body: 'Attribution', csv: true },
   },
   'POST /api/conversions': {
     summary:

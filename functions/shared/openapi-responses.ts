@@ -116,7 +116,8 @@ export const funnelResponse = z.strictObject({
   window: z.number().int().describe('conversion window in days'),
   stages: z.array(
     z.strictObject({
-      stage: z.string(),
+      stage: z.string().describe('the stage, or for a goal step the conversion event'),
+      goal: z.boolean().describe('a goal step: visitors who converted after entering the journey'),
       visitors: count,
       progressed: count,
       conversionRate: rate,
@@ -147,9 +148,37 @@ export const funnelResponse = z.strictObject({
   ),
 });
 
+const revenue = z
+  .record(z.string().regex(/^[A-Z]{3}$/), z.number())
+  .describe('credited revenue per ISO 4217 currency, rounded to cents');
+
+export const attributionResponse = z.strictObject({
+  journey: z.string(),
+  event: z.string(),
+  model: z.enum(['first_touch', 'last_touch', 'linear', 'position_based', 'time_decay']),
+  lookbackDays: z.number().int(),
+  from: isoDateTime,
+  to: isoDateTime,
+  conversions: z
+    .number()
+    .describe('conversions in the period with a touch of the journey within the lookback'),
+  revenue,
+  touchpoints: z.array(
+    z.strictObject({
+      touchpoint: z.string(),
+      stage: z.string(),
+      conversions: z.number().describe('credited conversions (fractions, 4 decimals)'),
+      revenue,
+    }),
+  ),
+});
+
 export const journeyResponse = z.strictObject({
   name: z.string(),
   stages: z.array(z.string()),
+  goals: z
+    .array(z.string())
+    .describe('conversion events that complete the journey; the funnel ends in one step per goal'),
   builtIn: z.boolean(),
   description: z.string().nullable(),
   updatedAt: isoDateTime.nullable(),

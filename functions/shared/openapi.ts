@@ -82,6 +82,7 @@ const COMPONENTS = {
   LinkStats: responses.linkStatsResponse,
   TouchpointTable: responses.touchpointTableResponse,
   Funnel: responses.funnelResponse,
+  Attribution: responses.attributionResponse,
   Journey: responses.journeyResponse,
   JourneyList: responses.journeyListResponse,
   ApiKey: responses.apiKeyResponse,

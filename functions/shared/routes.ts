@@ -27,6 +27,7 @@ export const ROUTE_TABLE = {
   'GET /api/journeys/{journey}': 'api',
   'PUT /api/journeys/{journey}': 'api',
   'GET /api/journeys/{journey}/funnel': 'api',
+  'GET /api/journeys/{journey}/attribution': 'api',
   'POST /api/keys': 'api',
   'GET /api/keys': 'api',
   'DELETE /api/keys/{id}': 'api',

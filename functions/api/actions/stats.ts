@@ -4,6 +4,7 @@ import { BREAKDOWN_DIMENSIONS } from '#analytics/counters';
 import { periodQuerySchema } from '#analytics/period';
 import { funnel, linkStats, touchpointTable } from '#analytics/stats-service';
 import type { ApiAction, ApiContext } from '#api/context';
+import { attributionQuery, attributionReport } from '#attribution/report';
 import { journeyNameSchema } from '#journeys/model';
 import { toCsv } from '#shared/csv';
 import { type HttpResult, header, json, parseWith } from '#shared/http';
@@ -98,10 +99,32 @@ export const funnelAction: ApiAction<'/api/journeys/{journey}/funnel'> = {
       'message',
     ];
     const rows = [
-      ...report.stages.map((s) => ({ section: 'stage', ...s, rate: s.conversionRate })),
+      ...report.stages.map((s) => ({ section: s.goal ? 'goal' : 'stage', ...s, rate: s.conversionRate })),
       ...report.touchpoints.map((t) => ({ section: 'touchpoint', ...t, rate: t.progressionRate })),
       ...report.bottlenecks.map((b) => ({ section: `bottleneck:${b.kind}`, ...b })),
     ];
     return csv(`funnel-${report.journey}.csv`, toCsv(columns, rows));
+  },
+};
+
+export const attributionAction: ApiAction<'/api/journeys/{journey}/attribution'> = {
+  permission: 'read',
+  run: async (ctx) => {
+    const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');
+    const q = parseWith(attributionQuery, ctx.query, 'query parameter');
+    const report = await attributionReport(name, q);
+    if (!wantsCsv(ctx, q.format)) return json(200, report);
+    // One row per touchpoint and currency (a touchpoint without revenue has one row with empty revenue).
+    const rows = report.touchpoints.flatMap((t): Array<Record<string, unknown>> => {
+      const money = Object.entries(t.revenue);
+      const base = { touchpoint: t.touchpoint, stage: t.stage, conversions: t.conversions };
+      return money.length === 0
+        ? [{ ...base, currency: '', revenue: '' }]
+        : money.map(([currency, revenue]) => ({ ...base, currency, revenue }));
+    });
+    return csv(
+      `attribution-${report.journey}-${report.event}-${report.model}.csv`,
+      toCsv(['touchpoint', 'stage', 'conversions', 'currency', 'revenue'], rows),
+    );
   },
 };

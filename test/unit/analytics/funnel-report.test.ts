@@ -48,6 +48,7 @@ describe('stages', () => {
     });
     expect(r.stages[0]).toEqual({
       stage: 'awareness',
+      goal: false,
       visitors: 300,
       progressed: 100,
       conversionRate: 0.3333,
@@ -57,6 +58,7 @@ describe('stages', () => {
     });
     expect(r.stages[1]).toEqual({
       stage: 'consideration',
+      goal: false,
       visitors: 3,
       progressed: 1,
       conversionRate: 0.3333,
@@ -66,6 +68,7 @@ describe('stages', () => {
     // A stage without counters: 0 visitors, null rates.
     expect(r.stages[2]).toEqual({
       stage: 'decision',
+      goal: false,
       visitors: 0,
       progressed: 0,
       conversionRate: null,
@@ -78,6 +81,7 @@ describe('stages', () => {
     const r = report({ stageCounters: { advocacy: { visitors: 500, delayHistogram: { 3: 20 } } } });
     expect(r.stages.at(-1)).toEqual({
       stage: 'advocacy',
+      goal: false,
       visitors: 500,
       progressed: 0,
       conversionRate: null,
@@ -381,6 +385,7 @@ describe('edge cases', () => {
     for (const s of r.stages) {
       expect(s).toEqual({
         stage: s.stage,
+        goal: false,
         visitors: 0,
         progressed: 0,
         conversionRate: null,
@@ -407,6 +412,7 @@ describe('edge cases', () => {
     expect(r.stages).toEqual([
       {
         stage: 'signup',
+        goal: false,
         visitors: 100,
         progressed: 0,
         conversionRate: null,
@@ -454,5 +460,46 @@ describe('formatPercent', () => {
     [1, '100%'],
   ])('%d → %s', (rate, text) => {
     expect(formatPercent(rate)).toBe(text);
+  });
+});
+
+describe('goals', () => {
+  it('end the funnel: the last stage progresses by converting, the last goal has no later step', () => {
+    const r = buildFunnelReport({
+      stages: ['visit', 'cart'],
+      stageCounters: {
+        visit: { visitors: 100, delayHistogram: { 1: 40 } },
+        cart: { visitors: 40, delayHistogram: { 2: 10, 30: 2 } },
+      },
+      goals: ['purchase'],
+      goalCounters: { purchase: { visitors: 12, delayHistogram: {} } },
+      touchpoints: [
+        { touchpoint: 'cart-email', stage: 'cart', visitors: 40, delayHistogram: { 2: 10, 30: 2 } },
+      ],
+      windowDays: 1,
+    });
+    expect(r.stages.map((s) => [s.stage, s.goal, s.visitors, s.progressed, s.conversionRate])).toEqual([
+      ['visit', false, 100, 40, 0.4],
+      // Within a 1-day window only the conversions 2 h after reaching cart count, not those after 30 h.
+      ['cart', false, 40, 10, 0.25],
+      ['purchase', true, 12, 0, null],
+    ]);
+    expect(r.touchpoints[0]?.progressionRate).toBe(0.25);
+  });
+
+  it('a goal named like a stage is its own step', () => {
+    const r = buildFunnelReport({
+      stages: ['research', 'purchase'],
+      stageCounters: { purchase: { visitors: 50, delayHistogram: { 5: 20 } } },
+      goals: ['purchase'],
+      goalCounters: { purchase: { visitors: 20, delayHistogram: {} } },
+      touchpoints: [],
+      windowDays: 30,
+    });
+    expect(r.stages.map((s) => [s.stage, s.goal, s.visitors, s.progressed])).toEqual([
+      ['research', false, 0, 0],
+      ['purchase', false, 50, 20],
+      ['purchase', true, 20, 0],
+    ]);
   });
 });

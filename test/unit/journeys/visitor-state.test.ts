@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   applyClick,
+  applyConversion,
   contributions,
   delayBinMinutes,
   emptyVisitorState,
+  MAX_CONVERSIONS,
   MAX_DELAY_DAYS,
+  MAX_RECENT_TOUCHES,
   MAX_TIMES,
   MAX_TOUCHPOINTS,
   parseVisitorState,
 } from '#journeys/visitor-state';
 
 const STAGES = ['awareness', 'consideration', 'decision'];
-const order = (journey: string) => (journey === 'default' ? STAGES : null);
+const order = (journey: string) => (journey === 'default' ? { stages: STAGES, goals: [] } : null);
 const T = Date.parse('2026-10-01T10:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -152,9 +155,79 @@ describe('names that are Object.prototype properties', () => {
     expect(Object.keys(state.journeys.default ?? {}).sort()).toEqual([...names].sort());
     const protoJourney = '__proto__'; // an own key of the name map, not the prototype
     expect(state.journeys[protoJourney]?.['constructor' as string]?.t).toEqual([T - 1]);
-    const tps = contributions(state, (j) => (j === 'default' ? STAGES : null)).filter(
-      (c) => c.kind === 'touchpoint',
-    );
+    const tps = contributions(state, order).filter((c) => c.kind === 'touchpoint');
     expect(tps.map((c) => c.subject).sort()).toEqual([...names].sort());
+  });
+});
+
+describe('touch history and conversions (attribution, journey goals)', () => {
+  const withGoals = (journey: string) =>
+    journey === 'default' ? { stages: STAGES, goals: ['signup', 'purchase'] } : null;
+  const conversion = (id: string, e: string, at: number, v?: number) => ({
+    id,
+    e,
+    t: at,
+    ...(v === undefined ? {} : { v, c: 'USD' }),
+  });
+
+  it('keeps the latest clicks past each touchpoint earliest ones, within a bound per journey', () => {
+    const s = emptyVisitorState();
+    for (let i = 0; i < 100; i++) applyClick(s, click(T + i * MIN, 'poster', 'awareness'));
+    const poster = s.journeys.default?.poster;
+    expect(poster?.t).toHaveLength(MAX_TIMES);
+    expect(poster?.r).toHaveLength(MAX_RECENT_TOUCHES);
+    expect(poster?.r?.at(-1)).toBe(T + 99 * MIN);
+    expect(poster?.r?.[0]).toBe(T + (100 - MAX_RECENT_TOUCHES) * MIN);
+    // Idempotent: every click again changes nothing, an old dropped one included.
+    const before = JSON.stringify(s);
+    for (let i = 0; i < 100; i++) applyClick(s, click(T + i * MIN, 'poster', 'awareness'));
+    expect(JSON.stringify(s)).toBe(before);
+  });
+
+  it('applies a conversion once, keeps the latest MAX_CONVERSIONS, and reads back from JSON', () => {
+    const s = emptyVisitorState();
+    for (let i = 0; i < MAX_CONVERSIONS + 3; i++) applyConversion(s, conversion(`c${i}`, 'purchase', T + i));
+    applyConversion(s, conversion('c5', 'purchase', T + 5));
+    applyConversion(s, conversion('c0', 'purchase', T)); // redelivered after it was dropped
+    expect(s.conv?.map((c) => c.id)).toEqual(
+      Array.from({ length: MAX_CONVERSIONS }, (_, i) => `c${i + 3}`),
+    );
+    expect(parseVisitorState(JSON.stringify(s)).conv).toEqual(s.conv);
+  });
+
+  it('counts a goal as a step after the last stage, reached by converting after entering the journey', () => {
+    const s = emptyVisitorState();
+    applyConversion(s, conversion('early', 'purchase', T - HOUR)); // before the journey: not its goal
+    applyClick(s, click(T, 'poster', 'awareness'));
+    applyClick(s, click(T + HOUR, 'checkout', 'decision'));
+    applyConversion(s, conversion('c1', 'purchase', T + 3 * HOUR, 49_990_000));
+    const facts = contributions(s, withGoals).filter((c) => c.kind === 'stage');
+    expect(facts.map((c) => [c.subject, c.attribute])).toEqual([
+      ['awareness', 'v'],
+      ['awareness', 'd:60'],
+      ['decision', 'v'],
+      ['decision', 'd:120'], // converted two hours after reaching decision
+      ['goal:purchase', 'v'],
+    ]);
+    // Without goals the journey's last stage has nowhere to go.
+    const plain = contributions(s, order).filter((c) => c.kind === 'stage').map((c) => c.attribute);
+    expect(plain).toEqual(['v', 'd:60', 'v']);
+  });
+
+  it('credits each conversion to the journey touched before it, for all five models', () => {
+    const s = emptyVisitorState();
+    applyClick(s, click(T, 'poster', 'awareness'));
+    applyClick(s, click(T + HOUR, 'checkout', 'decision'));
+    applyConversion(s, conversion('c1', 'purchase', T + 2 * HOUR, 10_000_000));
+    const credit = contributions(s, withGoals).filter((c) => c.kind === 'attribution');
+    expect(new Set(credit.map((c) => c.model)).size).toBe(5);
+    const linear = credit.filter((c) => c.model === 'linear');
+    const sorted = linear.map((c) => [c.subject, c.attribute, c.weight]).sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
+    expect(sorted).toEqual([
+      ['purchase', 'checkout|decision|1|USD', 5_000_000],
+      ['purchase', 'checkout|decision|1|n', 500_000],
+      ['purchase', 'poster|awareness|1|USD', 5_000_000],
+      ['purchase', 'poster|awareness|1|n', 500_000],
+    ]);
   });
 });
