@@ -12,7 +12,7 @@ import { log } from '#shared/log';
 
 /**
  * Plays Lambda's event source mapping against DynamoDB Local's stream: reads every shard, applies the
- * same filter as the stack (INSERTs of raw clicks), hands batches of real stream records to the
+ * same filter as the stack (INSERTs of raw clicks and conversions), hands batches of real stream records to the
  * aggregate handler, and on a reported batch item failure retries from that record, as Lambda does.
  */
 export interface StreamPollerOptions {
@@ -205,7 +205,9 @@ export class StreamPoller {
 
   private matches(record: DynamoDBRecord): boolean {
     const pk = record.dynamodb?.Keys?.pk?.S;
-    return record.eventName === 'INSERT' && pk !== undefined && keys.isClickPk(pk);
+    return (
+      record.eventName === 'INSERT' && pk !== undefined && (keys.isClickPk(pk) || keys.isConversionPk(pk))
+    );
   }
 
   private toLambdaRecord(r: _Record): DynamoDBRecord {

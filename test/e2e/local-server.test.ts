@@ -303,6 +303,7 @@ describe('the local server over HTTP', () => {
 
     const journey = await send('PUT', '/api/journeys/tour', {
       stages: ['see', 'try', 'buy'],
+      goals: ['purchase'],
       description: 'e2e tour',
     });
     expect(journey.status).toBe(200);
@@ -357,6 +358,15 @@ describe('the local server over HTTP', () => {
     );
     expect(reported.status).toBe(201);
     expect((await send('POST', '/api/conversions', purchase)).status).toBe(200);
+    // The local runtime aggregates the conversion from the stream, as Lambda would, within seconds.
+    const credited = await poll(
+      async () =>
+        (await (await api('/api/journeys/tour/attribution?model=last_touch&lookback=7')).json()) as Json,
+      (report) => report.conversions === 1,
+    );
+    expect(credited.touchpoints).toEqual([
+      { touchpoint: 'tour-checkout-poster', stage: 'buy', conversions: 1, revenue: { EUR: 59.9 } },
+    ]);
     const snippet = await fetch(`${base}/t.js`);
     expect(snippet.status).toBe(200);
     expect(snippet.headers.get('content-type')).toMatch(/javascript/);

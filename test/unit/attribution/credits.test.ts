@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CREDIT_UNIT, creditIncrements, lookbackDayOf, type StagedTouch, splitInteger } from '#attribution/credits';
+import {
+  CREDIT_UNIT,
+  creditIncrements,
+  lookbackDayOf,
+  type StagedTouch,
+  splitInteger,
+} from '#attribution/credits';
 import { ATTRIBUTION_MODELS, type AttributionModel, credit, touchesInLookback } from '#attribution/models';
 
 const DAY = 86_400_000;
@@ -39,7 +45,14 @@ describe('lookback days', () => {
 
 describe('splitInteger', () => {
   it('adds up to the total exactly and gives the remainder to the largest fractions', () => {
-    const thirds = splitInteger(1_000_000n, new Map([['a', 1n], ['b', 1n], ['c', 1n]]));
+    const thirds = splitInteger(
+      1_000_000n,
+      new Map([
+        ['a', 1n],
+        ['b', 1n],
+        ['c', 1n],
+      ]),
+    );
     expect([...thirds.values()]).toEqual([333_334n, 333_333n, 333_333n]);
     const money = splitInteger(49_990_000n, thirds);
     expect([...money.values()].reduce((n, v) => n + v, 0n)).toBe(49_990_000n);
@@ -96,7 +109,10 @@ describe('credit increments', () => {
             const got = creditAt(increments, model, lookback);
             const sum = Object.values(got).reduce((n, v) => n + v, 0);
             expect(sum).toBe(within.length > 0 ? CREDIT_UNIT : 0);
-            const revenue = Object.values(creditAt(increments, model, lookback, 'USD')).reduce((n, v) => n + v, 0);
+            const revenue = Object.values(creditAt(increments, model, lookback, 'USD')).reduce(
+              (n, v) => n + v,
+              0,
+            );
             expect(revenue).toBe(within.length > 0 ? value : 0);
             // Each share is the model's fraction, to the millionth.
             const sorted = [...within].sort((x, y) => x.at - y.at || (x.touchpoint < y.touchpoint ? -1 : 1));

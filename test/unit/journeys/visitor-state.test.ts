@@ -189,9 +189,7 @@ describe('touch history and conversions (attribution, journey goals)', () => {
     for (let i = 0; i < MAX_CONVERSIONS + 3; i++) applyConversion(s, conversion(`c${i}`, 'purchase', T + i));
     applyConversion(s, conversion('c5', 'purchase', T + 5));
     applyConversion(s, conversion('c0', 'purchase', T)); // redelivered after it was dropped
-    expect(s.conv?.map((c) => c.id)).toEqual(
-      Array.from({ length: MAX_CONVERSIONS }, (_, i) => `c${i + 3}`),
-    );
+    expect(s.conv?.map((c) => c.id)).toEqual(Array.from({ length: MAX_CONVERSIONS }, (_, i) => `c${i + 3}`));
     expect(parseVisitorState(JSON.stringify(s)).conv).toEqual(s.conv);
   });
 
@@ -210,7 +208,9 @@ describe('touch history and conversions (attribution, journey goals)', () => {
       ['goal:purchase', 'v'],
     ]);
     // Without goals the journey's last stage has nowhere to go.
-    const plain = contributions(s, order).filter((c) => c.kind === 'stage').map((c) => c.attribute);
+    const plain = contributions(s, order)
+      .filter((c) => c.kind === 'stage')
+      .map((c) => c.attribute);
     expect(plain).toEqual(['v', 'd:60', 'v']);
   });
 
@@ -222,7 +222,9 @@ describe('touch history and conversions (attribution, journey goals)', () => {
     const credit = contributions(s, withGoals).filter((c) => c.kind === 'attribution');
     expect(new Set(credit.map((c) => c.model)).size).toBe(5);
     const linear = credit.filter((c) => c.model === 'linear');
-    const sorted = linear.map((c) => [c.subject, c.attribute, c.weight]).sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
+    const sorted = linear
+      .map((c) => [c.subject, c.attribute, c.weight])
+      .sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
     expect(sorted).toEqual([
       ['purchase', 'checkout|decision|1|USD', 5_000_000],
       ['purchase', 'checkout|decision|1|n', 500_000],
