@@ -1,6 +1,6 @@
 /**
- * `npm run demo`: fills a running local Touchpoint with a small, realistic journey so the dashboard and
- * the funnel have something to show. It only uses the public API and the redirect over HTTP, with one
+ * `npm run demo`: fills a running local Touchpoint with two small, realistic journeys so the dashboard,
+ * the funnel and attribution have something to show. It only uses the public API and the redirect over HTTP, with one
  * cookie jar per simulated visitor, exactly like browsers. Usage: `npm start` in one terminal, then
  * `npm run demo` (TOUCHPOINT_URL and TOUCHPOINT_API_KEY override the defaults).
  */
@@ -77,9 +77,95 @@ async function main(): Promise<void> {
       }
     }
   }
+  const shop = await shopJourney();
+  clicks += shop.clicks;
   process.stdout.write(
-    `\n${clicks} clicks and scans sent. Give the aggregator a second, then open ${base}/dashboard\n`,
+    `\n${clicks} clicks and scans sent, ${shop.purchases} purchases reported. Give the aggregator a few ` +
+      `seconds, then open ${base}/dashboard (Funnel and Attribution views of journey 'shop').\n`,
   );
+}
+
+/**
+ * A small shop: discover → consider → buy with the goal `purchase`. Every link tracks conversions, so
+ * the landing URL carries tp_cid; a visitor who reaches checkout buys with some probability, and the
+ * "shop backend" reports the purchase with a tracker key, as a real shop would (one order twice, as a
+ * retrying backend does: counted once).
+ */
+async function shopJourney(): Promise<{ clicks: number; purchases: number }> {
+  await api('PUT', '/api/journeys/shop', {
+    stages: ['discover', 'consider', 'buy'],
+    goals: ['purchase'],
+    description: 'Demo shop: which touchpoints bring the sales?',
+  });
+  const tracker = (await api('POST', '/api/keys', { name: 'demo shop backend', role: 'tracker' }))
+    .key as string;
+  const shopLinks: Array<[string, string, string]> = [
+    ['shop-ig-ad', 'discover', 'social'],
+    ['shop-window-poster', 'discover', 'print'],
+    ['shop-newsletter', 'consider', 'email'],
+    ['shop-checkout', 'buy', 'web'],
+  ];
+  const slug = new Map<string, string>();
+  for (const [touchpoint, stage, channel] of shopLinks) {
+    const link = await api('POST', '/api/links', {
+      url: `https://shop.example/${touchpoint}`,
+      touchpoint,
+      stage,
+      channel,
+      journey: 'shop',
+      campaign: 'demo',
+      trackConversions: true,
+    });
+    slug.set(touchpoint, link.slug);
+  }
+  let clicks = 0;
+  let purchases = 0;
+  for (let i = 0; i < 40; i++) {
+    let cookie: string | undefined;
+    let cid: string | null = null;
+    const visit = async (touchpoint: string, scan = false) => {
+      const res = await fetch(`${base}/${slug.get(touchpoint)}${scan ? '?r=qr' : ''}`, {
+        redirect: 'manual',
+        headers: { 'user-agent': i % 2 ? MOBILE : DESKTOP, ...(cookie ? { cookie } : {}) },
+      });
+      cookie ??= res.headers.get('set-cookie')?.split(';')[0];
+      cid = new URL(res.headers.get('location') ?? base).searchParams.get('tp_cid') ?? cid;
+      clicks++;
+    };
+    const poster = i % 3 === 0;
+    await visit(poster ? 'shop-window-poster' : 'shop-ig-ad', poster);
+    if (Math.random() < 0.6) await visit('shop-newsletter');
+    if (Math.random() < (poster ? 0.3 : 0.6)) await visit('shop-checkout');
+    else continue;
+    if (!cid || Math.random() >= 0.7) continue;
+    const order = {
+      clickId: cid,
+      event: 'purchase',
+      value: Math.round((20 + Math.random() * 80) * 100) / 100,
+      currency: i % 4 === 0 ? 'EUR' : 'USD',
+      orderId: `demo-${Date.now()}-${i}`,
+    };
+    // The click is written just after its redirect: a shop's backend retries a 404.
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const res = await fetch(`${base}/api/conversions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tracker}`, 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+      if (res.status !== 404) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    purchases++;
+    if (purchases === 1) {
+      await fetch(`${base}/api/conversions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tracker}`, 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
+    }
+  }
+  process.stdout.write(`journey 'shop': ${purchases} purchases reported with tp_cid\n`);
+  return { clicks, purchases };
 }
 
 main().catch((err) => {

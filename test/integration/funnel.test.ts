@@ -125,6 +125,7 @@ describe('journey funnel', () => {
     expect(f.stages).toEqual([
       {
         stage: 'awareness',
+        goal: false,
         visitors: 162,
         progressed: 62,
         conversionRate: 0.3827,
@@ -133,6 +134,7 @@ describe('journey funnel', () => {
       },
       {
         stage: 'research',
+        goal: false,
         visitors: 62,
         progressed: 31,
         conversionRate: 0.5,
@@ -141,6 +143,7 @@ describe('journey funnel', () => {
       },
       {
         stage: 'purchase',
+        goal: false,
         visitors: 31,
         progressed: 4,
         conversionRate: 0.129,
@@ -149,6 +152,7 @@ describe('journey funnel', () => {
       },
       {
         stage: 'support',
+        goal: false,
         visitors: 4,
         progressed: 0,
         conversionRate: null,
@@ -223,6 +227,7 @@ describe('journey funnel', () => {
     expect(single.stages).toEqual([
       {
         stage: 'only',
+        goal: false,
         visitors: 1,
         progressed: 0,
         conversionRate: null,
