@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { HISTOGRAM_PREFIX } from '#analytics/counters';
 import type { ClickEvent } from '#clicks/model';
+import { parseDelayAttribute } from '#shared/counter-items';
 import { api, apiOk, type BenchContext, writeItems } from './context';
 import { median, progress } from './lib';
 import {
@@ -248,7 +248,7 @@ export async function benchAnalytics(
         items: part.length,
         attributes: part.reduce((n, i) => n + Object.keys(i).length, 0),
         histogramAttributes: part.reduce(
-          (n, i) => n + Object.keys(i).filter((a) => a.startsWith(HISTOGRAM_PREFIX)).length,
+          (n, i) => n + Object.keys(i).filter((a) => parseDelayAttribute(a) !== null).length,
           0,
         ),
         jsonBytes: part.reduce((n, i) => n + Buffer.byteLength(JSON.stringify(i)), 0),

@@ -1,7 +1,8 @@
 import { config } from '#shared/config';
+import { breakdownAttribute, OTHER_REFERRER, parseBreakdownAttribute } from '#shared/counter-items';
 import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
-import { BREAKDOWN_PREFIX, breakdownAttribute, type CounterUpdate, itemId, mergeUpdates } from './counters';
+import { type CounterUpdate, itemId, mergeUpdates } from './counters';
 import {
   type DeltaJob,
   deltaDelete,
@@ -81,8 +82,7 @@ export function planParts(updates: Iterable<CounterUpdate>, size: number): Count
   return parts.map((p) => p.updates);
 }
 
-const REFERRER_PREFIX = `${BREAKDOWN_PREFIX}referrer:`;
-const OTHER_REFERRER = breakdownAttribute('referrer', 'other');
+const OTHER_REFERRER_ATTRIBUTE = breakdownAttribute('referrer', OTHER_REFERRER);
 
 /**
  * The same update for a counter item that has reached DynamoDB's 400 KB: referrer hosts the item does not
@@ -93,14 +93,14 @@ const OTHER_REFERRER = breakdownAttribute('referrer', 'other');
  */
 async function foldNewReferrers(update: CounterUpdate): Promise<CounterUpdate | null> {
   const referrers = Object.keys(update.add).filter(
-    (a) => a.startsWith(REFERRER_PREFIX) && a !== OTHER_REFERRER,
+    (a) => parseBreakdownAttribute(a)?.dimension === 'referrer' && a !== OTHER_REFERRER_ATTRIBUTE,
   );
   const existing = await existingAttributes(update.key, referrers);
   const folded = referrers.filter((a) => !existing.has(a));
   if (folded.length === 0) return null;
   const add = { ...update.add };
   for (const a of folded) {
-    add[OTHER_REFERRER] = (add[OTHER_REFERRER] ?? 0) + add[a]!;
+    add[OTHER_REFERRER_ATTRIBUTE] = (add[OTHER_REFERRER_ATTRIBUTE] ?? 0) + (add[a] ?? 0);
     delete add[a];
   }
   log.warn('counter_item_full', { key: update.key, referrersFoldedIntoOther: folded.length });

@@ -1,11 +1,12 @@
 import type { ClickEvent } from '#clicks/model';
 import type { Contribution } from '#journeys/visitor-state';
+import { breakdownAttribute, COUNTER_ENTITY, dayOf, hourOf, MEASURE, weekOf } from '#shared/counter-items';
 import { type Key, keys } from '#shared/keys';
 
 /**
  * Counter updates, pure: which counter item gets which increments for a click or for a change in a
  * visitor's derived facts. The aggregator merges them per item, so one batch writes each counter item
- * once. Attribute names are documented in docs/data-model.md.
+ * once. Attribute names come from shared/counter-items.ts.
  */
 export interface CounterUpdate {
   key: Key;
@@ -13,30 +14,6 @@ export interface CounterUpdate {
   add: Record<string, number>;
   /** Descriptive attributes written alongside (SET), so counter items are readable on their own. */
   set: Record<string, string>;
-}
-
-export const BREAKDOWN_DIMENSIONS = ['country', 'device', 'os', 'browser', 'referrer'] as const;
-export type BreakdownDimension = (typeof BREAKDOWN_DIMENSIONS)[number];
-export const BREAKDOWN_PREFIX = 'b:';
-/** Delay histogram buckets, `d:<minutes>` (see delayBucketMinutes). */
-export const HISTOGRAM_PREFIX = 'd:';
-
-export function breakdownAttribute(dimension: BreakdownDimension, value: string): string {
-  return `${BREAKDOWN_PREFIX}${dimension}:${value}`;
-}
-
-export function hourOf(iso: string): string {
-  return iso.slice(0, 13);
-}
-
-export function dayOf(iso: string): string {
-  return iso.slice(0, 10);
-}
-
-/** The Monday (UTC) of the ISO week a day or instant falls in, `YYYY-MM-DD`. */
-export function weekOf(iso: string): string {
-  const day = new Date(`${iso.slice(0, 10)}T00:00:00Z`);
-  return new Date(day.getTime() - ((day.getUTCDay() + 6) % 7) * 86_400_000).toISOString().slice(0, 10);
 }
 
 /**
@@ -69,10 +46,10 @@ export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
   const linkAdd: Record<string, number> = {};
   const touchpointAdd: Record<string, number> = {};
   if (click.bot) {
-    linkAdd.bots = 1;
-    touchpointAdd.bots = 1;
+    linkAdd[MEASURE.bots] = 1;
+    touchpointAdd[MEASURE.bots] = 1;
   } else {
-    const measure = click.source === 'scan' ? 'scans' : 'clicks';
+    const measure = click.source === 'scan' ? MEASURE.scans : MEASURE.clicks;
     linkAdd[measure] = 1;
     touchpointAdd[measure] = 1;
     linkAdd[breakdownAttribute('country', click.country ?? 'unknown')] = 1;
@@ -85,19 +62,19 @@ export function clickCounterUpdates(click: ClickEvent): CounterUpdate[] {
     {
       key: keys.linkStatsHour(click.linkId, hour),
       add: linkAdd,
-      set: { entity: 'link_stats', linkId: click.linkId, hour },
+      set: { entity: COUNTER_ENTITY.link, linkId: click.linkId, hour },
     },
     {
       key: keys.linkStatsDay(click.linkId, day),
       add: { ...linkAdd },
-      set: { entity: 'link_stats', linkId: click.linkId, day },
+      set: { entity: COUNTER_ENTITY.link, linkId: click.linkId, day },
     },
   ];
   const touchpointDay: CounterUpdate = {
     key: keys.touchpointDay(click.journey, day, click.touchpoint),
     add: touchpointAdd,
     set: {
-      entity: 'touchpoint_stats',
+      entity: COUNTER_ENTITY.touchpoint,
       journey: click.journey,
       touchpoint: click.touchpoint,
       stage: click.stage,
@@ -116,23 +93,29 @@ function contributionKey(c: Contribution): { key: Key; set: Record<string, strin
     case 'link_uv':
       return {
         key: keys.linkStatsHour(c.subject, c.bucket),
-        set: { entity: 'link_stats', linkId: c.subject, hour: c.bucket },
+        set: { entity: COUNTER_ENTITY.link, linkId: c.subject, hour: c.bucket },
       };
     case 'stage':
       return {
         key: keys.stageDay(c.journey, c.bucket, c.subject),
-        set: { entity: 'stage_stats', journey: c.journey, stage: c.subject, day: c.bucket },
+        set: { entity: COUNTER_ENTITY.stage, journey: c.journey, stage: c.subject, day: c.bucket },
       };
     case 'touchpoint':
       return {
         key: keys.touchpointDay(c.journey, c.bucket, c.subject),
-        set: { entity: 'touchpoint_stats', journey: c.journey, touchpoint: c.subject, day: c.bucket },
+        set: { entity: COUNTER_ENTITY.touchpoint, journey: c.journey, touchpoint: c.subject, day: c.bucket },
       };
     case 'attribution': {
       const model = c.model ?? '';
       return {
         key: keys.attributionDay(c.journey, c.subject, model, c.bucket),
-        set: { entity: 'attribution_stats', journey: c.journey, event: c.subject, model, day: c.bucket },
+        set: {
+          entity: COUNTER_ENTITY.attribution,
+          journey: c.journey,
+          event: c.subject,
+          model,
+          day: c.bucket,
+        },
       };
     }
   }
@@ -163,11 +146,11 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
       updates.push(weekly(update, c.kind, c.journey, c.subject, c.bucket));
     if (c.kind === 'link_uv') {
       // A link's unique visitors also count on its daily item, in the day of their first click.
-      const day = c.bucket.slice(0, 10);
+      const day = dayOf(c.bucket);
       updates.push({
         key: keys.linkStatsDay(c.subject, day),
         add: { [c.attribute]: n },
-        set: { entity: 'link_stats', linkId: c.subject, day },
+        set: { entity: COUNTER_ENTITY.link, linkId: c.subject, day },
       });
     }
   }

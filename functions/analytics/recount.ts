@@ -12,10 +12,10 @@ import {
   visitorConversionOf,
 } from '#journeys/visitor-state';
 import { config } from '#shared/config';
+import { COUNTER_ENTITIES, isCountAttribute } from '#shared/counter-items';
 import { ValidationError } from '#shared/errors';
 import type { Key } from '#shared/keys';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
-import { isCountAttribute } from './counter-names';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
 import { journeyShapes } from './journey-shapes';
 import { putCounterItem, scanEntities } from './repository';
@@ -44,8 +44,6 @@ export interface RecountReport {
   differences: RecountDifference[];
   repaired: number;
 }
-
-const COUNTER_ENTITIES = new Set(['link_stats', 'touchpoint_stats', 'stage_stats', 'attribution_stats']);
 
 export async function recount(
   options: { repair?: boolean; onProgress?: (scanned: number) => void; now?: Date } = {},

@@ -1,5 +1,5 @@
+import { countOf, dayOf, MEASURE, weekOf } from '#shared/counter-items';
 import { keys } from '#shared/keys';
-import { weekOf } from './counters';
 import { DAY_MS } from './period';
 import { queryRange } from './repository';
 
@@ -36,8 +36,7 @@ export async function journeyCounterItems(journey: string, fromDay: string, toDa
   return (await Promise.all(reads)).flat();
 }
 
-const addDays = (day: string, n: number) =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
+const addDays = (day: string, n: number) => dayOf(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS);
 
 /**
  * [fromDay, toDay) as full ISO weeks [Monday, Monday) plus the day ranges around them. Without a full
@@ -60,12 +59,12 @@ export async function sumLinkTotals(
   linkId: string,
   createdAt: string,
 ): Promise<{ clicks: number; scans: number }> {
-  const items = await linkDayItems(linkId, createdAt.slice(0, 10), '9999');
+  const items = await linkDayItems(linkId, dayOf(createdAt), '9999');
   let clicks = 0;
   let scans = 0;
   for (const item of items) {
-    clicks += Number(item.clicks ?? 0);
-    scans += Number(item.scans ?? 0);
+    clicks += countOf(item, MEASURE.clicks);
+    scans += countOf(item, MEASURE.scans);
   }
   return { clicks, scans };
 }

@@ -2,13 +2,18 @@ import { goalStep } from '#journeys/model';
 import { listJourneyTouchpoints } from '#journeys/repository';
 import { getJourney } from '#journeys/service';
 import { getLink } from '#links/service';
-import { ValidationError } from '#shared/errors';
 import {
   BREAKDOWN_DIMENSIONS,
-  BREAKDOWN_PREFIX,
   type BreakdownDimension,
-  HISTOGRAM_PREFIX,
-} from './counters';
+  COUNTER_ENTITY,
+  countOf,
+  dayOf,
+  hourOf,
+  MEASURE,
+  parseBreakdownAttribute,
+  parseDelayAttribute,
+} from '#shared/counter-items';
+import { ValidationError } from '#shared/errors';
 import { buildFunnelReport } from './funnel-report';
 import { buckets, DAY_MS, HOUR_MS, type Period, resolvePeriod } from './period';
 import { journeyCounterItems, linkDayItems, linkHourItems } from './stats-repository';
@@ -56,24 +61,23 @@ export async function linkStats(
   const series = new Map(labels.map((t) => [t, { t: bucketStart(t), clicks: 0, scans: 0 }]));
   const breakdown = new Map<string, Map<string, number>>();
   for (const item of items) {
-    totals.clicks += num(item.clicks);
-    totals.scans += num(item.scans);
-    totals.uniqueVisitors += num(item.uv);
-    totals.botClicks += num(item.bots);
+    const clicks = countOf(item, MEASURE.clicks);
+    const scans = countOf(item, MEASURE.scans);
+    totals.clicks += clicks;
+    totals.scans += scans;
+    totals.uniqueVisitors += countOf(item, MEASURE.uniqueVisitors);
+    totals.botClicks += countOf(item, MEASURE.bots);
     const point = series.get((item.hour ?? item.day) as string);
     if (point) {
-      point.clicks += num(item.clicks);
-      point.scans += num(item.scans);
+      point.clicks += clicks;
+      point.scans += scans;
     }
     for (const [attr, value] of Object.entries(item)) {
-      if (!attr.startsWith(BREAKDOWN_PREFIX)) continue;
-      const rest = attr.slice(BREAKDOWN_PREFIX.length);
-      const sep = rest.indexOf(':');
-      const dimension = rest.slice(0, sep);
-      const key = rest.slice(sep + 1);
-      const counts = breakdown.get(dimension) ?? new Map<string, number>();
-      counts.set(key, (counts.get(key) ?? 0) + num(value));
-      breakdown.set(dimension, counts);
+      const b = parseBreakdownAttribute(attr);
+      if (!b) continue;
+      const counts = breakdown.get(b.dimension) ?? new Map<string, number>();
+      counts.set(b.value, (counts.get(b.value) ?? 0) + num(value));
+      breakdown.set(b.dimension, counts);
     }
   }
   const breakdowns = Object.fromEntries(
@@ -98,11 +102,11 @@ export async function linkStats(
 }
 
 function hourLabel(d: Date): string {
-  return d.toISOString().slice(0, 13);
+  return hourOf(d.getTime());
 }
 
 function dayLabel(d: Date): string {
-  return d.toISOString().slice(0, 10);
+  return dayOf(d);
 }
 
 function bucketStart(label: string): string {
@@ -137,15 +141,11 @@ async function journeyReadings(journeyName: string, period: Period) {
   return { journey, registry, counters };
 }
 
-/** Delay bucket (minutes, as stored) → visitors, summed over the items of one touchpoint or stage. */
-type BucketSums = Map<string, number>;
+/** Delay bin (minutes) → visitors, summed over the items of one touchpoint or stage. */
+type BucketSums = Map<number, number>;
 
 async function journeyCounters(journey: string, period: Period): Promise<DayCounters> {
-  const items = await journeyCounterItems(
-    journey,
-    period.from.toISOString().slice(0, 10),
-    period.to.toISOString().slice(0, 10),
-  );
+  const items = await journeyCounterItems(journey, dayOf(period.from), dayOf(period.to));
   // A 30-day read at volume is ~150 items of ~30 attributes: sum the buckets under their stored names and
   // convert each name to hours once per touchpoint or stage, not once per item.
   const touchpoints = new Map<
@@ -155,7 +155,7 @@ async function journeyCounters(journey: string, period: Period): Promise<DayCoun
   const stages = new Map<string, { visitors: number; buckets: BucketSums }>();
   for (const item of items) {
     let target: { visitors: number; buckets: BucketSums };
-    if (item.entity === 'touchpoint_stats') {
+    if (item.entity === COUNTER_ENTITY.touchpoint) {
       const name = item.touchpoint as string;
       const t = touchpoints.get(name) ?? {
         stage: null,
@@ -166,19 +166,19 @@ async function journeyCounters(journey: string, period: Period): Promise<DayCoun
       };
       touchpoints.set(name, t);
       t.stage = (item.stage as string | undefined) ?? t.stage;
-      t.clicks += num(item.clicks);
-      t.scans += num(item.scans);
+      t.clicks += countOf(item, MEASURE.clicks);
+      t.scans += countOf(item, MEASURE.scans);
       target = t;
-    } else if (item.entity === 'stage_stats') {
+    } else if (item.entity === COUNTER_ENTITY.stage) {
       const name = item.stage as string;
       const s = stages.get(name) ?? { visitors: 0, buckets: new Map() };
       stages.set(name, s);
       target = s;
     } else continue;
-    target.visitors += num(item.v);
+    target.visitors += countOf(item, MEASURE.visitors);
     for (const attr in item) {
-      if (attr.startsWith(HISTOGRAM_PREFIX))
-        target.buckets.set(attr, (target.buckets.get(attr) ?? 0) + num(item[attr]));
+      const minutes = parseDelayAttribute(attr);
+      if (minutes !== null) target.buckets.set(minutes, (target.buckets.get(minutes) ?? 0) + num(item[attr]));
     }
   }
   const out: DayCounters = { touchpoints: new Map(), stages: new Map() };
@@ -191,7 +191,7 @@ async function journeyCounters(journey: string, period: Period): Promise<DayCoun
 /** Histogram buckets are stored in minutes; the funnel report works in hours. */
 function inHours(buckets: BucketSums): Record<number, number> {
   const histogram: Record<number, number> = {};
-  for (const [attr, count] of buckets) histogram[Number(attr.slice(HISTOGRAM_PREFIX.length)) / 60] = count;
+  for (const [minutes, count] of buckets) histogram[minutes / 60] = count;
   return histogram;
 }
 

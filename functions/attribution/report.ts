@@ -1,8 +1,8 @@
 import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { parseCreditAttribute } from '#analytics/counter-names';
 import { DAY_MS, periodQuerySchema, resolvePeriod } from '#analytics/period';
 import { getJourney } from '#journeys/service';
+import { dayOf, parseCreditAttribute } from '#shared/counter-items';
 import { nameSchema, queryIntegerSchema } from '#shared/validation';
 import { CREDIT_UNIT, MAX_LOOKBACK_DAYS } from './credits';
 import { ATTRIBUTION_MODELS, type AttributionModel } from './models';
@@ -61,8 +61,8 @@ export async function attributionReport(
     journey.name,
     event,
     query.model,
-    period.from.toISOString().slice(0, 10),
-    period.to.toISOString().slice(0, 10),
+    dayOf(period.from),
+    dayOf(period.to),
   );
   const rows = new Map<string, { stage: string; conversions: number; revenue: Map<string, number> }>();
   for (const item of items) {

@@ -1,6 +1,6 @@
-import { creditAttribute } from '#analytics/counter-names';
 import { creditIncrements, type StagedTouch } from '#attribution/credits';
 import type { AttributionModel } from '#attribution/models';
+import { creditAttribute, dayOf, delayAttribute, hourOf, MEASURE } from '#shared/counter-items';
 import { goalStep } from './model';
 
 /**
@@ -241,10 +241,6 @@ function delayBin(next: number | undefined, first: number): number | null {
   return next === undefined ? null : delayBinMinutes(next - first);
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 /** The stage order and the goals of a journey: what the funnel's contributions depend on. */
 export interface JourneyShape {
   stages: readonly string[];
@@ -276,8 +272,8 @@ export function contributions(
       kind: 'link_uv',
       subject: linkId,
       journey: '',
-      bucket: iso(first).slice(0, 13),
-      attribute: 'uv',
+      bucket: hourOf(first),
+      attribute: MEASURE.uniqueVisitors,
     });
   }
   const conversions = state.conv ?? [];
@@ -309,27 +305,39 @@ export function contributions(
     for (const [stageRank, first] of firstByStage) {
       const stage = steps[stageRank];
       if (stage === undefined) continue;
-      const day = iso(first).slice(0, 10);
-      out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: 'v' });
+      const day = dayOf(first);
+      out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: MEASURE.visitors });
       const bin = delayBin(progressAfter(stageRank, first), first);
       if (bin !== null)
-        out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: `d:${bin}` });
+        out.push({ kind: 'stage', subject: stage, journey, bucket: day, attribute: delayAttribute(bin) });
     }
     for (const [touchpoint, tp] of Object.entries(touchpoints)) {
       const first = tp.t[0];
       const r = rank.get(tp.s);
       if (first === undefined || r === undefined) continue;
-      const day = iso(first).slice(0, 10);
-      out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: 'v' });
+      const day = dayOf(first);
+      out.push({
+        kind: 'touchpoint',
+        subject: touchpoint,
+        journey,
+        bucket: day,
+        attribute: MEASURE.visitors,
+      });
       const bin = delayBin(progressAfter(r, first), first);
       if (bin !== null) {
-        out.push({ kind: 'touchpoint', subject: touchpoint, journey, bucket: day, attribute: `d:${bin}` });
+        out.push({
+          kind: 'touchpoint',
+          subject: touchpoint,
+          journey,
+          bucket: day,
+          attribute: delayAttribute(bin),
+        });
       }
     }
     if (conversions.length === 0) continue;
     const touches = touchesOf(touchpoints);
     for (const c of conversions) {
-      const day = iso(c.t).slice(0, 10);
+      const day = dayOf(c.t);
       for (const inc of creditIncrements(touches, { at: c.t, value: c.v, currency: c.c })) {
         out.push({
           kind: 'attribution',

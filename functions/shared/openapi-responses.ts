@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { BREAKDOWN_DIMENSIONS } from '#analytics/counters';
 import { ROLES } from '#auth/model';
 import { createLinkSchema, updateLinkSchema } from '#links/schema';
+import { BREAKDOWN_DIMENSIONS } from '#shared/counter-items';
 
 /**
  * Response bodies of the API, as zod schemas for the OpenAPI document only (build time: neither Lambda

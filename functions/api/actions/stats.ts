@@ -1,11 +1,11 @@
 import '#shared/zod-locale';
 import * as z from 'zod/mini';
-import { BREAKDOWN_DIMENSIONS } from '#analytics/counters';
 import { periodQuerySchema } from '#analytics/period';
 import { funnel, linkStats, touchpointTable } from '#analytics/stats-service';
 import type { ApiAction, ApiContext } from '#api/context';
 import { attributionQuery, attributionReport } from '#attribution/report';
 import { journeyNameSchema } from '#journeys/model';
+import { BREAKDOWN_DIMENSIONS } from '#shared/counter-items';
 import { toCsv } from '#shared/csv';
 import { type HttpResult, header, json, parseWith } from '#shared/http';
 import { queryIntegerSchema } from '#shared/validation';

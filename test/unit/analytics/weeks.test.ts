@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clickCounterUpdates, weekOf } from '#analytics/counters';
+import { clickCounterUpdates } from '#analytics/counters';
 import { splitIntoWeeks } from '#analytics/stats-repository';
+import { weekOf } from '#shared/counter-items';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 const DAY = 86_400_000;
