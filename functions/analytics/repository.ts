@@ -14,6 +14,7 @@ import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
 import { type CounterUpdate, itemId } from './counters';
+import type { StoredVisitor } from './plan';
 
 export type TransactItem = NonNullable<
   ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
@@ -50,17 +51,6 @@ export async function readCheckpoints(clickPks: string[]): Promise<Map<string, s
     if (typeof seq === 'string') out.set(pk, seq);
   }
   return out;
-}
-
-export interface StoredVisitor {
-  state: VisitorState;
-  /** Optimistic-locking version; 0 when the visitor has no item yet. */
-  version: number;
-  /**
-   * The state lacks the click that minted the visitor's id: it was not stored yet when a later click was
-   * aggregated (its write failed and awaits replay). Only ever set for minted ids (ADR 0015).
-   */
-  firstClickMissing: boolean;
 }
 
 export async function readVisitors(visitorIds: string[]): Promise<Map<string, StoredVisitor>> {

@@ -110,13 +110,16 @@ export function visitorClickOf(click: Omit<VisitorClick, 'at'> & { at: string })
   };
 }
 
-/** Adds one human click. Idempotent: the same click applied twice changes nothing the second time. */
-export function applyClick(state: VisitorState, click: VisitorClick): void {
+/**
+ * Adds one human click; true when the state changed. Idempotent: the same click applied twice changes
+ * nothing the second time.
+ */
+export function applyClick(state: VisitorState, click: VisitorClick): boolean {
+  let changed = false;
   const first = state.links[click.linkId];
-  if (first === undefined) {
-    if (Object.keys(state.links).length < MAX_LINKS) state.links[click.linkId] = click.at;
-  } else if (click.at < first) {
+  if (first === undefined ? Object.keys(state.links).length < MAX_LINKS : click.at < first) {
     state.links[click.linkId] = click.at;
+    changed = true;
   }
   let touchpoints = state.journeys[click.journey];
   if (touchpoints === undefined) {
@@ -125,15 +128,14 @@ export function applyClick(state: VisitorState, click: VisitorClick): void {
   }
   let tp = touchpoints[click.touchpoint];
   if (!tp) {
-    if (Object.keys(touchpoints).length >= MAX_TOUCHPOINTS) return;
+    if (Object.keys(touchpoints).length >= MAX_TOUCHPOINTS) return changed;
     tp = { s: click.stage, t: [] };
     touchpoints[click.touchpoint] = tp;
   }
-  if (tp.t.includes(click.at) || tp.r?.includes(click.at)) return;
+  if (tp.t.includes(click.at) || tp.r?.includes(click.at)) return changed;
   const latestEarly = tp.t[tp.t.length - 1];
   if (tp.t.length >= MAX_TIMES && latestEarly !== undefined && click.at > latestEarly) {
-    keepRecent(touchpoints, tp, click.at);
-    return;
+    return keepRecent(touchpoints, tp, click.at) || changed;
   }
   tp.t.push(click.at);
   tp.t.sort((a, b) => a - b);
@@ -141,14 +143,15 @@ export function applyClick(state: VisitorState, click: VisitorClick): void {
   if (pushedOut !== undefined) keepRecent(touchpoints, tp, pushedOut);
   // The stage that counts is the one of the earliest click on the touchpoint.
   if (tp.t[0] === click.at) tp.s = click.stage;
+  return true;
 }
 
 /**
  * Adds a click time to the touchpoint's recent touches, then drops the journey's oldest recent touch
  * while there are more than MAX_RECENT_TOUCHES. A time older than every kept one is dropped again at
- * once, so applying a click twice still changes nothing the second time.
+ * once, so applying a click twice still changes nothing the second time. True when the time was kept.
  */
-function keepRecent(touchpoints: NameMap<TouchpointClicks>, tp: TouchpointClicks, at: number): void {
+function keepRecent(touchpoints: NameMap<TouchpointClicks>, tp: TouchpointClicks, at: number): boolean {
   tp.r = [...(tp.r ?? []), at].sort((a, b) => a - b);
   let kept = 0;
   for (const other of Object.values(touchpoints)) kept += other.r?.length ?? 0;
@@ -163,19 +166,21 @@ function keepRecent(touchpoints: NameMap<TouchpointClicks>, tp: TouchpointClicks
     if (oldest.r.length === 0) delete oldest.r;
     kept--;
   }
+  return tp.r?.includes(at) ?? false;
 }
 
 /**
- * Adds a conversion. Idempotent (by id), and bounded: past MAX_CONVERSIONS the oldest is dropped, so a
- * redelivered old conversion is dropped again at once.
+ * Adds a conversion; true when the state changed. Idempotent (by id), and bounded: past MAX_CONVERSIONS
+ * the oldest is dropped, so a redelivered old conversion is dropped again at once.
  */
-export function applyConversion(state: VisitorState, conversion: VisitorConversion): void {
+export function applyConversion(state: VisitorState, conversion: VisitorConversion): boolean {
   const list = state.conv ?? [];
-  if (list.some((c) => c.id === conversion.id)) return;
+  if (list.some((c) => c.id === conversion.id)) return false;
   list.push(conversion);
   list.sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1));
   while (list.length > MAX_CONVERSIONS) list.shift();
   state.conv = list;
+  return list.includes(conversion);
 }
 
 /** The part of a stored conversion the state keeps. */
