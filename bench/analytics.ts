@@ -126,7 +126,7 @@ async function queryAll(ctx: BenchContext, pk: string): Promise<Record<string, u
 
 /** Aggregates the records as shards would: records grouped by click key, `shards` consumers in parallel. */
 async function aggregateAll(records: DynamoDBRecord[], shards: number, batchSize: number): Promise<number> {
-  const { aggregateRecords } = await import('#analytics/aggregate');
+  const { aggregateRecords } = await import('#aggregation/aggregate');
   const streams: DynamoDBRecord[][] = Array.from({ length: shards }, () => []);
   for (const r of records) {
     const pk = (r.dynamodb!.Keys!.pk as { S: string }).S;
@@ -187,7 +187,7 @@ export async function benchAnalytics(
   ctx: BenchContext,
   options: { small: number; large: number; rounds: number; shards: number },
 ): Promise<AnalyticsResult> {
-  const { journeyShapes } = await import('#analytics/journey-shapes');
+  const { journeyShapes } = await import('#aggregation/journey-shapes');
   const now = Date.now();
   const result: AnalyticsResult = {
     volumes: [],

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
-import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId } from '#analytics/counters';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta } from '#aggregation/counters';
 import type { ClickEvent } from '#clicks/model';
 import { clickItem, clickPartition } from '#clicks/repository';
 import {
@@ -12,6 +12,7 @@ import {
   visitorClickOf,
 } from '#journeys/visitor-state';
 import { type Key, keys } from '#shared/keys';
+import { itemId } from '#shared/table';
 import { type BenchContext, writeItems } from './context';
 import { rng, weighted } from './lib';
 

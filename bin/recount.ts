@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
   const { dynamoClient } = await import('#shared/dynamo');
   const { config } = await import('#shared/config');
-  const { recount } = await import('#analytics/recount');
+  const { recount } = await import('#aggregation/recount');
   try {
     const table = await dynamoClient.send(new DescribeTableCommand({ TableName: config().tableName }));
     const total = Number(table.Table?.ItemCount ?? 0);

@@ -14,7 +14,7 @@ await withBenchRuntime(async (ctx) => {
   const { createJourneyAndLinks, workloadOptions } = await import('../analytics');
   const { writeItems } = await import('../context');
   const { CounterFold, generateVisitors } = await import('../workload');
-  const { journeyShapes } = await import('#analytics/journey-shapes');
+  const { journeyShapes } = await import('#aggregation/journey-shapes');
   const now = Date.now();
   const journeys: Array<{ volume: number; path: string }> = [];
   for (const volume of [10_000, Number(process.env.CLICKS_LARGE ?? 1_000_000)]) {

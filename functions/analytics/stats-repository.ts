@@ -1,7 +1,7 @@
 import { countOf, dayOf, MEASURE, weekOf } from '#shared/counter-items';
 import { keys } from '#shared/keys';
+import { queryRange } from '#shared/table';
 import { DAY_MS } from './period';
-import { queryRange } from './repository';
 
 /** Hourly counter items of one link in [fromHour, toHour): one Query, paged. */
 export function linkHourItems(linkId: string, fromHour: string, toHour: string) {

@@ -1,5 +1,5 @@
-import { queryRange } from '#analytics/repository';
 import { keys } from '#shared/keys';
+import { queryRange } from '#shared/table';
 import type { AttributionModel } from './models';
 
 /** Attribution credit items of a journey for one event and model, days [fromDay, toDay): one paged Query. */

@@ -1,14 +1,9 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
 import { GSI1, keys } from '#shared/keys';
+import { queryPartition } from '#shared/table';
 import type { ApiKey } from './model';
 
 export async function getApiKey(id: string): Promise<ApiKey | null> {
@@ -62,20 +57,7 @@ export async function deleteApiKeyKeeping(id: string, survivorId: string): Promi
 }
 
 export async function listApiKeys(): Promise<ApiKey[]> {
-  const out: ApiKey[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: GSI1,
-        KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': keys.apiKeyListingPartition },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) out.push(item.key as ApiKey);
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  return (await queryPartition(keys.apiKeyListingPartition, { index: GSI1 })).map(
+    (item) => item.key as ApiKey,
+  );
 }

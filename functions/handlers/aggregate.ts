@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { aggregateRecords } from '#analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#analytics/apply-deltas';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
 import { addRequestContext, log } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 

@@ -1,7 +1,8 @@
-import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
-import { keys } from '#shared/keys';
+import { GSI1, keys } from '#shared/keys';
+import { queryPartition } from '#shared/table';
 import type { Journey, JourneyTouchpoint } from './model';
 
 export async function getJourneyItem(name: string): Promise<Journey | null> {
@@ -40,24 +41,7 @@ export async function putJourneyItem(journey: Journey): Promise<void> {
 }
 
 export async function listJourneyItems(): Promise<Journey[]> {
-  const out: Journey[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p',
-        ExpressionAttributeValues: { ':p': keys.journeyListingPartition },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      out.push(journeyOf(item));
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  return (await queryPartition(keys.journeyListingPartition, { index: GSI1 })).map(journeyOf);
 }
 
 export async function getJourneyTouchpoint(
@@ -73,24 +57,13 @@ export async function getJourneyTouchpoint(
 
 /** The journey's touchpoint registry: one item per touchpoint with its stage and active link count. */
 export async function listJourneyTouchpoints(journey: string): Promise<JourneyTouchpoint[]> {
-  const out: JourneyTouchpoint[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: 'pk = :p AND begins_with(sk, :tp)',
-        ExpressionAttributeValues: {
-          ':p': keys.journeyPartition(journey),
-          ':tp': keys.journeyTouchpointPrefix,
-        },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) {
-      out.push({ journey, touchpoint: item.touchpoint, stage: item.stage, links: Number(item.links ?? 0) });
-    }
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  const items = await queryPartition(keys.journeyPartition(journey), {
+    skPrefix: keys.journeyTouchpointPrefix,
+  });
+  return items.map((item) => ({
+    journey,
+    touchpoint: String(item.touchpoint),
+    stage: String(item.stage),
+    links: Number(item.links ?? 0),
+  }));
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aggregateRecords } from '#analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
-import { recount } from '#analytics/recount';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
+import { recount } from '#aggregation/recount';
 import { handler as aggregateHandler } from '#handlers/aggregate';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';

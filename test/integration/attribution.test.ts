@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { aggregateRecords } from '#analytics/aggregate';
-import { recount } from '#analytics/recount';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { recount } from '#aggregation/recount';
 import { setupApp } from '../support/app';
 import { BROWSER_UA } from '../support/events';
 import { bodyOf, type Json } from '../support/inspect';

@@ -1,6 +1,6 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#analytics/apply-deltas';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
 import { db } from '#shared/dynamo';
 import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';

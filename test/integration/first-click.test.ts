@@ -1,9 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { aggregateRecords } from '#analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
-import { recount } from '#analytics/recount';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
+import { recount } from '#aggregation/recount';
 import { replayClickLog } from '#clicks/service';
 import { db } from '#shared/dynamo';
 import { keys } from '#shared/keys';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { recount } from '#analytics/recount';
+import { recount } from '#aggregation/recount';
 import { NAME_PATTERN } from '#shared/patterns';
 import { setupApp } from '../support/app';
 import { parseBody } from '../support/events';

@@ -1,11 +1,12 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aggregateRecords } from '#analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
-import { readDeltas } from '#analytics/delta-repository';
-import { scanEntities } from '#analytics/repository';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
+import { readDeltas } from '#aggregation/delta-repository';
+
 import type { ClickEvent } from '#clicks/model';
 import { db } from '#shared/dynamo';
+import { scanEntities } from '#shared/table';
 import { setupApp } from '../support/app';
 import { clickOn, SAMPLE_LINK } from '../support/clicks';
 import { parseBody } from '../support/events';

@@ -1,6 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
 import { db } from '#shared/dynamo';
 import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';

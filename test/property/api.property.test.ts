@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { recount } from '#analytics/recount';
+import { recount } from '#aggregation/recount';
 import type { HttpResult } from '#shared/http';
 import { NAME_PATTERN } from '#shared/patterns';
 import { setupApp } from '../support/app';

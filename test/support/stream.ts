@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { aggregateRecords } from '#analytics/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#analytics/apply-deltas';
+import { aggregateRecords } from '#aggregation/aggregate';
+import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
 import type { ClickEvent } from '#clicks/model';
 import { clickItem } from '#clicks/repository';
 import { StreamPoller } from '#local/stream-poller';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clickCounterUpdates } from '#analytics/counters';
+import { clickCounterUpdates } from '#aggregation/counters';
 import { splitIntoWeeks } from '#analytics/stats-repository';
 import { weekOf } from '#shared/counter-items';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';

@@ -1,8 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { config } from '#shared/config';
 import { type Key, keys } from '#shared/keys';
+import { queryRange, type TransactItem } from '#shared/table';
 import type { CounterUpdate } from './counters';
-import { queryRange, type TransactItem } from './repository';
 
 /**
  * Pending counter deltas and the jobs that apply them (ADR 0009). Updates are stored as deflated JSON

@@ -15,10 +15,11 @@ import { config } from '#shared/config';
 import { COUNTER_ENTITIES, isCountAttribute } from '#shared/counter-items';
 import { ValidationError } from '#shared/errors';
 import type { Key } from '#shared/keys';
+import { itemId, scanEntities } from '#shared/table';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
-import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta, mergeUpdates } from './counters';
 import { journeyShapes } from './journey-shapes';
-import { putCounterItem, scanEntities } from './repository';
+import { putCounterItem } from './repository';
 
 /**
  * Rebuilds every counter from the raw clicks and conversions, with the same pure functions the stream aggregator

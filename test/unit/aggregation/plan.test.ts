@@ -4,16 +4,15 @@ import {
   type CounterUpdate,
   clickCounterUpdates,
   contributionDelta,
-  itemId,
   mergeUpdates,
-} from '#analytics/counters';
+} from '#aggregation/counters';
 import {
   type PlanInput,
   planBatch,
   type Segment,
   type StoredVisitor,
   type StreamRecord,
-} from '#analytics/plan';
+} from '#aggregation/plan';
 import type { ClickEvent } from '#clicks/model';
 import type { Conversion } from '#conversions/model';
 import {
@@ -141,7 +140,8 @@ class Store {
       if (first) firstClicks.set(id, first);
     }
     // As aggregate.ts does: the batch's own minting clicks, whether counted before or not.
-    for (const r of records) if (r.kind === 'click' && r.click.newVisitor) firstClicks.set(r.click.visitorId, r.click);
+    for (const r of records)
+      if (r.kind === 'click' && r.click.newVisitor) firstClicks.set(r.click.visitorId, r.click);
     return { records, checkpoints: new Map(this.checkpoints), visitors, firstClicks, shapeOf, maxItems };
   }
 

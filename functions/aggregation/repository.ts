@@ -1,45 +1,14 @@
-import { createHash } from 'node:crypto';
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClickEvent } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
 import { emptyVisitorState, parseVisitorState, type VisitorState } from '#journeys/visitor-state';
 import { config } from '#shared/config';
+import { isCountAttribute } from '#shared/counter-items';
 import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
-import { type CounterUpdate, itemId } from './counters';
+import { batchGet, itemId, type TransactItem } from '#shared/table';
+import type { CounterUpdate } from './counters';
 import type { StoredVisitor } from './plan';
-
-export type TransactItem = NonNullable<
-  ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']
->[number];
-
-/** Reads many items by key (strongly consistent), 100 per request, following UnprocessedKeys. */
-async function batchGet(keyList: Key[]): Promise<Map<string, Record<string, unknown>>> {
-  const table = config().tableName;
-  const found = new Map<string, Record<string, unknown>>();
-  for (let i = 0; i < keyList.length; i += 100) {
-    let request: Record<string, unknown>[] | undefined = keyList.slice(i, i + 100) as unknown as Record<
-      string,
-      unknown
-    >[];
-    for (let attempt = 0; request && request.length > 0; attempt++) {
-      const res = await db.send(
-        new BatchGetCommand({ RequestItems: { [table]: { Keys: request, ConsistentRead: true } } }),
-      );
-      for (const item of res.Responses?.[table] ?? []) found.set(itemId(item as Key), item);
-      request = res.UnprocessedKeys?.[table]?.Keys as Record<string, unknown>[] | undefined;
-      if (request?.length) await new Promise((r) => setTimeout(r, Math.min(1000, 25 * 2 ** attempt)));
-    }
-  }
-  return found;
-}
 
 /** Highest aggregated sequence number per raw-click partition key (one checkpoint item per hour). */
 export async function readCheckpoints(clickPks: string[]): Promise<Map<string, string>> {
@@ -200,15 +169,6 @@ export function checkpointWrite(
 }
 
 /**
- * One TransactWriteItems. The idempotency token is derived from the content, so an SDK retry of a
- * transaction that did commit (its answer lost) is not applied twice; different work never shares one.
- */
-export async function commit(items: TransactItem[]): Promise<void> {
-  const token = createHash('sha256').update(JSON.stringify(items)).digest('hex').slice(0, 36);
-  await db.send(new TransactWriteCommand({ TransactItems: items, ClientRequestToken: token }));
-}
-
-/**
  * Indexes of the transaction's items that DynamoDB refused as too large ("Item size to update has
  * exceeded the maximum allowed size"); empty for any other failure.
  */
@@ -237,55 +197,13 @@ export async function existingAttributes(key: Key, attributes: string[]): Promis
   return new Set(Object.keys(res.Item ?? {}));
 }
 
-/**
- * Items of one partition with sk in [from, to), in key order, following pages; at most `limit` of them.
- * Cost: O(items returned).
- */
-export async function queryRange(
-  pk: string,
-  fromSk: string,
-  toSk: string,
-  options: { limit?: number; consistent?: boolean } = {},
-): Promise<Record<string, unknown>[]> {
-  const limit = options.limit ?? Number.POSITIVE_INFINITY;
-  const out: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
-        ConsistentRead: options.consistent,
-        Limit: Number.isFinite(limit) ? limit - out.length : undefined,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of res.Items ?? []) if ((item.sk as string) < toSk) out.push(item);
-    startKey = res.LastEvaluatedKey;
-  } while (startKey && out.length < limit);
-  return out;
-}
-
-/** Reads the whole table, page by page (admin tools only: recount; the API never scans). */
-export async function scanEntities(onItem: (item: Record<string, unknown>) => void): Promise<void> {
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new ScanCommand({ TableName: config().tableName, ExclusiveStartKey: startKey }),
-    );
-    for (const item of res.Items ?? []) onItem(item);
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-}
-
 /** Replaces a counter item with exact values (recount --repair), keeping its descriptive attributes. */
 export async function putCounterItem(
   update: CounterUpdate,
   previous: Record<string, unknown> | undefined,
 ): Promise<void> {
   const descriptive = Object.fromEntries(
-    Object.entries(previous ?? {}).filter(([a]) => !/^(clicks|scans|bots|uv|v|b:.*|d:.*)$/.test(a)),
+    Object.entries(previous ?? {}).filter(([a]) => !isCountAttribute(a)),
   );
   await db.send(
     new PutCommand({

@@ -5,6 +5,7 @@ import { clickFromItem } from '#clicks/repository';
 import { conversionFromItem } from '#conversions/repository';
 import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
+import { commit, type TransactItem } from '#shared/table';
 import {
   ALL_DELTA_SLOTS,
   type ApplyStats,
@@ -28,12 +29,10 @@ import {
 } from './plan';
 import {
   checkpointWrite,
-  commit,
   firstClickStillAbsent,
   readCheckpoints,
   readFirstClicks,
   readVisitors,
-  type TransactItem,
   visitorWrite,
 } from './repository';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { notePending, slotsDue } from '#analytics/apply-deltas';
+import { notePending, slotsDue } from '#aggregation/apply-deltas';
 
 /** ADR 40: a slot of pending deltas is applied when it is old or large, never because a batch was short. */
 describe('slotsDue', () => {

@@ -11,12 +11,13 @@ import {
   visitorConversionOf,
 } from '#journeys/visitor-state';
 import { keys, MINTED_VISITOR_ID } from '#shared/keys';
-import { type CounterUpdate, clickCounterUpdates, contributionDelta, itemId, mergeUpdates } from './counters';
+import { itemId } from '#shared/table';
+import { type CounterUpdate, clickCounterUpdates, contributionDelta, mergeUpdates } from './counters';
 
 /**
  * The aggregator's plan for one stream batch, pure: what the batch's records change, cut into the
  * transactions that commit it (ADR 0002, 0009). No I/O; aggregate.ts reads what it needs, commits the
- * segments in order and retries from the first one that fails. Unit tested in test/unit/analytics/plan.test.ts.
+ * segments in order and retries from the first one that fails. Unit tested in test/unit/aggregation/plan.test.ts.
  */
 
 /** A raw click from the stream, with where its exactly-once checkpoint is kept. */

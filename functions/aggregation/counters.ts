@@ -2,6 +2,7 @@ import type { ClickEvent } from '#clicks/model';
 import type { Contribution } from '#journeys/visitor-state';
 import { breakdownAttribute, COUNTER_ENTITY, dayOf, hourOf, MEASURE, weekOf } from '#shared/counter-items';
 import { type Key, keys } from '#shared/keys';
+import { itemId } from '#shared/table';
 
 /**
  * Counter updates, pure: which counter item gets which increments for a click or for a change in a
@@ -155,10 +156,6 @@ export function contributionDelta(before: Contribution[], after: Contribution[])
     }
   }
   return updates;
-}
-
-export function itemId(key: Key): string {
-  return `${key.pk}\u0000${key.sk}`;
 }
 
 /** Merges updates per counter item: the "one write per distinct counter key per batch" rule. */

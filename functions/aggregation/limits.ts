@@ -1,6 +1,6 @@
+import { sumLinkTotals } from '#analytics/stats-repository';
 import type { ClickEvent } from '#clicks/model';
 import { getLinkById, markLinkExhausted } from '#links/repository';
-import { sumLinkTotals } from './stats-repository';
 
 /**
  * Closes links that reached `maxClicks` (human clicks and scans). Runs after the counters commit, only

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planParts } from '#analytics/apply-deltas';
-import { type CounterUpdate, itemId, mergeUpdates } from '#analytics/counters';
+import { planParts } from '#aggregation/apply-deltas';
+import { type CounterUpdate, mergeUpdates } from '#aggregation/counters';
 import { CHECKPOINT_GROUPS, keys } from '#shared/keys';
+import { itemId } from '#shared/table';
 
 const update = (pk: string, add: Record<string, number>): CounterUpdate => ({
   key: { pk, sk: 'D#2026-11-01' },

@@ -2,7 +2,8 @@ import { config } from '#shared/config';
 import { breakdownAttribute, OTHER_REFERRER, parseBreakdownAttribute } from '#shared/counter-items';
 import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
-import { type CounterUpdate, itemId, mergeUpdates } from './counters';
+import { commit, itemId, type TransactItem } from '#shared/table';
+import { type CounterUpdate, mergeUpdates } from './counters';
 import {
   type DeltaJob,
   deltaDelete,
@@ -12,7 +13,7 @@ import {
   readDeltas,
   readJobs,
 } from './delta-repository';
-import { commit, counterWrite, existingAttributes, oversizedItems, type TransactItem } from './repository';
+import { counterWrite, existingAttributes, oversizedItems } from './repository';
 
 /**
  * Applies pending counter deltas to the counters, exactly once (ADR 0009). Deltas are merged first, so
