@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { ensureTable } from '#local/table';
+import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '#shared/freshness';
 import { keys } from '#shared/keys';
-import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '../lib/touchpoint-stack';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
 import { redirectEvent } from './redirect-requests';

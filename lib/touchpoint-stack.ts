@@ -11,6 +11,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { AGGREGATE_BATCHING_WINDOW_SECONDS, APPLY_SCHEDULE_SECONDS } from '#shared/freshness';
 import { GSI1, TABLE_KEYS } from '#shared/keys';
 import { type FunctionName, ROUTES } from '#shared/routes';
 import { TouchpointFunction } from './constructs/touchpoint-function';
@@ -21,7 +22,6 @@ import { Operations } from './operations';
 
 /** Stream batch size of the aggregate function (docs/benchmarks.md, figure 6). */
 const AGGREGATE_BATCH_SIZE = 500;
-export const AGGREGATE_BATCHING_WINDOW_SECONDS = 5;
 
 export interface TouchpointStackProps extends StackProps {
   /**
@@ -264,7 +264,7 @@ export class TouchpointStack extends Stack {
     // this does it (ADR 0009). Idempotent and exactly once, like the stream path.
     new events.Rule(this, 'ApplyPendingDeltas', {
       description: 'Touchpoint: applies pending counter deltas when the click stream has gone quiet',
-      schedule: events.Schedule.rate(Duration.minutes(1)),
+      schedule: events.Schedule.rate(Duration.seconds(APPLY_SCHEDULE_SECONDS)),
       targets: [new targets.LambdaFunction(this.aggregateFunction, { retryAttempts: 2 })],
     });
 

@@ -14,6 +14,7 @@ import {
   parseDelayAttribute,
 } from '#shared/counter-items';
 import { ValidationError } from '#shared/errors';
+import { FRESHNESS_SECONDS } from '#shared/freshness';
 import { buildFunnelReport } from './funnel-report';
 import { buckets, DAY_MS, HOUR_MS, type Period, resolvePeriod } from './period';
 import { journeyCounterItems, linkDayItems, linkHourItems } from './stats-repository';
@@ -29,6 +30,8 @@ export interface LinkStats {
   from: string;
   to: string;
   interval: 'hour' | 'day';
+  /** Every click older than this many seconds is counted (ADR 0041). */
+  freshnessSeconds: number;
   totals: { clicks: number; scans: number; uniqueVisitors: number; botClicks: number };
   series: Array<{ t: string; clicks: number; scans: number }>;
   breakdowns: Record<BreakdownDimension, Array<{ value: string; clicks: number }>>;
@@ -95,6 +98,7 @@ export async function linkStats(
     from: period.from.toISOString(),
     to: period.to.toISOString(),
     interval: query.interval,
+    freshnessSeconds: FRESHNESS_SECONDS,
     totals,
     series: [...series.values()],
     breakdowns,
@@ -209,7 +213,13 @@ export async function touchpointTable(
   journeyName: string,
   query: { from?: string; to?: string },
   now = new Date(),
-): Promise<{ journey: string; from: string; to: string; touchpoints: TouchpointRow[] }> {
+): Promise<{
+  journey: string;
+  from: string;
+  to: string;
+  freshnessSeconds: number;
+  touchpoints: TouchpointRow[];
+}> {
   const period = resolvePeriod(query, DAY_MS, now);
   const { journey, registry, counters } = await journeyReadings(journeyName, period);
   const names = new Set([...registry.map((r) => r.touchpoint), ...counters.touchpoints.keys()]);
@@ -240,6 +250,7 @@ export async function touchpointTable(
     journey: journey.name,
     from: period.from.toISOString(),
     to: period.to.toISOString(),
+    freshnessSeconds: FRESHNESS_SECONDS,
     touchpoints: rows,
   };
 }
@@ -292,6 +303,7 @@ export async function funnel(
     from: period.from.toISOString(),
     to: period.to.toISOString(),
     window: query.window,
+    freshnessSeconds: FRESHNESS_SECONDS,
     ...report,
   };
 }

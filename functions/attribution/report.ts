@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { DAY_MS, periodQuerySchema, resolvePeriod } from '#analytics/period';
 import { getJourney } from '#journeys/service';
 import { dayOf, parseCreditAttribute } from '#shared/counter-items';
+import { FRESHNESS_SECONDS } from '#shared/freshness';
 import { nameSchema, queryIntegerSchema } from '#shared/validation';
 import { CREDIT_UNIT, MAX_LOOKBACK_DAYS } from './credits';
 import { ATTRIBUTION_MODELS, type AttributionModel } from './models';
@@ -33,6 +34,8 @@ export interface AttributionReport {
   lookbackDays: number;
   from: string;
   to: string;
+  /** Every conversion older than this many seconds is counted (ADR 0041). */
+  freshnessSeconds: number;
   /** Conversions in the period with at least one touch of the journey within the lookback. */
   conversions: number;
   revenue: Record<string, number>;
@@ -103,6 +106,7 @@ export async function attributionReport(
     lookbackDays: query.lookback,
     from: period.from.toISOString(),
     to: period.to.toISOString(),
+    freshnessSeconds: FRESHNESS_SECONDS,
     conversions: conversionsOf(totalConversions),
     revenue: moneyByCurrency(totalRevenue),
     touchpoints,

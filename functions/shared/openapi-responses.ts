@@ -79,10 +79,16 @@ export const bulkCreateResponse = z.strictObject({
 
 const count = z.number().int().min(0);
 
+const freshness = z
+  .number()
+  .int()
+  .describe('every click (and conversion) older than this many seconds is in these numbers');
+
 export const linkStatsResponse = z.strictObject({
   linkId: z.string(),
   from: isoDateTime,
   to: isoDateTime,
+  freshnessSeconds: freshness,
   interval: z.enum(['hour', 'day']),
   totals: z.strictObject({ clicks: count, scans: count, uniqueVisitors: count, botClicks: count }),
   series: z.array(z.strictObject({ t: z.string(), clicks: count, scans: count })),
@@ -96,6 +102,7 @@ export const touchpointTableResponse = z.strictObject({
   journey: z.string(),
   from: isoDateTime,
   to: isoDateTime,
+  freshnessSeconds: freshness,
   touchpoints: z.array(
     z.strictObject({
       touchpoint: z.string(),
@@ -113,6 +120,7 @@ export const funnelResponse = z.strictObject({
   journey: z.string(),
   from: isoDateTime,
   to: isoDateTime,
+  freshnessSeconds: freshness,
   window: z.number().int().describe('conversion window in days'),
   stages: z.array(
     z.strictObject({
@@ -159,6 +167,7 @@ export const attributionResponse = z.strictObject({
   lookbackDays: z.number().int(),
   from: isoDateTime,
   to: isoDateTime,
+  freshnessSeconds: freshness,
   conversions: z
     .number()
     .describe('conversions in the period with a touch of the journey within the lookback'),
