@@ -1,10 +1,11 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '#local/dynamodb-local';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
+import { CHROMIUM, launchChromium } from '../support/browser';
 import { decodeQrPng } from '../support/qr-image';
 
 /**
@@ -14,7 +15,6 @@ import { decodeQrPng } from '../support/qr-image';
  * touchpoint table and the funnel. Screenshots go to test/artifacts/ (git-ignored).
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const API_KEY = 'dashboard-e2e-admin-key';
 const IPHONE =
@@ -45,22 +45,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function ready(): Page {
   if (missing) throw new Error(missing);
   return page;
-}
-
-async function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Collects what would show in the browser console as a problem: CSP violations, script errors, 5xx. */
@@ -273,7 +257,7 @@ describe('dashboard in Chromium', () => {
       apiKey: API_KEY,
       batchingWindowMs: 100,
     });
-    browser = await launch();
+    browser = await launchChromium();
     ({ page } = await newContext({ width: 1280, height: 900 }, false));
   });
 
@@ -681,6 +665,11 @@ describe('dashboard in Chromium', () => {
       expect(await text(phone, '#bottlenecks')).toContain('awareness');
       expect(await pageWidth(phone)).toBeLessThanOrEqual(390);
       await screenshot(phone, 'dashboard-phone-funnel.png');
+
+      await phone.getByRole('link', { name: 'Attribution', exact: true }).click();
+      await phone.locator('#attribution-chart svg').waitFor();
+      expect(await pageWidth(phone)).toBeLessThanOrEqual(390);
+      await screenshot(phone, 'dashboard-phone-attribution.png');
       expect(await lowContrast(phone)).toEqual([]);
 
       expect(await unlabelled(phone)).toEqual([]);

@@ -5,10 +5,11 @@
 //   router.js     which view shows for `#/…`          feedback.js  announce, error boxes, runAction, loader
 //   api.js        the only code that talks to the API  scope.js     journeys, chosen journey and period
 //   dom.js        DOM and date helpers                  charts.js    inline SVG charts
-//   view-*.js     one module per view, owning its state (link-qr.js and link-stats.js: the link view's cards)
+//   view-*.js     one module per view, owning its state (view-attribution.js: models side by side) (link-qr.js and link-stats.js: the link view's cards)
 import { $ } from './dom.js';
 import { redrawCurrentView, registerViews, route } from './router.js';
 import { fillPeriodSelects } from './scope.js';
+import { attributionView, bindAttribution } from './view-attribution.js';
 import { bindFunnel, funnelView } from './view-funnel.js';
 import { bindLink, linkView } from './view-link.js';
 import { bindLinks, linksView } from './view-links.js';
@@ -16,13 +17,14 @@ import { bindSignIn, resumeSession, signInView } from './view-signin.js';
 import { bindTouchpoints, touchpointsView } from './view-touchpoints.js';
 
 async function start() {
-  registerViews(signInView, linksView, linkView, touchpointsView, funnelView);
+  registerViews(signInView, linksView, linkView, touchpointsView, funnelView, attributionView);
   fillPeriodSelects();
   bindSignIn();
   bindLinks();
   bindLink();
   bindTouchpoints();
   bindFunnel();
+  bindAttribution();
   $('#skip-link').addEventListener('click', (event) => {
     event.preventDefault();
     $('#main').focus();

@@ -281,7 +281,11 @@ export function renderFunnel(container, data) {
         `${s.stage}: ${formatNumber(s.visitors)} visitors, ${formatNumber(s.progressed)} went on`,
       ),
     );
-    const name = svg('text', { x: 0, y: top + 16, class: 'funnel-stage-label' }, `${i + 1}. ${s.stage}`);
+    const name = svg(
+      'text',
+      { x: 0, y: top + 16, class: 'funnel-stage-label' },
+      s.goal ? `Goal: ${s.stage}` : `${i + 1}. ${s.stage}`,
+    );
     g.append(name);
     if (bottleneck) {
       g.append(
@@ -302,7 +306,10 @@ export function renderFunnel(container, data) {
       );
     }
     const parts = [`${formatNumber(s.visitors)} visitors`];
-    if (i === stages.length - 1) {
+    if (s.goal) {
+      parts[0] = `${formatNumber(s.visitors)} converted`;
+      parts.push('goal');
+    } else if (i === stages.length - 1) {
       parts.push('last stage');
     } else if (s.conversionRate !== null) {
       parts.push(`${formatNumber(s.progressed)} went on (${percent(s.conversionRate)})`);
@@ -321,4 +328,64 @@ export function formatHours(hours) {
   if (hours === null || hours === undefined) return '–';
   if (hours < 48) return `${Math.round(hours * 10) / 10} h`;
   return `${Math.round((hours / 24) * 10) / 10} days`;
+}
+
+/**
+ * The five attribution models side by side: per touchpoint, one bar per model with its credited
+ * conversions, so a marketer sees at a glance which touchpoints every model credits and which only
+ * first- or last-touch favour.
+ * @param {HTMLElement} container
+ * @param {{ models: Array<{model: string, label: string}>, touchpoints: string[], credit: (touchpoint: string, model: string) => number }} data
+ */
+export function renderModelComparison(container, data) {
+  container.replaceChildren();
+  const { models, touchpoints, credit } = data;
+  const id = `chart-${++uid}`;
+  const legend = html('ul', 'chart-legend');
+  legend.setAttribute('aria-hidden', 'true');
+  models.forEach((m, i) => {
+    const li = html('li');
+    li.append(html('span', `swatch swatch-model-${i}`), html('span', undefined, m.label));
+    legend.append(li);
+  });
+  container.append(legend);
+
+  const width = chartWidth(container);
+  const barH = 9;
+  const gap = 2;
+  const rowH = 24 + models.length * (barH + gap) + 10;
+  const height = Math.max(rowH, touchpoints.length * rowH);
+  const max = Math.max(1e-9, ...touchpoints.flatMap((t) => models.map((m) => credit(t, m.model))));
+  const labelW = 64;
+  const root = svg('svg', {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: 'img',
+    'aria-labelledby': `${id}-title ${id}-desc`,
+    class: 'model-comparison',
+  });
+  const summary = touchpoints
+    .map((t) => `${t}: ${models.map((m) => `${m.label} ${formatNumber(credit(t, m.model))}`).join(', ')}`)
+    .join('; ');
+  root.append(
+    svg('title', { id: `${id}-title` }, 'Credited conversions per touchpoint under each model'),
+    svg('desc', { id: `${id}-desc` }, summary || 'No conversions credited in this period.'),
+  );
+  touchpoints.forEach((t, row) => {
+    const top = row * rowH;
+    const g = svg('g', { class: 'model-row' });
+    g.append(svg('text', { x: 0, y: top + 16, class: 'funnel-stage-label' }, t));
+    models.forEach((m, i) => {
+      const value = credit(t, m.model);
+      const y = top + 24 + i * (barH + gap);
+      const w = value > 0 ? Math.max(2, (value / max) * (width - labelW)) : 0;
+      const bar = svg('rect', { x: 0, y, width: w, height: barH, rx: 2, class: `model-bar model-${i}` });
+      bar.append(svg('title', {}, `${t}, ${m.label}: ${formatNumber(value)} conversions`));
+      g.append(bar);
+      g.append(svg('text', { x: w + 4, y: y + barH - 1, class: 'model-value' }, formatNumber(value)));
+    });
+    root.append(g);
+  });
+  container.append(root);
 }

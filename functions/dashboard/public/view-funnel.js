@@ -71,6 +71,8 @@ function stageRow(s, flagged) {
       'th',
       { scope: 'row' },
       s.stage,
+      s.goal ? ' ' : null,
+      s.goal ? h('span', { class: 'badge badge-goal' }, 'Goal') : null,
       flagged ? ' ' : null,
       flagged ? h('span', { class: 'badge badge-bottleneck' }, 'Bottleneck') : null,
     ),
@@ -129,7 +131,8 @@ function renderReport() {
   $('#funnel-summary').textContent =
     `Visitors who first reached each stage from ${formatDate(report.from)} to ` +
     `${formatLastDay(report.to)}; “went on” means they reached a later ` +
-    `stage within ${report.window} day${report.window === 1 ? '' : 's'}.`;
+    `stage${report.stages.some((s) => s.goal) ? ' or converted' : ''} within ${report.window} ` +
+    `day${report.window === 1 ? '' : 's'}.`;
   renderFunnel($('#funnel-chart'), { stages: report.stages, bottleneckStages: stageBottlenecks });
 
   $('#funnel-stages tbody').replaceChildren(
