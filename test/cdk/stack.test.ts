@@ -203,7 +203,6 @@ describe('TouchpointStack (defaults)', () => {
         'dynamodb:Query',
         'dynamodb:BatchGetItem',
         'dynamodb:BatchWriteItem',
-        'dynamodb:TransactWriteItems',
         'dynamodb:ConditionCheckItem',
       ]),
     );
@@ -224,7 +223,6 @@ describe('TouchpointStack (defaults)', () => {
         'dynamodb:UpdateItem',
         'dynamodb:PutItem',
         'dynamodb:DeleteItem',
-        'dynamodb:TransactWriteItems',
         'dynamodb:ConditionCheckItem',
       ]),
     );
