@@ -1,7 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '#aggregation/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
-import { addRequestContext, log } from '#shared/log';
+import { log, withRequestScope } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
 useMetricsService('aggregate');
@@ -29,16 +29,22 @@ const isStreamEvent = (event: DynamoDBStreamEvent | ApplyDeltasEvent): event is 
  * to publish how old the oldest pending delta is (the stack alarms on it: a delta that cannot be applied
  * must not go unnoticed).
  */
-export async function handler(
+export function handler(
   event: DynamoDBStreamEvent,
   context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse>;
-export async function handler(event: ApplyDeltasEvent, context?: InvocationContext): Promise<undefined>;
-export async function handler(
+export function handler(event: ApplyDeltasEvent, context?: InvocationContext): Promise<undefined>;
+export function handler(
   event: DynamoDBStreamEvent | ApplyDeltasEvent,
   context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse | undefined> {
-  addRequestContext(context);
+  return withRequestScope(undefined, context, () => run(event, context));
+}
+
+async function run(
+  event: DynamoDBStreamEvent | ApplyDeltasEvent,
+  context?: InvocationContext,
+): Promise<DynamoDBBatchResponse | undefined> {
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
   if (!isStreamEvent(event)) {
     const stats = await applyDeltas(ALL_DELTA_SLOTS, { deadline });

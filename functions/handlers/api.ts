@@ -8,7 +8,7 @@ import * as system from '#api/actions/system';
 import { type ApiAction, type ApiActions, type ApiContext, buildContext } from '#api/context';
 import { createRouter } from '#api/router';
 import { type HttpEvent, type HttpResult, toHttpError } from '#shared/http';
-import { addRequestContext } from '#shared/log';
+import { withRequestScope } from '#shared/log';
 import { flushMetrics, useMetricsService } from '#shared/metrics';
 
 useMetricsService('api');
@@ -42,16 +42,17 @@ const actions: ApiActions = {
 const route = createRouter<'api', ApiAction<never>>('api', actions);
 
 /** Everything under /api, plus /healthz and the dashboard: route, authenticate, run, map errors. */
-export async function handler(event: HttpEvent, context?: unknown): Promise<HttpResult> {
-  addRequestContext(context);
-  try {
-    const { action, params } = route(event.requestContext.http.method, event.rawPath);
-    const ctx = await buildContext(event, params, action.permission);
-    // The router ran this action because the path matched its route's template: the params it names are there.
-    return await action.run(ctx as ApiContext<never>);
-  } catch (err) {
-    return toHttpError(err, event);
-  } finally {
-    flushMetrics();
-  }
+export function handler(event: HttpEvent, context?: unknown): Promise<HttpResult> {
+  return withRequestScope(event, context, async () => {
+    try {
+      const { action, params } = route(event.requestContext.http.method, event.rawPath);
+      const ctx = await buildContext(event, params, action.permission);
+      // The router ran this action because the path matched its route's template: the params it names are there.
+      return await action.run(ctx as ApiContext<never>);
+    } catch (err) {
+      return toHttpError(err, event);
+    } finally {
+      flushMetrics();
+    }
+  });
 }

@@ -1,5 +1,4 @@
 import type { HttpEvent } from '#shared/http';
-import { addRequestContext } from '#shared/log';
 import { flushMetrics } from '#shared/metrics';
 import { httpResponseStream, streamifyResponse } from './lambda-streaming';
 import { respondToRedirect } from './redirect';
@@ -11,8 +10,7 @@ import { respondToRedirect } from './redirect';
  * Lambda no longer waits for promises still running after the handler returns.
  */
 export const handler = streamifyResponse<HttpEvent>(async (event, responseStream, context) => {
-  addRequestContext(context);
-  const { response, afterResponse } = await respondToRedirect(event);
+  const { response, afterResponse } = await respondToRedirect(event, context);
   const out = httpResponseStream(responseStream, {
     statusCode: response.statusCode ?? 200,
     headers: response.headers ?? {},

@@ -1,7 +1,7 @@
 import type { PendingClickWrite } from '#clicks/service';
 import { redirect } from '#redirect/service';
 import { type HttpEvent, type HttpResult, header, safeDecode, toHttpError } from '#shared/http';
-import { addRequestContext } from '#shared/log';
+import { bindToRequestScope, withRequestScope } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
 useMetricsService('redirect');
@@ -18,7 +18,11 @@ export interface RespondFirst {
  * the local server (both send the 302, then write the click) and the HTTP API handler below.
  * Function URL events have the same (payload 2.0) shape as HTTP API events.
  */
-export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst> {
+export function respondToRedirect(event: HttpEvent, context?: unknown): Promise<RespondFirst> {
+  return withRequestScope(event, context, () => respond(event));
+}
+
+async function respond(event: HttpEvent): Promise<RespondFirst> {
   const started = performance.now();
   try {
     const method = event.requestContext.http.method === 'HEAD' ? 'HEAD' : 'GET';
@@ -41,7 +45,11 @@ export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst>
         ...(result.setCookie ? { cookies: [result.setCookie] } : {}),
         body: '',
       },
-      afterResponse: result.clickWrite,
+      // Run after the answer, outside this call: bound to the request so its log lines name it.
+      afterResponse: result.clickWrite && {
+        click: result.clickWrite.click,
+        write: bindToRequestScope(() => result.clickWrite?.write() ?? Promise.resolve(true)),
+      },
     };
   } catch (err) {
     return { response: toHttpError(err, event), afterResponse: null };
@@ -55,8 +63,7 @@ export async function respondToRedirect(event: HttpEvent): Promise<RespondFirst>
  * function URL (redirect-url.ts), which answers first.
  */
 export async function handler(event: HttpEvent, context?: unknown): Promise<HttpResult> {
-  addRequestContext(context);
-  const { response, afterResponse } = await respondToRedirect(event);
+  const { response, afterResponse } = await respondToRedirect(event, context);
   await afterResponse?.write();
   flushMetrics();
   return response;

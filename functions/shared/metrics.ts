@@ -1,11 +1,12 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { log } from './log';
 
 /**
  * CloudWatch metrics (embedded metric format, Powertools Metrics): namespace `Touchpoint`, dimension
  * `service` = redirect | api | aggregate. The stack's alarms and dashboard read exactly these names
- * (lib/operations.ts). In Lambda each invocation's metrics are printed as one EMF line by `flush()`;
- * anywhere else (npm start, tests, npm run replay) they are not recorded at all, so no terminal shows
- * EMF JSON.
+ * (lib/operations.ts). In Lambda each invocation's metrics are printed as one EMF line by `flush()`.
+ * Anywhere else (npm start, tests, npm run replay) no EMF is written; only the metrics an operator must
+ * see at once (a click write that failed) become a `metric` log line, with the request's ids.
  */
 export type ServiceName = 'redirect' | 'api' | 'aggregate';
 
@@ -20,16 +21,22 @@ export const METRIC = {
 export const METRICS_NAMESPACE = 'Touchpoint';
 
 let metrics: Metrics | null | undefined;
+let serviceName: ServiceName | undefined;
+/** Outside Lambda, these metrics are logged as they happen (an alarm would fire on them in AWS). */
+const LOGGED_LOCALLY: ReadonlySet<string> = new Set([METRIC.clickWritesFailed]);
 
 /** Called once by each Lambda entry point at module load. */
 export function useMetricsService(service: ServiceName): void {
+  serviceName = service;
   metrics = process.env.AWS_LAMBDA_FUNCTION_NAME
     ? new Metrics({ namespace: METRICS_NAMESPACE, serviceName: service })
     : null;
 }
 
 function add(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void {
-  metrics?.addMetric(name, unit, value);
+  if (metrics) metrics.addMetric(name, unit, value);
+  else if (LOGGED_LOCALLY.has(name))
+    log.error('metric', { metric: name, value, unit, function: serviceName });
 }
 
 export const recordMetric = {

@@ -120,6 +120,12 @@ describe('a DynamoDB stall while the link cache expires', () => {
 
     const failed = lines.filter((l) => l.includes('"click_write_failed"'));
     expect(failed.length).toBe(during.length);
+    // Each names the request it belongs to (the local server's id), though the writes ran after the answers,
+    // and each is also counted as a metric line (an alarm in AWS).
+    const ids = failed.map((l) => JSON.parse(l).correlation_id);
+    expect(ids.every((id) => typeof id === 'string' && id.startsWith('local-'))).toBe(true);
+    expect(new Set(ids).size).toBe(failed.length);
+    expect(lines.filter((l) => l.includes('"ClickWritesFailed"')).length).toBe(failed.length);
     const dir = mkdtempSync(join(tmpdir(), 'touchpoint-stall-'));
     try {
       const file = join(dir, 'redirect.log');

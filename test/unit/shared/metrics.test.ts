@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureStderr } from '../../support/stderr';
 
 /** Runs `fn` with stdout captured (Powertools prints EMF through its own console on stdout). */
 async function stdoutOf(fn: () => void | Promise<void>): Promise<string[]> {
@@ -46,14 +47,33 @@ describe('metrics (EMF through Powertools)', () => {
     expect(emf).toMatchObject({ TimeTo302: 3.5, ClicksRecorded: 1, ClickWritesFailed: 1 });
   });
 
-  it('outside Lambda (npm start, tests, replay): records and prints nothing', async () => {
+  it('outside Lambda (npm start, tests, replay): no EMF; a failed click write is a metric log line', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
+    vi.stubEnv('TOUCHPOINT_LOG_SILENT', ''); // as in npm start
+    vi.resetModules();
     const m = await import('#shared/metrics');
-    m.useMetricsService('api');
+    m.useMetricsService('redirect');
     const lines = await stdoutOf(() => {
       m.recordMetric.conversionIngested();
+      m.recordMetric.timeTo302(2);
       m.flushMetrics();
     });
     expect(lines).toEqual([]);
+    const { withRequestScope } = await import('#shared/log');
+    const warnings = await captureStderr(async () => {
+      withRequestScope({ requestContext: { requestId: 'local-7' } }, undefined, () =>
+        m.recordMetric.clickWriteFailed(),
+      );
+    });
+    expect(warnings.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        level: 'ERROR',
+        message: 'metric',
+        metric: 'ClickWritesFailed',
+        value: 1,
+        function: 'redirect',
+        correlation_id: 'local-7',
+      }),
+    ]);
   });
 });
