@@ -17,11 +17,14 @@ export const DEFAULT_API_THROTTLE = { rateLimit: 100, burstLimit: 200 } as const
  * One JSON line per request: who (address, user agent), what (route, status, sizes), how long, and why
  * an integration failed. No headers, no query, no body: keys and visitors' data stay out of the logs.
  */
+/**
+ * The HTTP API's access log line: what an operator needs to follow a request (its id is the correlation
+ * id of the function's log lines), and no client address or user agent — Touchpoint stores no raw IP
+ * (docs/security.md), and 30 days of access logs would be exactly that.
+ */
 export const ACCESS_LOG_FORMAT = {
   requestId: '$context.requestId',
   time: '$context.requestTime',
-  ip: '$context.identity.sourceIp',
-  userAgent: '$context.identity.userAgent',
   method: '$context.httpMethod',
   routeKey: '$context.routeKey',
   path: '$context.path',

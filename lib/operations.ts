@@ -35,6 +35,8 @@ export class Operations extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
   /** The alarms a redirect deploy rolls back on (errors and latency). */
   readonly redirectDeployAlarms: cloudwatch.Alarm[] = [];
+  /** The alarms a deploy of the API function rolls back on. */
+  readonly apiDeployAlarms: cloudwatch.Alarm[] = [];
   readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: OperationsProps) {
@@ -72,16 +74,17 @@ export class Operations extends Construct {
       metric: app('redirect', METRIC.clickWritesFailed, cloudwatch.Stats.SUM),
       threshold: 1,
     });
-    this.alarm('ApiErrors', {
+    const apiErrors = this.alarm('ApiErrors', {
       description: 'The API function failed invocations.',
       metric: props.apiFunction.metricErrors(fiveMinutes),
       threshold: 5,
     });
-    this.alarm('Api5xx', {
+    const api5xx = this.alarm('Api5xx', {
       description: 'The HTTP API answered 5xx (API Gateway or the API function).',
       metric: props.httpApi.metricServerError(fiveMinutes),
       threshold: 10,
     });
+    this.apiDeployAlarms.push(apiErrors, api5xx);
     for (const [name, fn] of [
       ['Redirect', props.redirectFunction],
       ['Api', props.apiFunction],

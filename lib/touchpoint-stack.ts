@@ -74,6 +74,8 @@ export class TouchpointStack extends Stack {
   /** The alias every caller of the redirect uses; deploys shift it by canary (ADR 0035). */
   readonly redirectAlias: lambda.Alias;
   readonly apiFunction: TouchpointFunction;
+  /** The alias the HTTP API calls for the API routes; deploys shift it by canary (ADR 0035). */
+  readonly apiAlias: lambda.Alias;
   readonly aggregateFunction: TouchpointFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly apiGuard: HttpApiGuard;
@@ -197,6 +199,11 @@ export class TouchpointStack extends Stack {
         },
       },
     }).bindTable(this.table, 'api');
+    // The HTTP API calls the alias `live` too, which a deploy moves by canary like the redirect's (ADR 0035).
+    this.apiAlias = new lambda.Alias(this, 'ApiLive', {
+      aliasName: 'live',
+      version: this.apiFunction.currentVersion,
+    });
 
     this.aggregateFunction = new TouchpointFunction(this, 'AggregateFunction', {
       entry: 'functions/handlers/aggregate.ts',
@@ -273,7 +280,7 @@ export class TouchpointStack extends Stack {
     // the API's origin), and must not be a way around WAF and CloudFront to the redirect (ADR 0030).
     const integrations: Partial<Record<FunctionName, HttpLambdaIntegration>> = {
       // One resource-policy statement per function for the whole API instead of one per route.
-      api: new HttpLambdaIntegration('ApiIntegration', this.apiFunction, { scopePermissionToRoute: false }),
+      api: new HttpLambdaIntegration('ApiIntegration', this.apiAlias, { scopePermissionToRoute: false }),
       ...(withFrontDoor
         ? {}
         : {
@@ -347,20 +354,26 @@ export class TouchpointStack extends Stack {
       deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
       alarms: this.operations.redirectDeployAlarms,
     });
-    NagSuppressions.addResourceSuppressions(
-      redirectDeployment,
-      [
-        {
-          id: 'AwsSolutions-IAM4',
-          reason:
-            "AWSCodeDeployRoleForLambdaLimited is AWS's policy for CodeDeploy shifting a Lambda alias; it is already the limited variant.",
-          appliesTo: [
-            'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
-          ],
-        },
-      ],
-      true,
-    );
+    const apiDeployment = new codedeploy.LambdaDeploymentGroup(this, 'ApiDeployment', {
+      alias: this.apiAlias,
+      deploymentConfig: codedeploy.LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES,
+      alarms: this.operations.apiDeployAlarms,
+    });
+    for (const deployment of [redirectDeployment, apiDeployment])
+      NagSuppressions.addResourceSuppressions(
+        deployment,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason:
+              "AWSCodeDeployRoleForLambdaLimited is AWS's policy for CodeDeploy shifting a Lambda alias; it is already the limited variant.",
+            appliesTo: [
+              'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRoleForLambdaLimited',
+            ],
+          },
+        ],
+        true,
+      );
 
     // --- Outputs -------------------------------------------------------------------------------
     new CfnOutput(this, 'ApiUrl', { description: 'HTTP API endpoint', value: this.httpApi.apiEndpoint });

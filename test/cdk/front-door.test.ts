@@ -414,7 +414,9 @@ describe('front door (branded domains in a Route 53 zone)', () => {
     expect(settings.DestinationArn).toEqual({ 'Fn::GetAtt': [logsId, 'Arn'] });
     const format = JSON.parse(settings.Format) as Record<string, string>;
     expect(format).toEqual(ACCESS_LOG_FORMAT);
-    expect(format).toMatchObject({ ip: '$context.identity.sourceIp', status: '$context.status' });
+    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    // No client address or user agent: Touchpoint stores no raw IP, its logs neither.
+    expect(JSON.stringify(format)).not.toMatch(/sourceIp|userAgent/);
     expect(settings.Format).not.toMatch(/authorization|header|querystring|requestBody/i);
     main.hasResource('AWS::Logs::LogGroup', {
       Properties: { RetentionInDays: 30 },

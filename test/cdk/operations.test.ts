@@ -85,22 +85,33 @@ describe('operations', () => {
 });
 
 describe('safe deploys of the redirect', () => {
-  it('shifts the alias live by canary (10% for 5 minutes), rolling back on the error and latency alarms', () => {
-    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+  it('shifts the redirect and the API alias live by canary (10% for 5 minutes), rolling back on their alarms', () => {
+    const aliases = Object.values(template.findResources('AWS::Lambda::Alias')) as Resource[];
+    expect(aliases.map((a) => a.Properties.Name)).toEqual(['live', 'live']);
     const groups = Object.values(template.findResources('AWS::CodeDeploy::DeploymentGroup')) as Resource[];
-    expect(groups).toHaveLength(1);
-    const group = groups[0]!.Properties as {
-      DeploymentConfigName: string;
-      AlarmConfiguration: { Enabled: boolean; Alarms: Array<{ Name: { Ref: string } }> };
-      AutoRollbackConfiguration: { Enabled: boolean; Events: string[] };
-    };
-    expect(group.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
-    expect(group.AutoRollbackConfiguration.Enabled).toBe(true);
-    expect(group.AutoRollbackConfiguration.Events).toContain('DEPLOYMENT_STOP_ON_ALARM');
-    const rollbackOn = group.AlarmConfiguration.Alarms.map((a) => {
-      const alarm = template.toJSON().Resources[a.Name.Ref] as Resource;
-      return alarm.Properties.MetricName;
+    expect(groups).toHaveLength(2);
+    const rollbacks = groups.map((g) => {
+      const group = g.Properties as {
+        DeploymentConfigName: string;
+        AlarmConfiguration: { Enabled: boolean; Alarms: Array<{ Name: { Ref: string } }> };
+        AutoRollbackConfiguration: { Enabled: boolean; Events: string[] };
+      };
+      expect(group.DeploymentConfigName).toBe('CodeDeployDefault.LambdaCanary10Percent5Minutes');
+      expect(group.AutoRollbackConfiguration.Enabled).toBe(true);
+      expect(group.AutoRollbackConfiguration.Events).toContain('DEPLOYMENT_STOP_ON_ALARM');
+      return group.AlarmConfiguration.Alarms.map((a) => {
+        const alarm = template.toJSON().Resources[a.Name.Ref] as Resource;
+        return alarm.Properties.MetricName;
+      }).sort();
     });
-    expect(rollbackOn.sort()).toEqual(['Errors', METRIC.timeTo302].sort());
+    // The redirect on its errors and p99 time-to-302; the API on its errors and the HTTP API's 5xx.
+    expect(rollbacks.map((r) => r.join(',')).sort()).toEqual(
+      [['Errors', METRIC.timeTo302].sort().join(','), ['5xx', 'Errors'].sort().join(',')].sort(),
+    );
+    // The HTTP API calls the aliases, never $LATEST.
+    const integrations = Object.values(
+      template.findResources('AWS::ApiGatewayV2::Integration'),
+    ) as Resource[];
+    for (const i of integrations) expect(JSON.stringify(i.Properties.IntegrationUri)).toMatch(/Live/);
   });
 });
