@@ -40,9 +40,22 @@ export interface BundlesResult {
   spawns: number;
 }
 
-const ENTRIES = [
+/** Powertools replaced by stand-ins (bench/fixtures/no-powertools): what Logger and Metrics cost. */
+const WITHOUT_POWERTOOLS = {
+  '@aws-lambda-powertools/logger': join(ROOT, 'bench/fixtures/no-powertools/logger.ts'),
+  '@aws-lambda-powertools/metrics': join(ROOT, 'bench/fixtures/no-powertools/metrics.ts'),
+};
+
+const ENTRIES: Array<{ name: string; entry: string; alias?: Record<string, string> }> = [
   { name: 'minimal (doc client only)', entry: 'bench/fixtures/minimal-handler.ts' },
-  { name: 'redirect', entry: 'functions/handlers/redirect.ts' },
+  // The production redirect: the streaming function URL behind CloudFront.
+  { name: 'redirect (function URL)', entry: 'functions/handlers/redirect-url.ts' },
+  {
+    name: 'redirect-without-powertools (function URL)',
+    entry: 'functions/handlers/redirect-url.ts',
+    alias: WITHOUT_POWERTOOLS,
+  },
+  { name: 'redirect (HTTP API)', entry: 'functions/handlers/redirect.ts' },
   { name: 'api', entry: 'functions/handlers/api.ts' },
 ];
 
@@ -66,8 +79,12 @@ function topContributors(metafile: Metafile): Array<{ name: string; bytes: numbe
     .slice(0, 8);
 }
 
-async function bundle(entry: string, name: string): Promise<{ file: string; metafile: Metafile }> {
-  const file = join(OUT_DIR, name.split(' ')[0]!, 'index.mjs');
+async function bundle(
+  entry: string,
+  name: string,
+  alias?: Record<string, string>,
+): Promise<{ file: string; metafile: Metafile }> {
+  const file = join(OUT_DIR, name.replace(/[^a-z-]+/gi, '_'), 'index.mjs');
   mkdirSync(dirname(file), { recursive: true });
   const result = await build({
     entryPoints: [join(ROOT, entry)],
@@ -82,6 +99,7 @@ async function bundle(entry: string, name: string): Promise<{ file: string; meta
     sourcemap: true,
     sourcesContent: false,
     metafile: true,
+    alias,
     logLevel: 'silent',
   });
   return { file, metafile: result.metafile };
@@ -132,7 +150,7 @@ function initOnce(file: string): Promise<number> {
 export async function benchBundles(spawns = 11): Promise<BundlesResult> {
   const built = [];
   for (const e of ENTRIES) {
-    const { file, metafile } = await bundle(e.entry, e.name);
+    const { file, metafile } = await bundle(e.entry, e.name, e.alias);
     const bytes = statSync(file).size;
     built.push({
       ...e,
@@ -158,5 +176,7 @@ export async function benchBundles(spawns = 11): Promise<BundlesResult> {
     initSamples: b.samples,
     top: b.top,
   }));
-  return { reference: figures[0]!, handlers: figures.slice(1), spawns };
+  const [reference, ...handlers] = figures;
+  if (!reference) throw new Error('no reference bundle');
+  return { reference, handlers, spawns };
 }
