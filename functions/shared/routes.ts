@@ -2,7 +2,7 @@
  * The route table, written once: which function answers which HTTP API route. Everything else is derived
  * from it and typed by its keys, so a route and its users cannot drift apart:
  * - the CDK stack creates exactly these routes (lib/touchpoint-stack.ts);
- * - the local server picks the function by them (functions/local/http-adapter.ts);
+ * - the local server picks the function by them (bin/local/http-adapter.ts);
  * - the api function's action map must name every `api` route and nothing else (functions/handlers/api.ts,
  *   typed by ApiRouteKey: a missing or extra action fails the typecheck);
  * - the OpenAPI document must describe every route (functions/shared/openapi.ts, typed by DocumentedRouteKey).
