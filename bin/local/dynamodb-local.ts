@@ -90,7 +90,8 @@ export async function startDynamoLocal(
     args.push('-inMemory');
   }
   args.push('-sharedDb', '-port', String(port), '-disableTelemetry');
-  const java = ['java', ...JVM_OPTIONS, ...args];
+  const javaArgs = [...JVM_OPTIONS, ...args];
+  const java = ['java', ...javaArgs];
   // Behind a watchdog shell where there is one, in a process group of its own: Java is stopped when this
   // process goes away even without a chance to clean up (SIGKILL, a crashed test runner), and stop() can
   // kill the whole group. On Windows, Java is started directly.
@@ -101,7 +102,7 @@ export async function startDynamoLocal(
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       })
-    : spawn(java[0]!, java.slice(1), { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    : spawn('java', javaArgs, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d) => {
     output += d;

@@ -135,8 +135,7 @@ export class StreamPoller {
       shard.iterator = res.NextShardIterator;
       if (!shard.iterator) shard.closed = true;
       const raw = res.Records ?? [];
-      if (raw.length)
-        shard.lastSequence = raw[raw.length - 1]!.dynamodb?.SequenceNumber ?? shard.lastSequence;
+      shard.lastSequence = raw.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
       const records = raw.map((r) => this.toLambdaRecord(r)).filter((r) => this.matches(r));
       if (records.length > 0) {
         if (shard.pending.length === 0) shard.firstPendingAt = Date.now();

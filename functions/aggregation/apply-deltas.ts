@@ -121,7 +121,8 @@ async function commitCounters(updates: CounterUpdate[], others: TransactItem[]):
     if (full.length === 0) throw err;
     const retried = [...updates];
     for (const i of full) {
-      const folded = await foldNewReferrers(updates[i]!);
+      const update = updates[i];
+      const folded = update && (await foldNewReferrers(update));
       if (!folded) throw err;
       retried[i] = folded;
     }
@@ -133,10 +134,10 @@ async function commitCounters(updates: CounterUpdate[], others: TransactItem[]):
 class OutOfTime extends Error {}
 
 async function runJob(job: DeltaJob, stats: ApplyStats, deadline: number): Promise<void> {
-  for (let part = job.next; part < job.parts.length; part++) {
+  for (const [part, updates] of job.parts.entries()) {
+    if (part < job.next) continue;
     if (Date.now() > deadline) throw new OutOfTime();
     const last = part === job.parts.length - 1;
-    const updates = job.parts[part]!;
     await commitCounters(updates, [jobAdvance(job.key, part, last)]);
     stats.transactions++;
     stats.counterWrites += updates.length;
@@ -156,7 +157,9 @@ async function applyRound(
   for (const job of await readJobs(slot)) await runJob(job, stats, deadline);
   // One more than a merge can take, to know whether the slot holds more after this round.
   const deltas = await readDeltas(slot, maxItems);
-  if (deltas.length === 0) return false;
+  // The oldest is always taken: the job (if any) is named after it.
+  const [oldest] = deltas;
+  if (!oldest) return false;
 
   // Leave room for the job item (or the counters) next to the deletions.
   const taken: PendingDelta[] = [];
@@ -179,7 +182,7 @@ async function applyRound(
     stats.clicks += clicks;
   } else {
     const job: DeltaJob = {
-      key: keys.deltaJob(slot, taken[0]!.key.sk.slice(2)),
+      key: keys.deltaJob(slot, oldest.key.sk.slice(2)),
       clicks,
       next: 0,
       parts: planParts(merged.values(), maxItems - 1),

@@ -198,7 +198,7 @@ export function buildFunnelReport(input: FunnelInput): FunnelReport {
 
   const bottlenecks: Bottleneck[] = [
     ...stageBottleneck(stageCalcs, stages, windowDays),
-    ...touchpointBottlenecks(touchpointCalcs, stages, windowDays),
+    ...touchpointBottlenecks(touchpointCalcs, windowDays),
     ...lowReachBottlenecks(touchpointCalcs, stages),
   ];
 
@@ -223,9 +223,11 @@ function stageBottleneck(calcs: StageCalc[], stages: readonly string[], windowDa
   const eligible = calcs.filter(
     (c): c is StageCalc & { raw: number } => c.raw !== null && c.row.visitors >= MIN_VISITORS_FOR_BOTTLENECK,
   );
-  if (eligible.length === 0) return [];
-  let weakest = eligible[0]!;
-  for (const c of eligible) if (c.raw < weakest.raw) weakest = c;
+  const weakest = eligible.reduce<(StageCalc & { raw: number }) | undefined>(
+    (min, c) => (min === undefined || c.raw < min.raw ? c : min),
+    undefined,
+  );
+  if (!weakest) return [];
 
   const others = eligible.filter((c) => c !== weakest);
   const otherVisitors = others.reduce((s, c) => s + c.row.visitors, 0);
@@ -236,7 +238,7 @@ function stageBottleneck(calcs: StageCalc[], stages: readonly string[], windowDa
 
   const { stage } = weakest.row;
   const later = stages.length - 1 - weakest.index; // ≥ 1: the last stage is never eligible
-  const next = stages[weakest.index + 1]!;
+  const next = stages[weakest.index + 1] ?? 'a later step'; // eligible stages have a later step
   // Progression means reaching ANY later stage, not just the next one.
   const destination = later === 1 ? next : `${next} or a later stage`;
   const within = `within ${plural(windowDays, 'day')}`;
@@ -268,11 +270,7 @@ function stageBottleneck(calcs: StageCalc[], stages: readonly string[], windowDa
  * - pValue: rounded to 4 significant digits.
  * Ranked by lostVisitors, then by pValue, then by name.
  */
-function touchpointBottlenecks(
-  calcs: TouchpointCalc[],
-  stages: readonly string[],
-  windowDays: number,
-): Bottleneck[] {
+function touchpointBottlenecks(calcs: TouchpointCalc[], windowDays: number): Bottleneck[] {
   const found: Array<Bottleneck & { lostVisitors: number; pValue: number }> = [];
   for (const t of calcs) {
     if (t.raw === null || t.row.visitors < MIN_VISITORS_FOR_BOTTLENECK) continue;
@@ -284,7 +282,7 @@ function touchpointBottlenecks(
     if (!(pValue < SIGNIFICANCE_LEVEL)) continue;
     const baseline = otherProgressed / otherVisitors;
     const lostVisitors = Math.round(t.row.visitors * (baseline - t.raw));
-    const stage = stages[t.stageIndex]!;
+    const stage = t.row.stage; // raw is set only for touchpoints of a journey stage
     found.push({
       kind: 'touchpoint',
       stage,
@@ -321,12 +319,11 @@ function touchpointBottlenecks(
  */
 function lowReachBottlenecks(calcs: TouchpointCalc[], stages: readonly string[]): Bottleneck[] {
   const found: Bottleneck[] = [];
-  for (let index = 0; index < stages.length; index++) {
+  for (const [index, stage] of stages.entries()) {
     const members = calcs.filter((c) => c.stageIndex === index);
     if (members.length < 2) continue;
     const typical = median(members.map((m) => m.row.visitors)) ?? 0;
     if (typical < MIN_MEDIAN_FOR_LOW_REACH) continue;
-    const stage = stages[index]!;
     for (const m of members) {
       const { visitors, touchpoint } = m.row;
       if (!(visitors < LOW_REACH_SHARE * typical)) continue;

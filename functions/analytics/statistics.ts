@@ -97,7 +97,8 @@ export function median(values: readonly number[]): number | null {
   const n = sorted.length;
   if (n === 0) return null;
   const mid = Math.floor(n / 2);
-  return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const upper = sorted[mid] ?? 0; // n ≥ 1, so both middles exist
+  return n % 2 === 1 ? upper : ((sorted[mid - 1] ?? upper) + upper) / 2;
 }
 
 /** Histogram entries as sorted `[hours, count]` pairs; drops invalid keys (not finite, < 0) and counts ≤ 0. */

@@ -30,8 +30,8 @@ function sha256(text: string): string {
  * from outside (TOUCHPOINT_API_KEY) has no id; its id is derived from its hash instead.
  */
 export function keyIdOf(secret: string): string {
-  const match = KEY_FORMAT.exec(secret);
-  return match ? match[1]! : `x${sha256(secret).slice(0, 11)}`;
+  const id = KEY_FORMAT.exec(secret)?.[1];
+  return id ?? `x${sha256(secret).slice(0, 11)}`;
 }
 
 function toView({ hash: _hash, ...rest }: ApiKey): ApiKeyView {

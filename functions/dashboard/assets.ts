@@ -20,8 +20,10 @@ const TYPES: Record<string, string> = {
 
 function assetDirectory(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const candidates = [join(here, 'dashboard'), join(here, 'public'), join(here, '..', 'dashboard', 'public')];
-  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? candidates[1]!;
+  const bundled = join(here, 'dashboard');
+  const source = join(here, 'public');
+  const candidates = [bundled, source, join(here, '..', 'dashboard', 'public')];
+  return candidates.find((d) => existsSync(join(d, 'index.html'))) ?? source;
 }
 
 let directory: string | undefined;

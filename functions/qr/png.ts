@@ -23,7 +23,8 @@ const CRC_TABLE = (() => {
 /** CRC-32 (ISO 3309, as PNG and zlib use it) of `buf[start..end)`. */
 export function crc32(buf: Uint8Array, start = 0, end = buf.length): number {
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
+  // Indexes stay in range: i < end ≤ buf.length, and the table has 256 entries for a byte.
+  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (buf[i] ?? 0)) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 

@@ -91,7 +91,9 @@ export function readJsonBody(event: HttpEvent): unknown {
       `The request body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES} bytes.`,
     );
   }
-  const contentType = (header(event, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  // The media type is what comes before any parameter (`; charset=utf-8`).
+  const [mediaType = ''] = (header(event, 'content-type') ?? '').split(';');
+  const contentType = mediaType.trim().toLowerCase();
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
     throw new UnsupportedMediaTypeError(
       `Send the body as JSON with Content-Type: application/json (got ${contentType || 'none'}).`,
@@ -114,7 +116,8 @@ export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown, wh
     path: i.path.join('.'),
     message: i.message,
   }));
-  const first = issues[0]!;
+  // A failed parse has at least one issue; the first is the one the message names.
+  const [first = { path: '', message: 'is not valid' }] = issues;
   const where = first.path ? `${what} field '${first.path}'` : what;
   throw new ValidationError(`Invalid ${where}: ${first.message}`, { issues });
 }
