@@ -57,7 +57,7 @@ export interface FrontDoorProps {
 }
 
 /**
- * The production front door (DESIGN.md "Front door in production", ADRs 0030 and 0031): one CloudFront
+ * The production front door (docs/design.md "Front door in production", ADRs 0030 and 0031): one CloudFront
  * distribution for the short domains, behind AWS WAF. Redirects go to the streaming function URL, which
  * only this distribution can invoke (IAM auth, origin access control); the API and the dashboard go to
  * the HTTP API. Nothing but the dashboard's static files is cached.

@@ -97,7 +97,7 @@ export interface LocalHttpServer {
 
 /**
  * The local HTTP server over the deployed handlers. The redirect answers before its click write, like
- * the streaming function URL in production (DESIGN.md, "Front door in production").
+ * the streaming function URL in production (docs/design.md, "Front door in production").
  */
 export async function startHttpServer(
   port: number,

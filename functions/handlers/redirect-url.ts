@@ -4,7 +4,7 @@ import { httpResponseStream, streamifyResponse } from './lambda-streaming';
 import { respondToRedirect } from './redirect';
 
 /**
- * GET|HEAD /{slug} on the Lambda function URL with response streaming, behind CloudFront (DESIGN.md,
+ * GET|HEAD /{slug} on the Lambda function URL with response streaming, behind CloudFront (docs/design.md,
  * "Front door in production"; ADR 0027): the 302 is written and the stream ended first, so the customer
  * is on their way, and then the click write is awaited within the same invocation — from Node.js 24 on,
  * Lambda no longer waits for promises still running after the handler returns.

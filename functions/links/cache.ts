@@ -5,7 +5,7 @@ import type { Link } from './model';
 import { getLinkBySlug } from './repository';
 
 /**
- * In-memory cache of slug lookups for the redirect (DESIGN.md §2): a hit costs no DynamoDB request.
+ * In-memory cache of slug lookups for the redirect (docs/design.md §2): a hit costs no DynamoDB request.
  * Entries live a few seconds so an edited destination takes effect quickly; misses live shorter so a
  * freshly created link starts working at once. Bounded: the oldest entries go first.
  *

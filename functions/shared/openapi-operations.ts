@@ -28,6 +28,8 @@ export interface Operation {
   public?: true;
   /** A second success answer (e.g. 200 for a repeat of an idempotent create). */
   alsoOk?: { status: number; description: string; body: ComponentName };
+  /** The body of its 4xx answers, when it carries more than the error (default Error). */
+  errorBody?: ComponentName;
 }
 
 const PERIOD = {
@@ -100,6 +102,7 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
         'One result per link, in order: {link} or {error, status}. 201 when any link was created; when none was, the status the failures share, else 400, with the same body',
       body: 'BulkCreateResult',
     },
+    errorBody: 'BulkCreateFailed',
   },
   'GET /api/links/{id}': {
     summary: 'Read a link',

@@ -77,6 +77,9 @@ export const bulkCreateResponse = z.strictObject({
   failed: z.number().int(),
 });
 
+/** A bulk create where no link was created: the error answer, with every link's result beside it. */
+export const bulkCreateFailedResponse = errorResponse.extend(bulkCreateResponse.shape);
+
 const count = z.number().int().min(0);
 
 const freshness = z

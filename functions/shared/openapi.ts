@@ -79,6 +79,7 @@ const COMPONENTS = {
   Link: responses.linkResponse,
   LinkPage: responses.linkPageResponse,
   BulkCreateResult: responses.bulkCreateResponse,
+  BulkCreateFailed: responses.bulkCreateFailedResponse,
   LinkStats: responses.linkStatsResponse,
   TouchpointTable: responses.touchpointTableResponse,
   Funnel: responses.funnelResponse,
@@ -140,8 +141,13 @@ function responsesOf(op: Operation): JsonSchema {
       content: { 'application/json': { schema: ref(op.alsoOk.body) } },
     };
   }
+  // An operation whose 4xx may carry more (a bulk create where nothing was created) documents both shapes.
+  const error = op.errorBody ? { anyOf: [ref('Error'), ref(op.errorBody)] } : ref('Error');
   for (const [code, text] of ERROR_CODES)
-    out[code] = { description: text, content: { 'application/json': { schema: ref('Error') } } };
+    out[code] = {
+      description: text,
+      content: { 'application/json': { schema: error } },
+    };
   return out;
 }
 

@@ -320,6 +320,14 @@ describe('the local server over HTTP', () => {
     const { results } = (await bulk.json()) as { results: Array<{ link?: Json; status?: number }> };
     expect(results.map((r) => r.status ?? 201)).toEqual([201, 400]);
     const id = results[0]?.link?.id as string;
+    // Nothing created: the error answer, with each link's result beside it (documented as BulkCreateFailed).
+    const none = await send('POST', '/api/links/bulk', {
+      links: [{ url: 'https://shop.example/x', touchpoint: 'tour-flyer', stage: 'nowhere', journey: 'tour' }],
+    });
+    expect(none.status).toBe(400);
+    const failedBody = (await none.json()) as Json;
+    expect(failedBody.error.code).toBeTruthy();
+    expect(failedBody.results).toHaveLength(1);
 
     const edited = await send('PATCH', `/api/links/${id}`, { campaign: 'tour', maxClicks: 1_000_000_000 });
     expect(edited.status).toBe(200);
