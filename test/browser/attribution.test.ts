@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '#local/dynamodb-local';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 import { chromiumMissing, launchChromium } from '../support/browser';
+import { eventually } from '../support/eventually';
 
 /**
  * Issue 18 in a real browser: a tiny shop on another port includes Touchpoint's `/t.js` on its landing
@@ -68,17 +69,6 @@ function startShop(): Promise<Server> {
     res.writeHead(404).end();
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
-}
-
-async function eventually<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
 }
 
 function ready(): Browser {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '#local/dynamodb-local';
 import { type LocalRuntime, startLocalRuntime } from '#local/runtime';
 import { CHROMIUM, launchChromium } from '../support/browser';
+import { eventually } from '../support/eventually';
 import { decodeQrPng } from '../support/qr-image';
 
 /**
@@ -39,8 +40,6 @@ let page: Page;
 let missing: string | undefined;
 const problems: string[] = [];
 const links: { poster?: { id: string; shortUrl: string }; compare?: { id: string; shortUrl: string } } = {};
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function ready(): Page {
   if (missing) throw new Error(missing);
@@ -220,18 +219,6 @@ async function apiGet<T>(path: string): Promise<T> {
   const response = await fetch(`${rt.url}${path}`, { headers: { authorization: `Bearer ${API_KEY}` } });
   if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
-}
-
-/** Polls `read` until `done` holds, for at most `ms`. */
-async function eventually<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`Timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(150);
-  }
 }
 
 interface Stats {
