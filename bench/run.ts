@@ -14,6 +14,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { FRESHNESS_SECONDS } from '#shared/freshness';
 import { benchBundles } from './bundles';
 import { fmt, kib, progress, type Row } from './lib';
 import { benchQr } from './qr';
@@ -36,10 +37,14 @@ const CONFIG = {
   bundleSpawns: QUICK ? 5 : 21,
   analytics: { small: 10_000, large: QUICK ? 100_000 : 1_000_000, rounds: QUICK ? 5 : 15, shards: 4 },
   writeCost: { links: 10, shards: 4 },
+  attribution: { volumes: [10_000, QUICK ? 100_000 : 1_000_000], rounds: QUICK ? 3 : 9 },
 };
-/** Figure 6's target (issue 15): write units per click, the click write included, and freshness. */
+/**
+ * Figure 6's targets (issue 15): write units per click, the click write included, and the freshness the
+ * API states (ADR 0041: 65 s, the issue asked for about 60).
+ */
 const WRITE_UNITS_TARGET = 3;
-const FRESHNESS_TARGET_SECONDS = 60;
+const FRESHNESS_TARGET_SECONDS = FRESHNESS_SECONDS;
 
 const suiteStart = performance.now();
 const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -51,7 +56,7 @@ const ratioWithRange = (x: number, perRound: number[]) =>
   `${ratio(x)} (rounds ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`;
 
 // ---- 4. QR ----------------------------------------------------------------------------------------
-progress('4/7 QR: PNG and SVG 512 px, ours vs qrcode (bench/qr.ts)');
+progress('4/8 QR: PNG and SVG 512 px, ours vs qrcode (bench/qr.ts)');
 const QR_CONTENT = 'https://sho.rt/abc?r=qr';
 const qr = await benchQr();
 const svg = await svgDecodes(QR_CONTENT, 512, 4);
@@ -59,7 +64,7 @@ const pngSpeedup = qr.pngMsQrcode / qr.pngMsOurs;
 const svgSpeedup = qr.svgMsQrcode / qr.svgMsOurs;
 
 // ---- 3. Bundles ----------------------------------------------------------------------------------
-progress('3/7 bundles: esbuild like the CDK stack, then init time in fresh node processes');
+progress('3/8 bundles: esbuild like the CDK stack, then init time in fresh node processes');
 const bundles = await benchBundles(CONFIG.bundleSpawns);
 
 // ---- runtime -------------------------------------------------------------------------------------
@@ -87,17 +92,17 @@ async function runFigures() {
   const linkInfo = { ...link, journey: 'default', stage: 'awareness', touchpoint: 'spring-poster-lobby' };
 
   progress(
-    '6/7 write units per click and counter freshness at 0.1-100 clicks/s, simulated time (bench/write-cost.ts)',
+    '6/8 write units per click and counter freshness at 0.1-100 clicks/s, simulated time (bench/write-cost.ts)',
   );
   const { benchWriteCost, writeCostLevels } = await import('./write-cost');
   const writeCost = await benchWriteCost(ctx, { ...CONFIG.writeCost, levels: writeCostLevels(QUICK) });
 
-  progress('1/7 DynamoDB requests per redirect, link cached (redirect handler in-process, SDK counter)');
+  progress('1/8 DynamoDB requests per redirect, link cached (redirect handler in-process, SDK counter)');
   const { benchRedirectRequests } = await import('./redirect-requests');
   const requests = await benchRedirectRequests(ctx, link.slug, CONFIG.redirectRequestsPerVariant);
 
   progress(
-    `2/7 redirect, PutItem and bare HTTP + PutItem, interleaved: ${CONFIG.throughput.rounds} rounds ` +
+    `2/8 redirect, PutItem and bare HTTP + PutItem, interleaved: ${CONFIG.throughput.rounds} rounds ` +
       `(${CONFIG.throughput.durationSeconds} s load runs, ${CONFIG.throughput.connections} connections)`,
   );
   const { createThroughputBench } = await import('./throughput');
@@ -116,14 +121,20 @@ async function runFigures() {
   const throughput = tp.summary();
 
   progress(
-    `5/7 stats and funnel at ${fmt(CONFIG.analytics.small)} and ${fmt(CONFIG.analytics.large)} clicks`,
+    `5/8 stats and funnel at ${fmt(CONFIG.analytics.small)} and ${fmt(CONFIG.analytics.large)} clicks`,
   );
   const { benchAnalytics } = await import('./analytics');
   const analytics = await benchAnalytics(ctx, CONFIG.analytics);
-  return { requests, throughput, analytics, writeCost };
+
+  progress(
+    `8/8 attribution report at ${CONFIG.attribution.volumes.map((v) => fmt(v)).join(' and ')} conversions`,
+  );
+  const { benchAttribution } = await import('./attribution');
+  const attribution = await benchAttribution(ctx, CONFIG.attribution);
+  return { requests, throughput, analytics, writeCost, attribution };
 }
 
-const { requests, throughput, analytics, writeCost } = results;
+const { requests, throughput, analytics, writeCost, attribution } = results;
 
 // ---- table ---------------------------------------------------------------------------------------
 const exactlyOne = requests.variants.every((v) => v.requests === v.redirects);
@@ -248,8 +259,32 @@ for (const level of writeCost.levels) {
   });
 }
 
+{
+  const { attributionSummary } = await import('./attribution');
+  const [small, large] = attribution.map(attributionSummary);
+  if (small && large) {
+    const sameRequests = small.requests.join('/') === large.requests.join('/');
+    rows.push({
+      figure: '8. attribution report, DynamoDB requests',
+      measured: `${large.requests.join('/')} at ${fmt(CONFIG.attribution.volumes[1] ?? 0)} conversions`,
+      reference: `${small.requests.join('/')} at ${fmt(CONFIG.attribution.volumes[0] ?? 0)}`,
+      ratio: sameRequests ? 'equal' : 'differ',
+      target: 'equal',
+      pass: sameRequests,
+    });
+    rows.push({
+      figure: '8. attribution report latency (median, 5 models × 2 lookbacks)',
+      measured: `${fmt(large.latencyMs, 1)} ms`,
+      reference: `${fmt(small.latencyMs, 1)} ms`,
+      ratio: ratio(large.latencyMs / small.latencyMs),
+      target: '≤ 1.5×',
+      pass: large.latencyMs / small.latencyMs <= 1.5,
+    });
+  }
+}
+
 const { benchTimeTo302, timeTo302Row } = await import('./time-to-302'); // 7. issue 16, own process
-progress('7/7 time-to-302 vs click-write latency (own process)');
+progress('7/8 time-to-302 vs click-write latency (own process)');
 const timeTo302 = await benchTimeTo302(QUICK ? { rounds: 2 } : {});
 rows.push(timeTo302Row(timeTo302));
 const verdict = (p: boolean | null) => (p === null ? '—' : p ? 'pass' : 'FAIL');
@@ -298,6 +333,7 @@ console.log(`Suite time: ${totalSeconds.toFixed(0)} s`);
       analytics,
       writeCost,
       timeTo302,
+      attribution,
     },
   };
   const file = fileURLToPath(new URL(QUICK ? './.out/quick.json' : './results/latest.json', import.meta.url));

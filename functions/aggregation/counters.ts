@@ -108,14 +108,17 @@ function contributionKey(c: Contribution): { key: Key; set: Record<string, strin
       };
     case 'attribution': {
       const model = c.model ?? '';
+      const touchpoint = c.touchpoint ?? '';
       return {
-        key: keys.attributionDay(c.journey, c.subject, model, c.bucket),
+        key: keys.attributionDay(c.journey, c.subject, model, c.bucket, touchpoint),
         set: {
           entity: COUNTER_ENTITY.attribution,
           journey: c.journey,
           event: c.subject,
           model,
           day: c.bucket,
+          touchpoint,
+          stage: c.stage ?? '',
         },
       };
     }
@@ -123,7 +126,9 @@ function contributionKey(c: Contribution): { key: Key; set: Record<string, strin
 }
 
 function contributionId(c: Contribution): string {
-  return `${c.kind}\u0000${c.journey}\u0000${c.subject}\u0000${c.bucket}\u0000${c.model ?? ''}\u0000${c.attribute}`;
+  return [c.kind, c.journey, c.subject, c.bucket, c.model ?? '', c.touchpoint ?? '', c.attribute].join(
+    '\u0000',
+  );
 }
 
 /** Counter updates that turn a visitor's contributions `before` into `after` (usually a few +1s). */

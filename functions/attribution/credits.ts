@@ -4,18 +4,22 @@ import { ATTRIBUTION_MODELS, type AttributionModel, type Credit, credit, type To
  * Credit of one conversion as counter increments (ADR 0057), computed when the conversion is aggregated
  * so the report reads O(days) counter items and never a click.
  *
- * Exact for every lookback L of 1–90 days with one set of counters: a touch counts for L when its age
- * (conversion time − touch time) is at most L days, i.e. when its *lookback day* ⌈age / 1 day⌉ (at
- * least 1) is ≤ L. For each distinct lookback day d of the conversion's touches, the credit with the
- * touches of lookback day ≤ d is computed, and what it adds to the credit at the previous such day is
- * stored under d. A report for L sums the increments stored under days ≤ L: the sum telescopes to the
- * credit with exactly the touches within L days.
+ * Exact for each offered lookback L (LOOKBACKS: 1, 3, 7, 14, 30, 60, 90 days) with one set of counters: a
+ * touch counts for L when its age (conversion time − touch time) is at most L days, i.e. when its
+ * *lookback* — the shortest offered L that includes it — is ≤ L. For each distinct lookback of the
+ * conversion's touches, the credit with the touches up to it is computed, and what it adds to the credit
+ * at the previous one is stored under it. A report for L sums the increments stored under lookbacks ≤ L:
+ * the sum telescopes to the credit with exactly the touches within L days. (Every day of 1–90 would make
+ * a day's counter item grow to tens of KB, and DynamoDB bills a write by the item's size; ADR 0057.)
  *
  * Credit is kept in millionths (integers) so increments add up exactly: each credit is split by largest
  * remainder so its shares add up to exactly 1,000,000, and a value (in millionths of its currency) is
  * split the same way, so a conversion's revenue credits add up to its value to the millionth.
  */
 
+/** The lookbacks a report offers, in days (those of GA4 and Google Ads, plus 1, 3 and 14). */
+export const LOOKBACKS = [1, 3, 7, 14, 30, 60, 90] as const;
+export type Lookback = (typeof LOOKBACKS)[number];
 export const MAX_LOOKBACK_DAYS = 90;
 /** Credit of a whole conversion, in the integer unit the counters store. */
 export const CREDIT_UNIT = 1_000_000;
@@ -39,16 +43,16 @@ export interface CreditIncrement {
   touchpoint: string;
   stage: string;
   /** The lookback (days) from which this increment counts. */
-  lookbackDay: number;
+  lookback: Lookback;
   /** `conversions`, or the currency whose revenue it credits. */
   measure: 'conversions' | string;
   /** Millionths of a conversion, or of the currency. */
   amount: number;
 }
 
-/** ⌈age / 1 day⌉, at least 1: the shortest lookback that includes a touch of this age. */
-export function lookbackDayOf(ageMs: number): number {
-  return Math.max(1, Math.ceil(ageMs / DAY_MS));
+/** The shortest offered lookback that includes a touch of this age; undefined past the longest. */
+export function lookbackOf(ageMs: number): Lookback | undefined {
+  return LOOKBACKS.find((days) => ageMs <= days * DAY_MS);
 }
 
 /**
@@ -97,13 +101,14 @@ export function creditIncrements(
     .sort((a, b) => a.at - b.at || (a.touchpoint < b.touchpoint ? -1 : a.touchpoint > b.touchpoint ? 1 : 0));
   if (inRange.length === 0) return [];
   const stageOf = new Map(inRange.map((t) => [t.touchpoint, t.stage]));
-  const days = [...new Set(inRange.map((t) => lookbackDayOf(conversion.at - t.at)))].sort((a, b) => a - b);
+  const lookbackOfTouch = (t: StagedTouch) => lookbackOf(conversion.at - t.at) ?? MAX_LOOKBACK_DAYS;
+  const lookbacks = LOOKBACKS.filter((l) => inRange.some((t) => lookbackOfTouch(t) === l));
   const out: CreditIncrement[] = [];
   for (const model of ATTRIBUTION_MODELS) {
     let before = new Map<string, bigint>();
     let revenueBefore = new Map<string, bigint>();
-    for (const day of days) {
-      const within = inRange.filter((t) => lookbackDayOf(conversion.at - t.at) <= day);
+    for (const lookback of lookbacks) {
+      const within = inRange.filter((t) => lookbackOfTouch(t) <= lookback);
       const now = shares(model, within, conversion.at);
       const revenueNow =
         conversion.value !== undefined
@@ -114,7 +119,7 @@ export function creditIncrements(
           const amount = (after.get(touchpoint) ?? 0n) - (prior.get(touchpoint) ?? 0n);
           if (amount === 0n) continue;
           const stage = stageOf.get(touchpoint) ?? '';
-          out.push({ model, touchpoint, stage, lookbackDay: day, measure, amount: Number(amount) });
+          out.push({ model, touchpoint, stage, lookback, measure, amount: Number(amount) });
         }
       };
       increment('conversions', now, before);

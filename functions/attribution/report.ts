@@ -4,18 +4,25 @@ import { DAY_MS, periodQuerySchema, resolvePeriod } from '#analytics/period';
 import { getJourney } from '#journeys/service';
 import { dayOf, parseCreditAttribute } from '#shared/counter-items';
 import { FRESHNESS_SECONDS } from '#shared/freshness';
-import { nameSchema, queryIntegerSchema } from '#shared/validation';
-import { CREDIT_UNIT, MAX_LOOKBACK_DAYS } from './credits';
+import { nameSchema } from '#shared/validation';
+import { CREDIT_UNIT, LOOKBACKS, type Lookback } from './credits';
 import { ATTRIBUTION_MODELS, type AttributionModel } from './models';
 import { attributionItems } from './repository';
 
-export const DEFAULT_LOOKBACK_DAYS = 30;
+export const DEFAULT_LOOKBACK_DAYS: Lookback = 30;
+const LOOKBACK_VALUES = LOOKBACKS.map(String) as [string, ...string[]];
 
 export const attributionQuery = z.strictObject({
   ...periodQuerySchema.shape,
   event: z.optional(nameSchema('event')),
   model: z._default(z.enum(ATTRIBUTION_MODELS), 'last_touch'),
-  lookback: queryIntegerSchema(1, MAX_LOOKBACK_DAYS, DEFAULT_LOOKBACK_DAYS),
+  lookback: z._default(
+    z.pipe(
+      z.enum(LOOKBACK_VALUES, `must be one of ${LOOKBACKS.join(', ')} (days)`),
+      z.transform((days) => Number(days) as Lookback),
+    ),
+    DEFAULT_LOOKBACK_DAYS,
+  ),
   format: z.optional(z.enum(['json', 'csv'])),
 });
 export type AttributionQuery = z.infer<typeof attributionQuery>;
@@ -49,8 +56,8 @@ const moneyOf = (micro: number) => Math.round(micro / 10_000) / 100;
 /**
  * `GET /api/journeys/{journey}/attribution`: credited conversions and revenue per touchpoint under one
  * model, for conversions whose time falls in the period, counting the touches within `lookback` days
- * before each (docs/analytics.md). Reads the journey and one Query of one item per day with
- * conversions; credit was computed when each conversion was aggregated (ADR 0057).
+ * before each (docs/analytics.md). Reads the journey and one Query of one item per day and credited
+ * touchpoint; credit was computed when each conversion was aggregated (ADR 0057).
  */
 export async function attributionReport(
   journeyName: string,
@@ -69,11 +76,12 @@ export async function attributionReport(
   );
   const rows = new Map<string, { stage: string; conversions: number; revenue: Map<string, number> }>();
   for (const item of items) {
+    const touchpoint = String(item.touchpoint);
+    const row = rows.get(touchpoint) ?? { stage: String(item.stage), conversions: 0, revenue: new Map() };
+    rows.set(touchpoint, row);
     for (const [attribute, value] of Object.entries(item)) {
       const credit = parseCreditAttribute(attribute);
-      if (!credit || credit.lookbackDay > query.lookback) continue;
-      const row = rows.get(credit.touchpoint) ?? { stage: credit.stage, conversions: 0, revenue: new Map() };
-      rows.set(credit.touchpoint, row);
+      if (!credit || credit.lookback > query.lookback) continue;
       const amount = Number(value);
       if (credit.measure === 'conversions') row.conversions += amount;
       else row.revenue.set(credit.measure, (row.revenue.get(credit.measure) ?? 0) + amount);

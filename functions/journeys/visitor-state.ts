@@ -213,8 +213,10 @@ export interface Contribution {
    * attribution, the credit attribute (counters.ts, creditAttribute).
    */
   attribute: string;
-  /** Attribution only: the model the credit is under. */
+  /** Attribution only: the model the credit is under, the touchpoint credited and its stage. */
   model?: AttributionModel;
+  touchpoint?: string;
+  stage?: string;
   /** How much it counts (default 1; attribution credits are millionths). */
   weight?: number;
 }
@@ -350,7 +352,9 @@ export function contributions(
           journey,
           bucket: day,
           model: inc.model,
-          attribute: creditAttribute(inc.touchpoint, inc.stage, inc.lookbackDay, inc.measure),
+          touchpoint: inc.touchpoint,
+          stage: inc.stage,
+          attribute: creditAttribute(inc.lookback, inc.measure),
           weight: inc.amount,
         });
       }

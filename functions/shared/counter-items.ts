@@ -78,26 +78,18 @@ export function parseDelayAttribute(attribute: string): number | null {
   return Number.isFinite(minutes) ? minutes : null;
 }
 
-// ---- Attribution credit: `<touchpoint>|<stage>|<lookback day>|<n or currency>` (ADR 0057) ----
+// ---- Attribution credit: `<lookback>|<n or currency>` on a touchpoint's item (ADR 0057) ----
 
-/** Names of touchpoints and stages never contain `|`. */
 const CREDIT_SEPARATOR = '|';
 const CREDIT_CONVERSIONS = 'n';
 
-export function creditAttribute(
-  touchpoint: string,
-  stage: string,
-  lookbackDay: number,
-  measure: string,
-): string {
-  const name = measure === 'conversions' ? CREDIT_CONVERSIONS : measure;
-  return [touchpoint, stage, String(lookbackDay), name].join(CREDIT_SEPARATOR);
+/** Credit, from `lookback` days on, in conversions (`conversions`) or in a currency's revenue. */
+export function creditAttribute(lookback: number, measure: string): string {
+  return `${lookback}${CREDIT_SEPARATOR}${measure === 'conversions' ? CREDIT_CONVERSIONS : measure}`;
 }
 
 export interface CreditAttribute {
-  touchpoint: string;
-  stage: string;
-  lookbackDay: number;
+  lookback: number;
   /** `conversions`, or a currency code. */
   measure: string;
 }
@@ -105,16 +97,12 @@ export interface CreditAttribute {
 /** The parts of a credit attribute; null for any other attribute of the item. */
 export function parseCreditAttribute(attribute: string): CreditAttribute | null {
   const parts = attribute.split(CREDIT_SEPARATOR);
-  if (parts.length !== 4) return null;
-  const [touchpoint = '', stage = '', day = '', measure = ''] = parts;
-  const lookbackDay = Number(day);
-  if (!Number.isInteger(lookbackDay)) return null;
-  return {
-    touchpoint,
-    stage,
-    lookbackDay,
-    measure: measure === CREDIT_CONVERSIONS ? 'conversions' : measure,
-  };
+  if (parts.length !== 2) return null;
+  const [days = '', measure = ''] = parts;
+  const lookback = Number(days);
+  if (!Number.isInteger(lookback) || lookback <= 0) return null;
+  if (measure !== CREDIT_CONVERSIONS && !/^[A-Z]{3}$/.test(measure)) return null;
+  return { lookback, measure: measure === CREDIT_CONVERSIONS ? 'conversions' : measure };
 }
 
 // ---- Reading items back ----

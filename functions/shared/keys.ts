@@ -107,15 +107,17 @@ export const keys = {
   journeyStatsWeekSk: (monday: string) => `W#${monday}#`,
 
   /**
-   * Attribution credits of one journey for one event and model, per day of conversion (ADR 0057): a
-   * report reads one Query of O(days) items.
+   * Attribution credits of one journey for one event and model, per day of conversion and touchpoint
+   * (ADR 0057): small items (a write is billed by the item's size), and a report reads one Query of
+   * O(days × touchpoints) items.
    */
   attributionPartition: (journey: string) => `ATTR#${journey}`,
-  attributionDay: (journey: string, event: string, model: string, day: string): Key => ({
+  attributionDay: (journey: string, event: string, model: string, day: string, touchpoint: string): Key => ({
     pk: `ATTR#${journey}`,
-    sk: `E#${event}#M#${model}#D#${day}`,
+    sk: `E#${event}#M#${model}#D#${day}#T#${touchpoint}`,
   }),
-  attributionDaySk: (event: string, model: string, day: string) => `E#${event}#M#${model}#D#${day}`,
+  /** Sort keys of a model's items from `day` on (every touchpoint of that day sorts after it). */
+  attributionDaySk: (event: string, model: string, day: string) => `E#${event}#M#${model}#D#${day}#`,
 
   /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
   visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),

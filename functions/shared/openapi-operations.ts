@@ -192,7 +192,7 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
         ...FORMAT,
         event: "The conversion event (default: the journey's first goal, else purchase)",
         model: 'first_touch, last_touch, linear, position_based or time_decay',
-        lookback: 'Days before a conversion whose touches count (1-90)',
+        lookback: 'Days before a conversion whose touches count: 1, 3, 7, 14, 30 (default), 60 or 90',
       },
     },
     ok: { status: 200, description: 'Attribution report', body: 'Attribution', csv: true },

@@ -29,7 +29,7 @@ function attributionRequest() {
     path: `/api/journeys/${encodeURIComponent(journey)}/attribution`,
     query: {
       ...periodQuery(),
-      lookback: form.elements.namedItem('lookback').value.trim(),
+      lookback: form.elements.namedItem('lookback').value,
       ...(event ? { event } : {}),
     },
     model: form.elements.namedItem('model').value,

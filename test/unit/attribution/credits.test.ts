@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CREDIT_UNIT,
   creditIncrements,
-  lookbackDayOf,
+  LOOKBACKS,
+  lookbackOf,
   type StagedTouch,
   splitInteger,
 } from '#attribution/credits';
@@ -17,7 +18,7 @@ const touch = (touchpoint: string, daysBefore: number, stage = 'awareness'): Sta
   at: T - daysBefore * DAY,
 });
 
-/** What a report for lookback L sums: the increments stored under lookback days ≤ L. */
+/** What a report for lookback L sums: the increments stored under lookbacks ≤ L. */
 function creditAt(
   increments: ReturnType<typeof creditIncrements>,
   model: AttributionModel,
@@ -26,20 +27,22 @@ function creditAt(
 ): Record<string, number> {
   const out: Record<string, number> = {};
   for (const i of increments) {
-    if (i.model !== model || i.measure !== measure || i.lookbackDay > lookback) continue;
+    if (i.model !== model || i.measure !== measure || i.lookback > lookback) continue;
     out[i.touchpoint] = (out[i.touchpoint] ?? 0) + i.amount;
   }
   for (const [k, v] of Object.entries(out)) if (v === 0) delete out[k];
   return out;
 }
 
-describe('lookback days', () => {
-  it('a touch counts for lookback L exactly when it is at most L days old', () => {
-    expect(lookbackDayOf(0)).toBe(1);
-    expect(lookbackDayOf(DAY)).toBe(1);
-    expect(lookbackDayOf(DAY + 1)).toBe(2);
-    expect(lookbackDayOf(30 * DAY)).toBe(30);
-    expect(lookbackDayOf(30 * DAY + 1)).toBe(31);
+describe('lookbacks', () => {
+  it('a touch belongs to the shortest offered lookback that includes it', () => {
+    expect(lookbackOf(0)).toBe(1);
+    expect(lookbackOf(DAY)).toBe(1);
+    expect(lookbackOf(DAY + 1)).toBe(3);
+    expect(lookbackOf(7 * DAY)).toBe(7);
+    expect(lookbackOf(30 * DAY)).toBe(30);
+    expect(lookbackOf(30 * DAY + 1)).toBe(60);
+    expect(lookbackOf(90 * DAY + 1)).toBeUndefined();
   });
 });
 
@@ -98,7 +101,7 @@ describe('credit increments', () => {
     fc.assert(
       fc.property(
         fc.array(touchArb, { minLength: 1, maxLength: 12 }),
-        fc.integer({ min: 1, max: 90 }),
+        fc.constantFrom(...LOOKBACKS),
         fc.integer({ min: 1, max: 100_000_000 }),
         (raw, lookback, cents) => {
           const touches = raw.map((t) => touch(t.touchpoint, t.daysBefore));

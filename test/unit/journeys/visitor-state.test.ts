@@ -222,14 +222,12 @@ describe('touch history and conversions (attribution, journey goals)', () => {
     const credit = contributions(s, withGoals).filter((c) => c.kind === 'attribution');
     expect(new Set(credit.map((c) => c.model)).size).toBe(5);
     const linear = credit.filter((c) => c.model === 'linear');
-    const sorted = linear
-      .map((c) => [c.subject, c.attribute, c.weight])
-      .sort((a, b) => (a[1]! < b[1]! ? -1 : 1));
-    expect(sorted).toEqual([
-      ['purchase', 'checkout|decision|1|USD', 5_000_000],
-      ['purchase', 'checkout|decision|1|n', 500_000],
-      ['purchase', 'poster|awareness|1|USD', 5_000_000],
-      ['purchase', 'poster|awareness|1|n', 500_000],
+    const rows = linear.map((c) => `${c.touchpoint} ${c.stage} ${c.attribute} ${c.weight}`).sort();
+    expect(rows).toEqual([
+      'checkout decision 1|USD 5000000',
+      'checkout decision 1|n 500000',
+      'poster awareness 1|USD 5000000',
+      'poster awareness 1|n 500000',
     ]);
   });
 });
