@@ -4,13 +4,8 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta } from '#aggregation/counters';
 import type { ClickEvent } from '#clicks/model';
 import { clickItem, clickPartition } from '#clicks/repository';
-import {
-  applyClick,
-  contributions,
-  emptyVisitorState,
-  type JourneyShape,
-  visitorClickOf,
-} from '#journeys/visitor-state';
+import { contributions, type JourneyShape } from '#journeys/contributions';
+import { applyClick, emptyVisitorState, visitorClickOf } from '#journeys/visitor-state';
 import { type Key, keys } from '#shared/keys';
 import { itemId } from '#shared/table';
 import { type BenchContext, writeItems } from './context';

@@ -63,9 +63,11 @@ export interface TouchpointStackProps extends StackProps {
 
 /**
  * Touchpoint: one DynamoDB table, an HTTP API in front of the redirect and api functions, and the
- * aggregate function consuming the table's stream (raw click inserts only) into counters. With branded
- * domains, a CloudFront distribution behind AWS WAF serves them: redirects from a streaming function URL,
- * the API and dashboard from the HTTP API (lib/front-door.ts, ADR 0030).
+ * aggregate function consuming the table's stream (inserts of raw clicks and conversions) into counters.
+ * With branded domains, a CloudFront distribution behind AWS WAF serves them: redirects from a streaming
+ * function URL, the API and dashboard from the HTTP API (lib/front-door.ts, ADR 0030). Over 300 lines
+ * because it is the one place that wires the parts together; each part with rules of its own is a
+ * construct of its own (front door, WAF, API guard, operations, functions).
  */
 export class TouchpointStack extends Stack {
   readonly table: dynamodb.Table;
@@ -245,11 +247,18 @@ export class TouchpointStack extends Stack {
         // One batch per shard at a time: per-shard checkpoints rely on in-order delivery.
         parallelizationFactor: 1,
         onFailure: new SqsDlq(this.deadLetterQueue),
-        // Only raw click inserts; the aggregate's own counter/checkpoint writes never re-trigger it.
+        // Only inserts of raw clicks and conversions (ADR 57); the aggregate's own counter/checkpoint
+        // writes never re-trigger it.
         filters: [
           lambda.FilterCriteria.filter({
             eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { Keys: { [TABLE_KEYS.pk]: { S: lambda.FilterRule.beginsWith('CLICK#') } } },
+            dynamodb: {
+              Keys: {
+                [TABLE_KEYS.pk]: {
+                  S: [...lambda.FilterRule.beginsWith('CLICK#'), ...lambda.FilterRule.beginsWith('CONV#')],
+                },
+              },
+            },
           }),
         ],
       }),

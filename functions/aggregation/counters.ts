@@ -1,5 +1,5 @@
 import type { ClickEvent } from '#clicks/model';
-import type { Contribution } from '#journeys/visitor-state';
+import type { Contribution } from '#journeys/contributions';
 import { breakdownAttribute, COUNTER_ENTITY, dayOf, hourOf, MEASURE, weekOf } from '#shared/counter-items';
 import { type Key, keys } from '#shared/keys';
 import { itemId } from '#shared/table';

@@ -1,5 +1,5 @@
+import type { JourneyShape } from '#journeys/contributions';
 import { findJourney } from '#journeys/service';
-import type { JourneyShape } from '#journeys/visitor-state';
 
 /**
  * Stage order and goals per journey for the aggregator, cached briefly: journeys change rarely, and a

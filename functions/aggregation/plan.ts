@@ -1,11 +1,10 @@
 import { type ClickEvent, isMintingClick } from '#clicks/model';
 import type { Conversion } from '#conversions/model';
+import { contributions, type JourneyShape } from '#journeys/contributions';
 import {
   applyClick,
   applyConversion,
-  contributions,
   emptyVisitorState,
-  type JourneyShape,
   type VisitorState,
   visitorClickOf,
   visitorConversionOf,

@@ -2,10 +2,10 @@ import type { ClickEvent } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
 import type { Conversion } from '#conversions/model';
 import { conversionFromItem } from '#conversions/repository';
+import { contributions } from '#journeys/contributions';
 import {
   applyClick,
   applyConversion,
-  contributions,
   emptyVisitorState,
   type VisitorState,
   visitorClickOf,

@@ -3,6 +3,9 @@
  * (docs/design.md §3 and §4). Pure: the caller reads and sums the counters for the period; this module applies
  * the conversion window, computes the rates and medians, and finds the bottlenecks.
  *
+ * Over 300 lines on purpose: the three bottleneck rules, their messages and every edge case are one rule
+ * set, each rule documented next to its code, and pure (unit-tested in test/unit/analytics/).
+ *
  * Choices the design leaves open (also described in docs/analytics.md):
  * - A journey's goals (conversion events) are steps after its last stage: from the last stage, progressing
  *   means converting. The LAST step (the last goal, or the last stage of a journey without goals) has no

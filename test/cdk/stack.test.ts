@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GSI1, TABLE_KEYS } from '#shared/keys';
+import { GSI1, keys, TABLE_KEYS } from '#shared/keys';
 import { ROUTES } from '#shared/routes';
 import { TouchpointStack, type TouchpointStackProps } from '../../lib/touchpoint-stack';
 
@@ -281,8 +281,11 @@ describe('TouchpointStack (defaults)', () => {
     );
     expect(pattern).toEqual({
       eventName: ['INSERT'],
-      dynamodb: { Keys: { pk: { S: [{ prefix: 'CLICK#' }] } } },
+      dynamodb: { Keys: { pk: { S: [{ prefix: 'CLICK#' }, { prefix: 'CONV#' }] } } },
     });
+    // The prefixes of the keys raw clicks and conversions are stored under.
+    expect(keys.click('2026-12-05T10', 3, '2026-12-05T10:00:00.000Z', 'c1').pk).toMatch(/^CLICK#/);
+    expect(keys.conversion('purchase', 'o1').pk).toMatch(/^CONV#/);
   });
 
   it('updates the aggregate function before the redirect function (ADR 15)', () => {

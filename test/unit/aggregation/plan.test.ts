@@ -15,12 +15,11 @@ import {
 } from '#aggregation/plan';
 import type { ClickEvent } from '#clicks/model';
 import type { Conversion } from '#conversions/model';
+import { contributions, type JourneyShape } from '#journeys/contributions';
 import {
   applyClick,
   applyConversion,
-  contributions,
   emptyVisitorState,
-  type JourneyShape,
   visitorClickOf,
   visitorConversionOf,
 } from '#journeys/visitor-state';

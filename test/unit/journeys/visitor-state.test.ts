@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { contributions, delayBinMinutes, MAX_DELAY_DAYS } from '#journeys/contributions';
 import {
   applyClick,
   applyConversion,
-  contributions,
-  delayBinMinutes,
   emptyVisitorState,
   MAX_CONVERSIONS,
-  MAX_DELAY_DAYS,
   MAX_RECENT_TOUCHES,
   MAX_TIMES,
   MAX_TOUCHPOINTS,
