@@ -168,13 +168,36 @@ describe('generated query strings and cursors', () => {
     );
   });
 
-  it('reports (stats, touchpoints, funnel): a report or a 4xx, never a 5xx', async () => {
+  it('reports (stats, touchpoints, funnel, attribution): a report or a 4xx, never a 5xx', async () => {
     const report = fc.dictionary(
-      fc.constantFrom('from', 'to', 'window', 'granularity', 'journey', 'stage', 'format', 'limit'),
+      fc.constantFrom(
+        'from',
+        'to',
+        'window',
+        'granularity',
+        'journey',
+        'stage',
+        'format',
+        'limit',
+        'event',
+        'model',
+        'lookback',
+      ),
       fc.oneof(
         fc.string({ maxLength: 25 }),
         fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
-        fc.constantFrom('hour', 'day', 'week', 'csv', '1e1', '0x10', '2026-13-40', '7'),
+        fc.constantFrom(
+          'hour',
+          'day',
+          'week',
+          'csv',
+          '1e1',
+          '0x10',
+          '2026-13-40',
+          '7',
+          'linear',
+          '__proto__',
+        ),
       ),
       { maxKeys: 4 },
     );
@@ -182,6 +205,8 @@ describe('generated query strings and cursors', () => {
       '/api/touchpoints',
       '/api/journeys/default/funnel',
       '/api/journeys/constructor/funnel',
+      '/api/journeys/default/attribution',
+      '/api/journeys/constructor/attribution',
     );
     await fc.assert(
       fc.asyncProperty(path, report, async (p, q) => {
