@@ -9,10 +9,12 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { name: { type: 'string', default: 'admin' }, role: { type: 'string', default: 'admin' } },
   });
-  if (!['admin', 'editor', 'viewer'].includes(values.role!))
+  // Both options have defaults, so parseArgs always returns them.
+  const { name = 'admin', role = 'admin' } = values;
+  if (role !== 'admin' && role !== 'editor' && role !== 'viewer')
     throw new Error('--role must be admin, editor or viewer');
   const { createApiKey } = await import('#auth/service');
-  const key = await createApiKey({ name: values.name!, role: values.role as 'admin' | 'editor' | 'viewer' });
+  const key = await createApiKey({ name, role });
   process.stdout.write(`${key.role} key '${key.name}' (id ${key.id}):\n${key.key}\n`);
 }
 

@@ -212,8 +212,7 @@ export class TouchpointStack extends Stack {
       description: 'Touchpoint: aggregates raw clicks from the table stream into counters and journeys',
       memorySize: 1024,
       timeout: Duration.seconds(60),
-      // The consumer tells a caught-up stream by a batch smaller than this (ADR 0009).
-      environment: { ...sharedEnv, AGGREGATE_BATCH_SIZE: String(AGGREGATE_BATCH_SIZE) },
+      environment: sharedEnv,
       logRemovalPolicy,
       reservedConcurrentExecutions: reserved.aggregate,
     }).bindTable(this.table, 'aggregate');

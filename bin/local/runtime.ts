@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { config } from '#shared/config';
 import type { ClickWritesInFlight } from './click-writes';
@@ -48,13 +48,11 @@ export interface LocalRuntime {
  * the table, the admin key, the HTTP server over the real handlers, and the stream poller.
  */
 export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
-  let dynamo: DynamoLocal | undefined;
-  if (!options.dynamodbEndpoint) {
-    dynamo = await startDynamoLocal({
-      dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined,
-    });
-  }
-  const endpoint = options.dynamodbEndpoint ?? dynamo!.endpoint;
+  // Our own DynamoDB Local unless the caller points at one (tests share one; DYNAMODB_ENDPOINT).
+  const dynamo: DynamoLocal | undefined = options.dynamodbEndpoint
+    ? undefined
+    : await startDynamoLocal({ dataDir: options.dataDir ? join(options.dataDir, 'dynamodb') : undefined });
+  const endpoint = options.dynamodbEndpoint ?? dynamo?.endpoint ?? '';
   const tableName = options.tableName ?? 'touchpoint';
   const baseUrl = options.baseUrl ?? `http://localhost:${options.port}`;
   process.env.DYNAMODB_ENDPOINT = endpoint;
@@ -86,7 +84,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
       apiKey = generateSecret();
       apiKeyGenerated = true;
       if (keyFile) {
-        mkdirSync(options.dataDir!, { recursive: true });
+        mkdirSync(dirname(keyFile), { recursive: true });
         writeFileSync(keyFile, `${apiKey}\n`, { mode: 0o600 });
       }
     }

@@ -245,8 +245,8 @@ export class StreamPoller {
         new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: exclusiveStart }),
       );
       for (const shard of res.StreamDescription?.Shards ?? []) {
-        const id = shard.ShardId!;
-        if (this.shards.has(id)) continue;
+        const id = shard.ShardId;
+        if (id === undefined || this.shards.has(id)) continue;
         // A child shard starts only after its parent has been read to its end (ordering per key).
         const parent = shard.ParentShardId ? this.shards.get(shard.ParentShardId) : undefined;
         if (parent && !(parent.closed && parent.pending.length === 0)) continue;

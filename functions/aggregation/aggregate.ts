@@ -77,8 +77,6 @@ function slotOf(sequenceNumber: string): number {
 export interface AggregateOptions {
   now?: number;
   maxTransactionItems?: number;
-  /** The event source mapping's batch size (default AGGREGATE_BATCH_SIZE): a smaller batch means caught up. */
-  batchSize?: number;
   /** Epoch ms after which no more deltas are applied in this invocation (Lambda's remaining time). */
   deadline?: number;
 }
@@ -86,14 +84,15 @@ export interface AggregateOptions {
 /**
  * The stream consumer's core, in two steps (ADR 0009).
  *
- * 1. Aggregate: per segment of the batch (usually the whole batch), one transaction writes the changed
- *    visitor states (conditioned on their versions), advances the checkpoints of the raw-click keys it
- *    consumed (conditioned on their previous values) and stores the segment's merged counter updates as
- *    one pending delta. Exactly once under redelivery: a record at or below its checkpoint is skipped,
- *    and a transaction whose checkpoint or visitor moved meanwhile is cancelled as a whole and retried.
- * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) — at once when the
- *    stream is caught up, otherwise once enough clicks or time have accumulated, so a busy counter item
- *    is written once per thousand clicks rather than once per batch.
+ * 1. Aggregate (plan.ts plans, this commits): per segment of the batch (usually the whole batch), one
+ *    transaction writes the changed visitor states (conditioned on their versions), advances the
+ *    checkpoints of the raw-click keys it consumed (conditioned on their previous values) and stores the
+ *    segment's merged counter updates as one pending delta. Exactly once under redelivery: a click at or
+ *    below its checkpoint is skipped, a conversion already in its visitor's state changes nothing, and a
+ *    transaction whose checkpoint or visitor moved meanwhile is cancelled as a whole and retried.
+ * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) once a slot is 30 s
+ *    old or holds 1,000 clicks (ADR 40), at once for a click on a link with a click limit, and by the
+ *    scheduled run every minute.
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],

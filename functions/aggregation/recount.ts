@@ -114,7 +114,8 @@ export async function recount(
   for (const id of ids) {
     const want = expected.get(id);
     const have = stored.get(id);
-    const key = want?.key ?? { pk: have!.pk as string, sk: have!.sk as string };
+    // Every id comes from `expected` or `stored`, so one of them holds the item's key.
+    const key = want?.key ?? { pk: String(have?.pk), sk: String(have?.sk) };
     const attributes = new Set([
       ...Object.keys(want?.add ?? {}),
       ...Object.keys(have ?? {}).filter(isCountAttribute),

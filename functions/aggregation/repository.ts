@@ -120,10 +120,13 @@ export function visitorWrite(
  * from then on, aggregating it reads this state and adds it (ADR 0015).
  */
 export function firstClickStillAbsent(visitorId: string): TransactItem {
+  // Only minted ids have a first click found by the id (the planner asks for this check only for them).
+  const first = keys.firstClick(visitorId);
+  if (!first) throw new Error(`'${visitorId}' is not a minted visitor id`);
   return {
     ConditionCheck: {
       TableName: config().tableName,
-      Key: keys.firstClick(visitorId)!.key,
+      Key: first.key,
       ConditionExpression: 'attribute_not_exists(pk)',
     },
   };
@@ -143,10 +146,12 @@ export function checkpointWrite(
   };
   const sets = ['#entity = :entity', '#ttl = :ttl'];
   const conditions: string[] = [];
-  let key: Key | undefined;
+  // The advances of one checkpoint item: every one of them names the same key.
+  const [firstAdvance] = advances;
+  if (!firstAdvance) throw new Error('a checkpoint write needs at least one advance');
+  const key: Key = keys.checkpoint(firstAdvance.clickPk).key;
   advances.forEach(({ clickPk, seq, previous }, i) => {
     const located = keys.checkpoint(clickPk);
-    key = located.key;
     names[`#p${i}`] = located.attribute;
     values[`:s${i}`] = seq;
     sets.push(`#p${i} = :s${i}`);
@@ -159,7 +164,7 @@ export function checkpointWrite(
   return {
     Update: {
       TableName: config().tableName,
-      Key: key!,
+      Key: key,
       UpdateExpression: `SET ${sets.join(', ')}`,
       ConditionExpression: conditions.join(' AND '),
       ExpressionAttributeNames: names,

@@ -136,8 +136,9 @@ export function medianFromHistogram(histogram: DelayHistogram): number | null {
       break;
     }
   }
-  // total odd: lowRank === highRank. `high` is always found because highRank <= total for total >= 1.
-  return total % 2 === 1 ? low! : (low! + high!) / 2;
+  // total odd: lowRank === highRank. Both are found because highRank <= total for total >= 1.
+  if (low === undefined || high === undefined) return null;
+  return total % 2 === 1 ? low : (low + high) / 2;
 }
 
 function checkWindow(windowDays: number): number {

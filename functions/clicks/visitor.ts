@@ -66,11 +66,12 @@ async function dailySalt(day: string): Promise<string> {
     return await getOrCreateDailySalt(day, () => randomBytes(32).toString('hex'));
   } catch (err) {
     log.warn('visitor_salt_unavailable', { error: err instanceof Error ? err.message : String(err) });
-    if (!fallbackSalts.has(day)) {
-      fallbackSalts.clear();
-      fallbackSalts.set(day, randomBytes(32).toString('hex'));
-    }
-    return fallbackSalts.get(day)!;
+    const kept = fallbackSalts.get(day);
+    if (kept) return kept;
+    const salt = randomBytes(32).toString('hex');
+    fallbackSalts.clear();
+    fallbackSalts.set(day, salt);
+    return salt;
   }
 }
 

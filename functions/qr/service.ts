@@ -104,7 +104,9 @@ export function matrixToPng({ size: n, data }: QrMatrix, { size, margin, fg, bg 
       if (data[base + c] === 0) continue;
       dark = true;
       const end = offset + (c + 1) * scale;
-      for (let x = offset + c * scale; x < end; x++) row[1 + (x >> 3)]! |= 0x80 >> (x & 7);
+      // row has 1 + ⌈size / 8⌉ bytes and x < size, so the index is always in it.
+      for (let x = offset + c * scale; x < end; x++)
+        row[1 + (x >> 3)] = (row[1 + (x >> 3)] ?? 0) | (0x80 >> (x & 7));
     }
     if (!dark) continue;
     const y0 = offset + r * scale;

@@ -293,10 +293,7 @@ describe('TouchpointStack (defaults)', () => {
     expect(asList(redirect.DependsOn)).toContain(functionId(template, 'aggregate'));
   });
 
-  it('tells the aggregate function its batch size and invokes it every minute to apply pending deltas', () => {
-    const aggregate = template.toJSON().Resources[functionId(template, 'aggregate')] as Resource;
-    const variables = (aggregate.Properties.Environment as { Variables: Record<string, string> }).Variables;
-    expect(variables.AGGREGATE_BATCH_SIZE).toBe('500'); // the event source mapping's BatchSize
+  it('invokes the aggregate function every minute to apply pending deltas', () => {
     template.resourceCountIs('AWS::Events::Rule', 1);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',

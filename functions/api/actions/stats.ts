@@ -56,12 +56,13 @@ export const linkStatsAction: ApiAction<'/api/links/{id}/stats'> = {
     const q = parseWith(linkStatsQuery, ctx.query, 'query parameter');
     const stats = await linkStats(ctx.params.id, q);
     if (!wantsCsv(ctx, q.format)) return json(200, stats);
-    if (q.breakdown) {
+    const dimension = q.breakdown;
+    if (dimension) {
       return csv(
-        `link-${stats.linkId}-${q.breakdown}.csv`,
+        `link-${stats.linkId}-${dimension}.csv`,
         toCsv(
-          [q.breakdown, 'clicks'],
-          stats.breakdowns[q.breakdown].map((r) => ({ [q.breakdown!]: r.value, clicks: r.clicks })),
+          [dimension, 'clicks'],
+          stats.breakdowns[dimension].map((r) => ({ [dimension]: r.value, clicks: r.clicks })),
         ),
       );
     }
