@@ -166,8 +166,12 @@ describe('npm start (bin/local.ts)', () => {
     process.kill(-pgid, 'SIGINT');
     expect(await exited(first.child), 'npm start did not exit on Ctrl-C').toBe(true);
     expect(await waitUntil(() => !groupAlive(pgid)), 'a child process outlived Ctrl-C').toBe(true);
-    expect(await accepts(first.dynamoPort), 'DynamoDB Local still listens').toBe(false);
-    expect(await accepts(port), 'the HTTP server still listens').toBe(false);
+    // A process leaves the process table a moment before the kernel closes its sockets: watch the ports.
+    expect(
+      await waitUntil(async () => !(await accepts(first.dynamoPort))),
+      'DynamoDB Local still listens',
+    ).toBe(true);
+    expect(await waitUntil(async () => !(await accepts(port))), 'the HTTP server still listens').toBe(true);
 
     // Restart on the same data directory.
     const second = await start(port);
