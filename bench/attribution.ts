@@ -4,7 +4,7 @@ import { ATTRIBUTION_MODELS } from '#attribution/models';
 import { COUNTER_ENTITY, creditAttribute, dayOf } from '#shared/counter-items';
 import { keys } from '#shared/keys';
 import { api, apiOk, type BenchContext, writeItems } from './context';
-import { median, progress } from './lib';
+import { median, progress, rng, weighted } from './lib';
 
 /**
  * Figure 8 (issue 18): the attribution report at 10,000 and at 1,000,000 conversions in 30 days — DynamoDB
@@ -30,29 +30,8 @@ const STAGES = ['discover', 'consider', 'buy'];
 const POOL = 20_000;
 const DAY_MS = 86_400_000;
 
-/** A deterministic pseudo-random stream (mulberry32), so both volumes draw the same kind of paths. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Zipf-popular touchpoint index (exponent 1). */
-function zipf(rand: () => number, n: number): number {
-  const weights = Array.from({ length: n }, (_, i) => 1 / (i + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
-  let r = rand() * total;
-  for (const [i, w] of weights.entries()) {
-    r -= w;
-    if (r <= 0) return i;
-  }
-  return n - 1;
-}
+/** Touchpoints by Zipf popularity (exponent 1): the i-th is chosen in proportion to 1 / (i + 1). */
+const ZIPF = TOUCHPOINTS.map((_, i) => [i, 1 / (i + 1)] as const);
 
 interface PathTemplate {
   /** Touch ages before the conversion (ms) with their touchpoints. */
@@ -62,11 +41,11 @@ interface PathTemplate {
 }
 
 function templates(count: number, seed: number): PathTemplate[] {
-  const rand = random(seed);
+  const rand = rng(seed);
   return Array.from({ length: count }, () => {
     const n = 1 + Math.floor(rand() * 6);
     const touches = Array.from({ length: n }, () => {
-      const i = zipf(rand, TOUCHPOINTS.length);
+      const i = weighted(rand, ZIPF);
       return {
         touchpoint: TOUCHPOINTS[i] ?? 'tp-00',
         stage: STAGES[i % STAGES.length] ?? 'discover',
@@ -99,7 +78,7 @@ export function foldAttributionItems(
     ),
   );
   const counts = new Map<number, number>(); // path * 30 + day → conversions
-  const rand = random(7);
+  const rand = rng(7);
   for (let k = 0; k < conversions; k++) {
     const slot = (k % pool.length) * 30 + Math.floor(rand() * 30);
     counts.set(slot, (counts.get(slot) ?? 0) + 1);

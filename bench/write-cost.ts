@@ -8,6 +8,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { toLambdaRecord } from '#local/stream-poller';
 import { ensureTable } from '#local/table';
 import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '#shared/freshness';
 import { keys } from '#shared/keys';
@@ -573,28 +574,6 @@ class StreamTap {
 
 function isClick(r: _Record): boolean {
   return keys.isClickPk(r.dynamodb?.Keys?.pk?.S ?? '');
-}
-
-function toLambdaRecord(r: _Record, streamArn: string): DynamoDBRecord {
-  const d = r.dynamodb ?? {};
-  return {
-    eventID: r.eventID,
-    eventName: r.eventName as DynamoDBRecord['eventName'],
-    eventVersion: r.eventVersion,
-    eventSource: 'aws:dynamodb',
-    awsRegion: r.awsRegion,
-    eventSourceARN: streamArn,
-    dynamodb: {
-      ApproximateCreationDateTime: d.ApproximateCreationDateTime
-        ? Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000)
-        : undefined,
-      Keys: d.Keys as never,
-      NewImage: d.NewImage as never,
-      SequenceNumber: d.SequenceNumber,
-      SizeBytes: d.SizeBytes,
-      StreamViewType: d.StreamViewType as never,
-    },
-  };
 }
 
 /** `npx tsx bench/write-cost.ts`: this figure alone (BENCH_QUICK=1 for short levels). */

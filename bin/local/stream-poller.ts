@@ -136,7 +136,7 @@ export class StreamPoller {
       if (!shard.iterator) shard.closed = true;
       const raw = res.Records ?? [];
       shard.lastSequence = raw.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
-      const records = raw.map((r) => this.toLambdaRecord(r)).filter((r) => this.matches(r));
+      const records = raw.map((r) => toLambdaRecord(r, this.streamArn)).filter((r) => this.matches(r));
       if (records.length > 0) {
         if (shard.pending.length === 0) shard.firstPendingAt = Date.now();
         shard.pending.push(...records);
@@ -209,28 +209,6 @@ export class StreamPoller {
     );
   }
 
-  private toLambdaRecord(r: _Record): DynamoDBRecord {
-    const d = r.dynamodb ?? {};
-    return {
-      eventID: r.eventID,
-      eventName: r.eventName as DynamoDBRecord['eventName'],
-      eventVersion: r.eventVersion,
-      eventSource: 'aws:dynamodb',
-      awsRegion: r.awsRegion,
-      eventSourceARN: this.streamArn,
-      dynamodb: {
-        ApproximateCreationDateTime: d.ApproximateCreationDateTime
-          ? Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000)
-          : undefined,
-        Keys: d.Keys as never,
-        NewImage: d.NewImage as never,
-        SequenceNumber: d.SequenceNumber,
-        SizeBytes: d.SizeBytes,
-        StreamViewType: d.StreamViewType as never,
-      },
-    };
-  }
-
   private async discoverShards(): Promise<void> {
     if (Date.now() - this.lastDiscovery < 1000) return;
     this.lastDiscovery = Date.now();
@@ -273,4 +251,27 @@ export class StreamPoller {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A DynamoDB Streams record as Lambda's event source mapping hands it to the function. */
+export function toLambdaRecord(r: _Record, streamArn: string | undefined): DynamoDBRecord {
+  const d = r.dynamodb ?? {};
+  return {
+    eventID: r.eventID,
+    eventName: r.eventName as DynamoDBRecord['eventName'],
+    eventVersion: r.eventVersion,
+    eventSource: 'aws:dynamodb',
+    awsRegion: r.awsRegion,
+    eventSourceARN: streamArn,
+    dynamodb: {
+      ApproximateCreationDateTime: d.ApproximateCreationDateTime
+        ? Math.floor(new Date(d.ApproximateCreationDateTime).getTime() / 1000)
+        : undefined,
+      Keys: d.Keys as never,
+      NewImage: d.NewImage as never,
+      SequenceNumber: d.SequenceNumber,
+      SizeBytes: d.SizeBytes,
+      StreamViewType: d.StreamViewType as never,
+    },
+  };
 }

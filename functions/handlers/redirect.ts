@@ -37,6 +37,7 @@ async function respond(event: HttpEvent): Promise<RespondFirst> {
       now: new Date(),
     });
     recordMetric.timeTo302(performance.now() - started);
+    const { clickWrite } = result;
     return {
       response: {
         statusCode: 302,
@@ -46,9 +47,9 @@ async function respond(event: HttpEvent): Promise<RespondFirst> {
         body: '',
       },
       // Run after the answer, outside this call: bound to the request so its log lines name it.
-      afterResponse: result.clickWrite && {
-        click: result.clickWrite.click,
-        write: bindToRequestScope(() => result.clickWrite?.write() ?? Promise.resolve(true)),
+      afterResponse: clickWrite && {
+        click: clickWrite.click,
+        write: bindToRequestScope(() => clickWrite.write()),
       },
     };
   } catch (err) {

@@ -50,14 +50,12 @@ export async function commit(items: TransactItem[]): Promise<void> {
 }
 
 /**
- * Items of one partition with sk in [from, to), in key order, following pages; at most `limit` of them.
- * Cost: O(items returned).
+ * Runs one Query page after another from `input`, keeping the items `keep` accepts, until the last page
+ * or `limit` kept items.
  */
-export async function queryRange(
-  pk: string,
-  fromSk: string,
-  toSk: string,
-  options: { limit?: number; consistent?: boolean } = {},
+async function queryPages(
+  input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'ExclusiveStartKey'>,
+  options: { limit?: number; keep?: (item: Record<string, unknown>) => boolean } = {},
 ): Promise<Record<string, unknown>[]> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const out: Record<string, unknown>[] = [];
@@ -65,50 +63,57 @@ export async function queryRange(
   do {
     const res = await db.send(
       new QueryCommand({
-        TableName: config().tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
-        ConsistentRead: options.consistent,
+        ...input,
         Limit: Number.isFinite(limit) ? limit - out.length : undefined,
         ExclusiveStartKey: startKey,
       }),
     );
-    for (const item of res.Items ?? []) if ((item.sk as string) < toSk) out.push(item);
+    for (const item of res.Items ?? []) if (!options.keep || options.keep(item)) out.push(item);
     startKey = res.LastEvaluatedKey;
   } while (startKey && out.length < limit);
   return out;
 }
 
 /**
+ * Items of one partition with sk in [from, to), in key order, following pages; at most `limit` of them.
+ * Cost: O(items returned).
+ */
+export function queryRange(
+  pk: string,
+  fromSk: string,
+  toSk: string,
+  options: { limit?: number; consistent?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+  return queryPages(
+    {
+      TableName: config().tableName,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': pk, ':from': fromSk, ':to': toSk },
+      ConsistentRead: options.consistent,
+    },
+    // BETWEEN includes `to`; the range is half-open.
+    { limit: options.limit, keep: (item) => (item.sk as string) < toSk },
+  );
+}
+
+/**
  * Every item of a partition whose sort key begins with `skPrefix` (or all of it), following pages; on
  * the table or on an index whose keys are named `<index>pk` / `<index>sk`.
  */
-export async function queryPartition(
+export function queryPartition(
   pk: string,
   options: { skPrefix?: string; index?: string } = {},
 ): Promise<Record<string, unknown>[]> {
   const pkName = options.index ? `${options.index}pk` : 'pk';
   const skName = options.index ? `${options.index}sk` : 'sk';
-  const out: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: config().tableName,
-        IndexName: options.index,
-        KeyConditionExpression:
-          options.skPrefix === undefined ? '#pk = :pk' : '#pk = :pk AND begins_with(#sk, :prefix)',
-        ExpressionAttributeNames:
-          options.skPrefix === undefined ? { '#pk': pkName } : { '#pk': pkName, '#sk': skName },
-        ExpressionAttributeValues:
-          options.skPrefix === undefined ? { ':pk': pk } : { ':pk': pk, ':prefix': options.skPrefix },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    out.push(...(res.Items ?? []));
-    startKey = res.LastEvaluatedKey;
-  } while (startKey);
-  return out;
+  const byPrefix = options.skPrefix !== undefined;
+  return queryPages({
+    TableName: config().tableName,
+    IndexName: options.index,
+    KeyConditionExpression: byPrefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+    ExpressionAttributeNames: byPrefix ? { '#pk': pkName, '#sk': skName } : { '#pk': pkName },
+    ExpressionAttributeValues: byPrefix ? { ':pk': pk, ':prefix': options.skPrefix } : { ':pk': pk },
+  });
 }
 
 /** Reads the whole table, page by page (admin tools only: recount; the API never scans). */

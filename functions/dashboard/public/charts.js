@@ -21,6 +21,22 @@ function html(name, className, text) {
   return el;
 }
 
+/**
+ * A chart's legend: a swatch (class `swatch-<kind>`) and a label per entry. Hidden from screen readers:
+ * every chart says the same in its description and its data table.
+ * @param {Array<[string, string]>} entries  [kind, label]
+ */
+function legendOf(entries) {
+  const legend = html('ul', 'chart-legend');
+  legend.setAttribute('aria-hidden', 'true');
+  for (const [kind, label] of entries) {
+    const li = html('li');
+    li.append(html('span', `swatch swatch-${kind}`), html('span', undefined, label));
+    legend.append(li);
+  }
+  return legend;
+}
+
 const numberFormat = new Intl.NumberFormat('en');
 export const formatNumber = (n) => numberFormat.format(n);
 
@@ -61,19 +77,10 @@ export function renderTimeSeries(container, data) {
   const id = `chart-${++uid}`;
   const unit = interval === 'hour' ? 'hour' : 'day';
 
-  const legend = html('ul', 'chart-legend');
-  legend.setAttribute('aria-hidden', 'true');
-  for (const [cls, label, value] of [
-    ['clicks', 'Clicks', totals.clicks],
-    ['scans', 'Scans', totals.scans],
-  ]) {
-    const li = html('li');
-    li.append(
-      html('span', `swatch swatch-${cls}`),
-      html('span', undefined, `${label}: ${formatNumber(value)}`),
-    );
-    legend.append(li);
-  }
+  const legend = legendOf([
+    ['clicks', `Clicks: ${formatNumber(totals.clicks)}`],
+    ['scans', `Scans: ${formatNumber(totals.scans)}`],
+  ]);
   container.append(legend);
 
   const width = chartWidth(container);
@@ -231,18 +238,13 @@ export function renderFunnel(container, data) {
   const { stages, bottleneckStages } = data;
   const id = `chart-${++uid}`;
 
-  const legend = html('ul', 'chart-legend');
-  legend.setAttribute('aria-hidden', 'true');
-  for (const [cls, label] of [
-    ['visitors', 'Visitors who reached the stage'],
-    ['progressed', 'Went on to a later stage'],
-    ['bottleneck', 'Bottleneck'],
-  ]) {
-    const li = html('li');
-    li.append(html('span', `swatch swatch-${cls}`), html('span', undefined, label));
-    legend.append(li);
-  }
-  container.append(legend);
+  container.append(
+    legendOf([
+      ['visitors', 'Visitors who reached the stage'],
+      ['progressed', 'Went on to a later stage'],
+      ['bottleneck', 'Bottleneck'],
+    ]),
+  );
 
   const width = chartWidth(container);
   const rowH = 78;
@@ -341,14 +343,7 @@ export function renderModelComparison(container, data) {
   container.replaceChildren();
   const { models, touchpoints, credit } = data;
   const id = `chart-${++uid}`;
-  const legend = html('ul', 'chart-legend');
-  legend.setAttribute('aria-hidden', 'true');
-  models.forEach((m, i) => {
-    const li = html('li');
-    li.append(html('span', `swatch swatch-model-${i}`), html('span', undefined, m.label));
-    legend.append(li);
-  });
-  container.append(legend);
+  container.append(legendOf(models.map((m, i) => [`model-${i}`, m.label])));
 
   const width = chartWidth(container);
   const barH = 9;
