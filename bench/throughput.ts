@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { nanoid } from 'nanoid';
 import type { ClickEvent } from '#clicks/model';
+import { environmentClickPartition } from '#clicks/partition';
 import { keys } from '#shared/keys';
 import { type BenchContext, BROWSER_UA, LOAD_USER_AGENTS } from './context';
 import { machineTimes, median, percentile, progress } from './lib';
@@ -69,7 +70,7 @@ export interface LinkInfo {
 export function referenceClickFor(link: LinkInfo): ClickEvent {
   // Load requests carry no cookie, so the redirect mints a visitor with each: so does the reference.
   const now = Date.now();
-  const visitorId = keys.mintedVisitorId(now, nanoid(12));
+  const visitorId = keys.mintedVisitorId(now, environmentClickPartition(), nanoid(11));
   return {
     id: visitorId,
     at: new Date(now).toISOString(),

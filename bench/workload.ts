@@ -2,11 +2,11 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta } from '#aggregation/counters';
-import type { ClickEvent } from '#clicks/model';
-import { clickItem, clickPartition } from '#clicks/repository';
+import { type ClickEvent, isMintingClick } from '#clicks/model';
+import { clickItem } from '#clicks/repository';
 import { contributions, type JourneyShape } from '#journeys/contributions';
 import { applyClick, emptyVisitorState, visitorClickOf } from '#journeys/visitor-state';
-import { type Key, keys } from '#shared/keys';
+import { CLICK_PARTITIONS, type Key, keys } from '#shared/keys';
 import { itemId } from '#shared/table';
 import { type BenchContext, writeItems } from './context';
 import { rng, weighted } from './lib';
@@ -151,7 +151,7 @@ export function generateVisitors(options: WorkloadOptions, onVisitor: (clicks: C
     const country = weighted(random, COUNTRIES as unknown as [string | null, number][]);
     let t = options.startMs + Math.floor(random() * options.spanMs);
     // The redirect mints the visitor's id with their first click, which it stores under that id.
-    const visitorId = keys.mintedVisitorId(t, token(12));
+    const visitorId = keys.mintedVisitorId(t, Math.floor(random() * CLICK_PARTITIONS), token(11));
     const clicks: ClickEvent[] = [];
     for (const link of links) {
       if (t >= end || produced + clicks.length >= options.clicks) break;
@@ -194,13 +194,17 @@ let sequence = 10n ** 20n;
 
 /**
  * Stream records in Lambda's format (`INSERT`, `NEW_IMAGE`), each click under the raw-click key the
- * redirect would choose (a random one of its hour's, or the one a minted visitor id names), sequence
+ * redirect would choose (the one a minted visitor id names, else a random one: many environments), sequence
  * numbers increasing.
  */
 export function streamRecords(clicks: readonly ClickEvent[], seed: number): DynamoDBRecord[] {
   const random = rng(seed);
   return clicks.map((click) => {
-    const item = clickItem(click, clickPartition(click, random), 395);
+    // A random key per click for the others: the bulk load stands for many environments (ADR 0058).
+    const partition = isMintingClick(click)
+      ? keys.mintedPartition(click.visitorId)
+      : Math.floor(random() * CLICK_PARTITIONS);
+    const item = clickItem(click, partition, 395);
     sequence += 1n;
     return {
       eventID: `bench-${sequence}`,

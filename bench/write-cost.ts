@@ -8,10 +8,11 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { useEnvironmentClickPartition } from '#clicks/partition';
 import { toLambdaRecord } from '#local/stream-poller';
 import { ensureTable } from '#local/table';
 import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '#shared/freshness';
-import { keys } from '#shared/keys';
+import { CLICK_PARTITIONS, keys } from '#shared/keys';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
 import { redirectEvent } from './redirect-requests';
@@ -53,6 +54,8 @@ export interface WriteCostLevel {
   wallSeconds: number;
   links: number;
   visitors: number;
+  /** Redirect environments started (each writes its own raw-click key, ADR 0058). */
+  redirectEnvironments: number;
   streamBatches: number;
   recordsPerBatch: number;
   batchRetries: number;
@@ -115,6 +118,38 @@ const SCHEDULE_MS = 60_000;
 const PROBE_EVERY_MS = 1_000;
 /** How long after the last click the simulation waits for every click to be counted. */
 const DRAIN_LIMIT_MS = 3_600_000;
+
+/**
+ * Redirect environments (ADR 0058: each writes its clicks under its own raw-click key). An invocation keeps
+ * its environment busy for the 302 and the click write after it; a click arriving while every environment
+ * is busy starts a new one (a cold start), and a click finds a random idle one, which spreads the clicks over
+ * every environment started so far (the pessimistic case for batches: Lambda's routing is not documented).
+ */
+const REDIRECT_BUSY_MS = 30;
+/** Lambda reclaims an idle environment after some minutes (not documented); then a new one starts. */
+const ENVIRONMENT_IDLE_MS = 5 * 60_000;
+
+class RedirectEnvironments {
+  private readonly environments: Array<{ partition: number; busyUntil: number }> = [];
+  started = 0;
+
+  constructor(private readonly random: () => number) {}
+
+  /** The raw-click partition of the environment serving a click at `now`. */
+  serve(now: number): number {
+    for (let i = this.environments.length - 1; i >= 0; i--)
+      if (now - this.environments[i]!.busyUntil > ENVIRONMENT_IDLE_MS) this.environments.splice(i, 1);
+    const idle = this.environments.filter((e) => e.busyUntil <= now);
+    let env = idle[Math.floor(this.random() * idle.length)];
+    if (!env) {
+      env = { partition: Math.floor(this.random() * CLICK_PARTITIONS), busyUntil: now };
+      this.environments.push(env);
+      this.started++;
+    }
+    env.busyUntil = now + REDIRECT_BUSY_MS;
+    return env.partition;
+  }
+}
 
 const RETURNING_SHARE = 0.4;
 const SCAN_SHARE = 0.3;
@@ -276,6 +311,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   let lastInvocation: 'stream' | 'schedule' = 'stream';
   const countedBy = { stream: 0, schedule: 0 };
   let k = 0;
+  const environments = new RedirectEnvironments(random);
 
   const readStream = async () => {
     const records = await tap.read(unread.length);
@@ -392,6 +428,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
         };
         visitors.push(visitor);
       }
+      useEnvironmentClickPartition(environments.serve(tClick));
       meter.phase = 'redirect';
       let res: Awaited<ReturnType<Redirect>>;
       try {
@@ -429,6 +466,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
     wallSeconds: (performance.now() - wallStart) / 1000,
     links: linkList.length,
     visitors: visitors.length,
+    redirectEnvironments: environments.started,
     streamBatches: batches,
     recordsPerBatch: batchRecords / Math.max(1, batches),
     batchRetries: retries,

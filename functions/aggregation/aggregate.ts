@@ -67,10 +67,20 @@ function parse(records: DynamoDBRecord[]): StreamRecord[] {
   return out;
 }
 
-/** A delta slot for a segment: a hash of its first sequence number (they may be consecutive numbers). */
-function slotOf(sequenceNumber: string): number {
+/**
+ * A batch at least this large means a busy stream (the stack's batches hold up to 500 records): its
+ * deltas are spread over the slots, so several consumers can apply them at once. Anything smaller (real
+ * traffic, 0.1–100 clicks/s) writes to slot 0, so one apply merges every shard's clicks and a counter item
+ * is written once per apply, not once per slot (ADR 0058).
+ */
+const SPREAD_FROM_RECORDS = 100;
+
+/** The delta slot of a segment: 0 at real traffic, else a hash of its first sequence number. */
+function slotOf(firstSequenceNumber: string, batchRecords: number): number {
+  if (batchRecords < SPREAD_FROM_RECORDS) return 0;
   let h = 2166136261;
-  for (let i = 0; i < sequenceNumber.length; i++) h = Math.imul(h ^ sequenceNumber.charCodeAt(i), 16777619);
+  for (let i = 0; i < firstSequenceNumber.length; i++)
+    h = Math.imul(h ^ firstSequenceNumber.charCodeAt(i), 16777619);
   return (h >>> 0) % DELTA_SLOTS;
 }
 
@@ -209,7 +219,7 @@ async function aggregateOnce(
   });
   stats.skippedAlreadyCounted += plan.alreadyCounted;
   for (const segment of plan.segments) {
-    const slot = slotOf(segment.firstSeq);
+    const slot = slotOf(segment.firstSeq, records.length);
     try {
       await commit(transactionOf(segment, slot, options.now));
     } catch (err) {

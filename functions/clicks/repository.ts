@@ -2,8 +2,9 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
-import { CLICK_PARTITIONS, keys } from '#shared/keys';
+import { keys } from '#shared/keys';
 import { type ClickEvent, isMintingClick } from './model';
+import { environmentClickPartition } from './partition';
 
 /**
  * A visitor's first click is kept this much longer than other raw clicks: their cookie lives at most the
@@ -37,12 +38,13 @@ export function clickFromItem(item: Record<string, unknown>): ClickEvent {
 }
 
 /**
- * The raw-click partition of a click: the one its visitor id names when the click minted that id (so
- * the aggregator can find the visitor's first click by the id, ADR 0015), otherwise a random one.
+ * The raw-click partition of a click: the one its visitor id names when the click minted that id (so the
+ * aggregator can find the visitor's first click by the id, ADR 0015; the redirect mints ids naming its own
+ * partition), otherwise the one this environment writes to (ADR 0058).
  */
-export function clickPartition(click: ClickEvent, random: () => number = Math.random): number {
+export function clickPartition(click: ClickEvent): number {
   if (isMintingClick(click)) return keys.mintedPartition(click.visitorId);
-  return Math.floor(random() * CLICK_PARTITIONS);
+  return environmentClickPartition();
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { nanoid } from 'nanoid';
 import { keys, MINTED_VISITOR_ID } from '#shared/keys';
 import { log } from '#shared/log';
+import { environmentClickPartition } from './partition';
 import { getOrCreateDailySalt } from './repository';
 
 export const VISITOR_COOKIE = 'tp_vid';
@@ -87,7 +88,7 @@ export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
     if (existing && MINTED_VISITOR_ID.test(existing)) {
       return { id: existing, isNew: false, setCookie: null };
     }
-    const id = keys.mintedVisitorId(req.now.getTime(), nanoid(12));
+    const id = keys.mintedVisitorId(req.now.getTime(), environmentClickPartition(), nanoid(11));
     return {
       id,
       isNew: true,

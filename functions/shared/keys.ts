@@ -23,7 +23,7 @@ export const CHECKPOINT_GROUPS = 8;
 export const DELTA_SLOTS = 4;
 
 /** Visitor ids minted by the redirect (keys.mintedVisitorId). */
-export const MINTED_VISITOR_ID = /^m_[0-9a-z]{9}[A-Za-z0-9_-]{12}$/;
+export const MINTED_VISITOR_ID = /^m_[0-9a-z]{9}[0-9a-v][A-Za-z0-9_-]{11}$/;
 
 /** A `tp_cid` token: time, partition (0-v: 32 partitions), then a click id (keys.clickToken). */
 const CLICK_TOKEN = /^([0-9a-z]{9})([0-9a-v])([A-Za-z0-9_-]{12,23})$/;
@@ -124,11 +124,11 @@ export const keys = {
 
   /**
    * A visitor id the redirect mints names the click that minted it (ADR 0015): `m_`, the click's time
-   * (epoch ms, 9 base-36 digits) and 12 random characters. That click's id is the visitor id and its
-   * raw-click partition follows from the random part, so its key can be computed from the id alone.
+   * (epoch ms, 9 base-36 digits), the raw-click partition it is stored in (one base-36 digit, 0-v) and 11
+   * random characters. That click's id is the visitor id, so its key can be computed from the id alone.
    */
-  mintedVisitorId: (atMs: number, random: string): string =>
-    `m_${atMs.toString(36).padStart(9, '0')}${random}`,
+  mintedVisitorId: (atMs: number, partition: number, random: string): string =>
+    `m_${atMs.toString(36).padStart(9, '0')}${partition.toString(36)}${random}`,
   /** Where the click that minted `visitorId` is stored; undefined for ids not minted that way. */
   firstClick: (visitorId: string): { key: Key; partition: number; at: string } | undefined => {
     if (!MINTED_VISITOR_ID.test(visitorId)) return undefined;
@@ -136,12 +136,8 @@ export const keys = {
     const partition = keys.mintedPartition(visitorId);
     return { key: keys.click(at.slice(0, 13), partition, at, visitorId), partition, at };
   },
-  /** The raw-click partition of the click that minted `visitorId`: a hash of the id's random part. */
-  mintedPartition: (visitorId: string): number => {
-    let h = 0;
-    for (let i = 11; i < visitorId.length; i++) h = (h * 31 + visitorId.charCodeAt(i)) >>> 0;
-    return h % CLICK_PARTITIONS;
-  },
+  /** The raw-click partition of the click that minted `visitorId`, as the id names it. */
+  mintedPartition: (visitorId: string): number => Number.parseInt(visitorId.charAt(11), 36),
 
   /**
    * The click id a conversion-tracking link adds to its destination as `tp_cid` (issue 18): the click's

@@ -50,7 +50,7 @@ const TOUCHPOINTS = [
 ] as const;
 
 /** A minted visitor id for visitor number `n` (its first click has this id too, ADR 0015). */
-const mintedId = (n: number) => keys.mintedVisitorId(T0 + n, `visitor${String(n).padStart(5, '0')}`);
+const mintedId = (n: number) => keys.mintedVisitorId(T0 + n, n % 32, `visitr${String(n).padStart(5, '0')}`);
 
 let seq = 1000n;
 function clickRecord(click: ClickEvent, partition = 0): StreamRecord {

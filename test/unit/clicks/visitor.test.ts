@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickEvent } from '#clicks/model';
 import { isMintingClick } from '#clicks/model';
+import { useEnvironmentClickPartition } from '#clicks/partition';
 import { clickItem, clickPartition } from '#clicks/repository';
 import { identifyVisitor, type VisitorRequest } from '#clicks/visitor';
-import { CLICK_PARTITIONS, keys } from '#shared/keys';
+import { keys } from '#shared/keys';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
 /** ADR 0015: a minted visitor id names the click that minted it. */
@@ -36,18 +37,20 @@ describe('minted visitor ids', () => {
     expect({ pk: item.pk, sk: item.sk }).toEqual(first.key);
   });
 
-  it('spread minting clicks over every raw-click partition of the hour', async () => {
-    const counts = new Array(CLICK_PARTITIONS).fill(0);
-    for (let i = 0; i < 3200; i++)
-      counts[keys.firstClick((await identifyVisitor(request())).id)!.partition]++;
-    expect(Math.min(...counts)).toBeGreaterThan(50);
-    expect(Math.max(...counts)).toBeLessThan(150);
+  it("are stored under this environment's raw-click key, like its other clicks (ADR 0058)", async () => {
+    for (const partition of [0, 7, 31]) {
+      useEnvironmentClickPartition(partition);
+      const minted = await identifyVisitor(request());
+      expect(keys.firstClick(minted.id)?.partition).toBe(partition);
+      const later = clickOf(minted.id, '2026-11-24T10:20:00.000Z', 'laterClickId');
+      expect(clickPartition(later)).toBe(partition);
+    }
   });
 
   it('name no click for hashed ids (h_) or other strings, or for a click that did not mint its id', () => {
     expect(keys.firstClick('v_SomeOtherVisitor01234')).toBeUndefined();
     expect(keys.firstClick('h_abcdefghijklmnopqrstuv')).toBeUndefined();
-    const id = keys.mintedVisitorId(Date.parse('2026-11-24T10:00:00Z'), 'abcdefghijkl');
+    const id = keys.mintedVisitorId(Date.parse('2026-11-24T10:00:00Z'), 7, 'abcdefghijk');
     expect(isMintingClick(clickOf(id, '2026-11-24T10:05:00.000Z', 'otherClickId'))).toBe(false);
     expect(isMintingClick({ ...clickOf(id, '2026-11-24T10:00:00.000Z'), newVisitor: undefined })).toBe(false);
   });
