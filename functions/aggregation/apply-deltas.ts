@@ -1,29 +1,33 @@
 import { config } from '#shared/config';
 import { breakdownAttribute, OTHER_REFERRER, parseBreakdownAttribute } from '#shared/counter-items';
-import { DELTA_SLOTS, keys } from '#shared/keys';
+import { DELTA_SLOTS } from '#shared/keys';
 import { log } from '#shared/log';
-import { commit, itemId, type TransactItem } from '#shared/table';
+import { commit, itemId } from '#shared/table';
 import { type CounterUpdate, mergeUpdates } from './counters';
 import {
-  type DeltaJob,
   deltaDelete,
-  jobAdvance,
-  jobWrite,
+  finishJob,
   type PendingDelta,
   readDeltas,
-  readJobs,
+  readJob,
+  type SlotJob,
+  startJob,
 } from './delta-repository';
-import { counterWrite, existingAttributes, oversizedItems } from './repository';
+import { applyCounterUpdate, existingAttributes, isItemTooLarge } from './repository';
 
 /**
- * Applies pending counter deltas to the counters, exactly once (ADR 0009). Deltas are merged first, so
- * a counter item touched by a thousand clicks of many batches is written once. A merge that fits one
- * transaction is applied together with the deletion of its deltas; a larger one becomes a job item (in
- * the transaction that deletes the deltas) applied one part per transaction, each part advancing the
- * job's `next` under the condition that it was that part's turn. Any consumer finishes a job it finds.
+ * Applies pending counter deltas to the counters, exactly once (ADR 0009, 0058). A slot's oldest deltas
+ * are merged into the slot's job, in the transaction that deletes them: one item per slot holding the
+ * merged updates and a number that grows by one with every merge. Then each counter item gets its update
+ * as one plain conditional UpdateItem that also writes the job's number on the item (`applied<slot>`),
+ * on the condition that the number there is lower. An apply of the same job again (a retry, a crash, two
+ * consumers at once) finds the number and leaves the item alone. The job is marked finished only once every
+ * item has its update, and the next job starts only after that, so numbers only grow on every item. A
+ * counter item written this way costs half what it costs inside a transaction, and a merge is one
+ * transaction of its deltas' deletions and the job, whatever the number of counter items.
  */
 
-/** DynamoDB allows 100 actions per TransactWriteItems. */
+/** DynamoDB allows 100 actions per TransactWriteItems: a merge deletes at most this many deltas, less one for the job. */
 export const MAX_TRANSACTION_ITEMS = 100;
 /** `#aN :aN, ` is ~13 bytes: 200 attributes keep one update expression under ~2.6 KB of the 4 KB limit. */
 const MAX_ATTRIBUTES_PER_UPDATE = 200;
@@ -31,13 +35,20 @@ const MAX_ATTRIBUTES_PER_UPDATE = 200;
 const MAX_MERGED_BYTES = 256 * 1024;
 /** A slot is applied in rounds until empty; this bounds one invocation's work. */
 const MAX_ROUNDS_PER_SLOT = 20;
+/** Counter items updated at once (separate requests on one connection pool). */
+const CONCURRENT_UPDATES = 16;
+/**
+ * An update too wide for one expression is applied in pieces, in order; piece `i` of job `n` writes the
+ * number `n * PIECES_PER_JOB + i`, so each piece is applied once too.
+ */
+const PIECES_PER_JOB = 1_000;
 
 export interface ApplyStats {
-  /** Counter item updates written. */
+  /** Counter item updates written (an update already applied by another consumer is not counted). */
   counterWrites: number;
   /** Deltas applied (and deleted). */
   deltasApplied: number;
-  /** Job items written, advanced and deleted. */
+  /** Job items started and finished. */
   jobWrites: number;
   transactions: number;
   /** Clicks whose counters were applied. */
@@ -52,35 +63,20 @@ export const emptyApplyStats = (): ApplyStats => ({
   clicks: 0,
 });
 
-/** Splits updates with more attributes than one update expression takes (each half is applied alone). */
-function narrow(update: CounterUpdate): CounterUpdate[] {
+/** Splits an update with more attributes than one update expression takes into pieces, in order. */
+export function pieces(update: CounterUpdate): CounterUpdate[] {
   const adds = Object.entries(update.add);
   if (adds.length <= MAX_ATTRIBUTES_PER_UPDATE) return [update];
-  const pieces: CounterUpdate[] = [];
+  const out: CounterUpdate[] = [];
   for (let i = 0; i < adds.length; i += MAX_ATTRIBUTES_PER_UPDATE) {
-    pieces.push({
+    out.push({
       key: update.key,
       add: Object.fromEntries(adds.slice(i, i + MAX_ATTRIBUTES_PER_UPDATE)),
       set: i === 0 ? update.set : {},
     });
   }
-  return pieces;
-}
-
-/** Packs updates into transactions of at most `size`, never the same item twice in one. */
-export function planParts(updates: Iterable<CounterUpdate>, size: number): CounterUpdate[][] {
-  const parts: Array<{ updates: CounterUpdate[]; items: Set<string> }> = [];
-  for (const update of [...updates].flatMap(narrow)) {
-    const id = itemId(update.key);
-    let part = parts.find((p) => p.updates.length < size && !p.items.has(id));
-    if (!part) {
-      part = { updates: [], items: new Set() };
-      parts.push(part);
-    }
-    part.updates.push(update);
-    part.items.add(id);
-  }
-  return parts.map((p) => p.updates);
+  if (out.length > PIECES_PER_JOB) throw new Error(`an update of ${adds.length} attributes is too wide`);
+  return out;
 }
 
 const OTHER_REFERRER_ATTRIBUTE = breakdownAttribute('referrer', OTHER_REFERRER);
@@ -109,59 +105,62 @@ async function foldNewReferrers(update: CounterUpdate): Promise<CounterUpdate | 
 }
 
 /**
- * Commits counter updates with the other items of their transaction. If DynamoDB refuses a counter item
- * as too large, its new referrer hosts are folded into `other` and the transaction is tried once more;
- * any other failure, or a second refusal, is thrown as it is.
+ * Applies one update under its job's number. If DynamoDB refuses the item as too large, its new referrer
+ * hosts are folded into `other` and the update is tried once more; any other failure, or a second
+ * refusal, is thrown as it is. False when the item had this number already (applied before).
  */
-async function commitCounters(updates: CounterUpdate[], others: TransactItem[]): Promise<void> {
+async function applyUpdate(update: CounterUpdate, slot: number, applied: number): Promise<boolean> {
   try {
-    await commit([...updates.map(counterWrite), ...others]);
+    return await applyCounterUpdate(update, slot, applied);
   } catch (err) {
-    const full = oversizedItems(err).filter((i) => i < updates.length);
-    if (full.length === 0) throw err;
-    const retried = [...updates];
-    for (const i of full) {
-      const update = updates[i];
-      const folded = update && (await foldNewReferrers(update));
-      if (!folded) throw err;
-      retried[i] = folded;
-    }
-    await commit([...retried.map(counterWrite), ...others]);
+    if (!isItemTooLarge(err)) throw err;
+    const folded = await foldNewReferrers(update);
+    if (!folded) throw err;
+    return applyCounterUpdate(folded, slot, applied);
   }
 }
 
 /** Thrown to stop applying when the invocation is about to run out of time (the rest waits, safely). */
 class OutOfTime extends Error {}
 
-async function runJob(job: DeltaJob, stats: ApplyStats, deadline: number): Promise<void> {
-  for (const [part, updates] of job.parts.entries()) {
-    if (part < job.next) continue;
-    if (Date.now() > deadline) throw new OutOfTime();
-    const last = part === job.parts.length - 1;
-    await commitCounters(updates, [jobAdvance(job.key, part, last)]);
-    stats.transactions++;
-    stats.counterWrites += updates.length;
-    stats.jobWrites++;
+/** Applies every update of a running job (skipping what is applied already), then marks it finished. */
+async function runJob(job: SlotJob, stats: ApplyStats, deadline: number): Promise<void> {
+  const byItem = new Map<string, CounterUpdate[]>();
+  for (const update of job.updates) {
+    const id = itemId(update.key);
+    byItem.set(id, [...(byItem.get(id) ?? []), ...pieces(update)]);
   }
+  const items = [...byItem.values()];
+  for (let i = 0; i < items.length; i += CONCURRENT_UPDATES) {
+    if (Date.now() > deadline) throw new OutOfTime();
+    await Promise.all(
+      items.slice(i, i + CONCURRENT_UPDATES).map(async (itemPieces) => {
+        // The pieces of one item in order: each needs the previous one's number on the item.
+        for (const [p, update] of itemPieces.entries())
+          if (await applyUpdate(update, job.slot, job.seq * PIECES_PER_JOB + p)) stats.counterWrites++;
+      }),
+    );
+  }
+  await finishJob(job);
+  stats.jobWrites++;
   stats.clicks += job.clicks;
 }
 
-/** One round on a slot: finish its jobs, then merge and apply its oldest deltas. False when empty. */
+/** One round on a slot: finish its running job, then merge and apply its oldest deltas. False when empty. */
 async function applyRound(
   slot: number,
   maxItems: number,
   stats: ApplyStats,
   deadline: number,
 ): Promise<boolean> {
-  // Jobs first: their deltas are gone already, so until they finish their clicks are half counted.
-  for (const job of await readJobs(slot)) await runJob(job, stats, deadline);
+  // A running job first: its deltas are gone already, so until it finishes its clicks are half counted.
+  const current = await readJob(slot);
+  if (current?.running) await runJob(current, stats, deadline);
   // One more than a merge can take, to know whether the slot holds more after this round.
   const deltas = await readDeltas(slot, maxItems);
-  // The oldest is always taken: the job (if any) is named after it.
-  const [oldest] = deltas;
-  if (!oldest) return false;
+  if (deltas.length === 0) return false;
 
-  // Leave room for the job item (or the counters) next to the deletions.
+  // Leave room for the job item next to the deletions.
   const taken: PendingDelta[] = [];
   let bytes = 0;
   for (const delta of deltas) {
@@ -169,30 +168,18 @@ async function applyRound(
     taken.push(delta);
     bytes += delta.bytes;
   }
-  const merged = mergeUpdates(taken.flatMap((d) => d.updates ?? []));
-  const clicks = taken.reduce((n, d) => n + d.clicks, 0);
-  const deletions = taken.map((d) => deltaDelete(d.key));
-
-  const single = planParts(merged.values(), maxItems - deletions.length);
-  if (single.length <= 1) {
-    const updates = single[0] ?? [];
-    await commitCounters(updates, deletions);
-    stats.transactions++;
-    stats.counterWrites += updates.length;
-    stats.clicks += clicks;
-  } else {
-    const job: DeltaJob = {
-      key: keys.deltaJob(slot, oldest.key.sk.slice(2)),
-      clicks,
-      next: 0,
-      parts: planParts(merged.values(), maxItems - 1),
-    };
-    const items = [jobWrite(job.key, job.parts, clicks), ...deletions];
-    await commit(items);
-    stats.transactions++;
-    stats.jobWrites++;
-    await runJob(job, stats, deadline);
-  }
+  const job: SlotJob = {
+    slot,
+    seq: (current?.seq ?? 0) + 1,
+    running: true,
+    clicks: taken.reduce((n, d) => n + d.clicks, 0),
+    updates: [...mergeUpdates(taken.flatMap((d) => d.updates ?? [])).values()],
+  };
+  // Fails (and the round with it) if another consumer started a job meanwhile or took these deltas.
+  await commit([startJob(job, current?.seq), ...taken.map((d) => deltaDelete(d.key))]);
+  stats.transactions++;
+  stats.jobWrites++;
+  await runJob(job, stats, deadline);
   stats.deltasApplied += taken.length;
   return taken.length < deltas.length;
 }
@@ -235,8 +222,8 @@ export async function pendingDeltaSummary(
 ): Promise<{ deltas: number; jobs: number; clicks: number; oldestAgeMs: number }> {
   const summary = { deltas: 0, jobs: 0, clicks: 0, oldestAgeMs: 0 };
   for (const slot of ALL_DELTA_SLOTS) {
-    const [jobs, deltas] = await Promise.all([readJobs(slot), readDeltas(slot, 1_000, false)]);
-    summary.jobs += jobs.length;
+    const [job, deltas] = await Promise.all([readJob(slot), readDeltas(slot, 1_000, false)]);
+    summary.jobs += job?.running ? 1 : 0;
     summary.deltas += deltas.length;
     summary.clicks += deltas.reduce((n, d) => n + d.clicks, 0);
     if (deltas[0]) summary.oldestAgeMs = Math.max(summary.oldestAgeMs, now - deltas[0].createdAt);

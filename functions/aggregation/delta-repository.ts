@@ -1,5 +1,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
+import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
 import { queryRange, type TransactItem } from '#shared/table';
 import type { CounterUpdate } from './counters';
@@ -20,28 +23,37 @@ export interface PendingDelta {
   updates?: CounterUpdate[];
 }
 
-export interface DeltaJob {
-  key: Key;
+/**
+ * A slot's job: the merged updates being applied (while `running`), numbered; one item per slot, kept
+ * after it finishes for its number (apply-deltas.ts).
+ */
+export interface SlotJob {
+  slot: number;
+  /** Grows by one with every merge of the slot; written on every counter item the job updates. */
+  seq: number;
+  running: boolean;
   clicks: number;
-  /** Index of the next part to apply. */
-  next: number;
-  /** Counter updates to apply, one transaction per part. */
-  parts: CounterUpdate[][];
+  updates: CounterUpdate[];
 }
 
 const encode = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(inflateRawSync(bytes).toString('utf8')) as T;
 
-/** Jobs left unfinished in a slot (usually none: a job is finished by whoever wrote it). */
-export async function readJobs(slot: number): Promise<DeltaJob[]> {
-  return (
-    await queryRange(keys.deltaPartition(slot), ...keys.deltaJobSkRange, { limit: 1_000, consistent: true })
-  ).map((item) => ({
-    key: { pk: item.pk as string, sk: item.sk as string },
-    clicks: Number(item.clicks),
-    next: Number(item.next),
-    parts: decode<CounterUpdate[][]>(item.parts as Uint8Array),
-  }));
+/** The slot's job item (strongly consistent); undefined before the slot's first merge. */
+export async function readJob(slot: number): Promise<SlotJob | undefined> {
+  const res = await db.send(
+    new GetCommand({ TableName: config().tableName, Key: keys.deltaJob(slot), ConsistentRead: true }),
+  );
+  const item = res.Item;
+  if (!item) return undefined;
+  const running = item.running === true;
+  return {
+    slot,
+    seq: Number(item.seq),
+    running,
+    clicks: Number(item.clicks ?? 0),
+    updates: running ? decode<CounterUpdate[]>(item.updates as Uint8Array) : [],
+  };
 }
 
 /** The oldest `limit` pending deltas of a slot, with their updates unless `withUpdates` is false. */
@@ -83,33 +95,48 @@ export function deltaDelete(key: Key): TransactItem {
   };
 }
 
-export function jobWrite(key: Key, parts: CounterUpdate[][], clicks: number): TransactItem {
+/**
+ * Starts the slot's next job (in the transaction that deletes its deltas): only if the job numbered
+ * `previousSeq` is the last one and has finished, so two consumers never start jobs at once.
+ */
+export function startJob(job: SlotJob, previousSeq: number | undefined): TransactItem {
+  const condition =
+    previousSeq === undefined
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : {
+          ConditionExpression: 'seq = :previous AND running = :false',
+          ExpressionAttributeValues: { ':previous': previousSeq, ':false': false },
+        };
   return {
     Put: {
       TableName: config().tableName,
-      Item: { ...key, entity: 'counter_job', clicks, next: 0, parts: encode(parts) },
-      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: {
+        ...keys.deltaJob(job.slot),
+        entity: 'counter_job',
+        seq: job.seq,
+        running: true,
+        clicks: job.clicks,
+        updates: encode(job.updates),
+      },
+      ...condition,
     },
   };
 }
 
-/** Marks part `part` applied; only if it was the next one, so no part is ever applied twice. */
-export function jobAdvance(key: Key, part: number, last: boolean): TransactItem {
-  const condition = {
-    ConditionExpression: '#next = :part',
-    ExpressionAttributeNames: { '#next': 'next' },
-    ExpressionAttributeValues: { ':part': part },
-  };
-  if (last) return { Delete: { TableName: config().tableName, Key: key, ...condition } };
-  return {
-    Update: {
-      TableName: config().tableName,
-      Key: key,
-      UpdateExpression: 'SET #next = :following',
-      ...condition,
-      ExpressionAttributeValues: { ':part': part, ':following': part + 1 },
-    },
-  };
+/** Marks a job finished, keeping its number; a job another consumer finished first is left as it is. */
+export async function finishJob(job: SlotJob): Promise<void> {
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: { ...keys.deltaJob(job.slot), entity: 'counter_job', seq: job.seq, running: false },
+        ConditionExpression: 'seq = :seq AND running = :true',
+        ExpressionAttributeValues: { ':seq': job.seq, ':true': true },
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ConditionalCheckFailedException)) throw err;
+  }
 }
 
 /** Encoded size of a list of updates (what a delta or a job item would store). */

@@ -1,9 +1,10 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ClickEvent } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
 import { emptyVisitorState, parseVisitorState, type VisitorState } from '#journeys/visitor-state';
 import { config } from '#shared/config';
-import { isCountAttribute } from '#shared/counter-items';
+import { appliedAttribute, isCountAttribute } from '#shared/counter-items';
 import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
 import { batchGet, itemId, type TransactItem } from '#shared/table';
@@ -60,11 +61,20 @@ export async function readFirstClicks(visitorIds: string[]): Promise<Map<string,
   return out;
 }
 
-export function counterWrite(update: CounterUpdate): TransactItem {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
+/**
+ * Applies one counter update as a plain UpdateItem (ADR 0058) and writes `applied` as the slot's job number
+ * on the item, on the condition that the item holds a lower one: false (and nothing written) when it does
+ * not, because this update was applied before.
+ */
+export async function applyCounterUpdate(
+  update: CounterUpdate,
+  slot: number,
+  applied: number,
+): Promise<boolean> {
+  const names: Record<string, string> = { '#applied': appliedAttribute(slot) };
+  const values: Record<string, unknown> = { ':applied': applied };
   const adds: string[] = [];
-  const sets: string[] = [];
+  const sets = ['#applied = :applied'];
   let i = 0;
   for (const [attr, n] of Object.entries(update.add)) {
     names[`#a${i}`] = attr;
@@ -78,15 +88,22 @@ export function counterWrite(update: CounterUpdate): TransactItem {
     sets.push(`#s${i} = :s${i}`);
     i++;
   }
-  return {
-    Update: {
-      TableName: config().tableName,
-      Key: update.key,
-      UpdateExpression: `${sets.length ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    },
-  };
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: config().tableName,
+        Key: update.key,
+        UpdateExpression: `SET ${sets.join(', ')}${adds.length ? ` ADD ${adds.join(', ')}` : ''}`,
+        ConditionExpression: 'attribute_not_exists(#applied) OR #applied < :applied',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
 }
 
 /** A visitor's new state, written only if nobody else wrote it since `expectedVersion`. */
@@ -173,17 +190,10 @@ export function checkpointWrite(
   };
 }
 
-/**
- * Indexes of the transaction's items that DynamoDB refused as too large ("Item size to update has
- * exceeded the maximum allowed size"); empty for any other failure.
- */
-export function oversizedItems(err: unknown): number[] {
-  const reasons = (err as { name?: string; CancellationReasons?: Array<{ Code?: string; Message?: string }> })
-    ?.CancellationReasons;
-  if ((err as { name?: string })?.name !== 'TransactionCanceledException' || !reasons) return [];
-  return reasons.flatMap((r, i) =>
-    r.Code === 'ValidationError' && /exceeded the maximum allowed size/i.test(r.Message ?? '') ? [i] : [],
-  );
+/** DynamoDB refused an update because the item would exceed 400 KB. */
+export function isItemTooLarge(err: unknown): boolean {
+  const { name, message } = (err ?? {}) as { name?: string; message?: string };
+  return name === 'ValidationException' && /exceeded the maximum allowed size/i.test(message ?? '');
 }
 
 /** Which of `attributes` the item already has (a projection of just those names, strongly consistent). */

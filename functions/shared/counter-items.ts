@@ -105,6 +105,14 @@ export function parseCreditAttribute(attribute: string): CreditAttribute | null 
   return { lookback, measure: measure === CREDIT_CONVERSIONS ? 'conversions' : measure };
 }
 
+/**
+ * The number of the last job of delta slot `slot` applied to a counter item (ADR 0058): what makes a
+ * plain, non-transactional counter update exactly once. Not a count.
+ */
+export function appliedAttribute(slot: number): string {
+  return `applied${slot}`;
+}
+
 // ---- Reading items back ----
 
 /** Whether an attribute of a counter item is a count (what recount compares), not a description. */

@@ -62,7 +62,7 @@ export const keys = {
 
   /**
    * Counter deltas aggregated from the stream but not yet applied to the counters (ADR 0009), spread
-   * over DELTA_SLOTS partitions. Deltas sort by creation time; jobs (a merge being applied in parts) by id.
+   * over DELTA_SLOTS partitions. Deltas sort by creation time.
    */
   deltaPartition: (slot: number) => `DELTA#${slot}`,
   /** Every delta partition, as an IAM `dynamodb:LeadingKeys` pattern (the aggregator may delete only there). */
@@ -71,10 +71,10 @@ export const keys = {
     pk: `DELTA#${slot}`,
     sk: `D#${String(createdAtMs).padStart(15, '0')}#${firstSeq}`,
   }),
-  deltaJob: (slot: number, id: string): Key => ({ pk: `DELTA#${slot}`, sk: `J#${id}` }),
-  /** Sort-key ranges [from, to) of a slot's deltas and of its jobs. */
+  /** The slot's job: the merge being applied, and the number of the last one (apply-deltas.ts). */
+  deltaJob: (slot: number): Key => ({ pk: `DELTA#${slot}`, sk: 'JOB' }),
+  /** Sort-key range [from, to) of a slot's deltas. */
   deltaSkRange: ['D#', 'D$'] as const,
-  deltaJobSkRange: ['J#', 'J$'] as const,
 
   /** Hourly counters of one link: totals and breakdowns. */
   linkStatsHour: (linkId: string, hour: string): Key => ({ pk: `STATS#${linkId}`, sk: `H#${hour}` }),

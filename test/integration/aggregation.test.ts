@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { aggregateRecords } from '#aggregation/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas } from '#aggregation/apply-deltas';
+import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
 import { recount } from '#aggregation/recount';
 import { handler as aggregateHandler } from '#handlers/aggregate';
 import { setupApp } from '../support/app';
@@ -300,24 +300,54 @@ describe('exactly once under redelivery', () => {
     // Nothing applied yet: 30 pending clicks, under the flush threshold.
     expect((await stats('A', period)).totals.clicks).toBe(0);
 
-    // Apply with 6-item transactions (so the merge becomes a job of several parts) and fail the
-    // second transaction: the job is written, its first part is not applied.
-    let transactions = 0;
+    // The merge starts a job, whose counter updates are plain UpdateItems (ADR 0058): fail the third of
+    // them, after two have been applied, so the job is left running with part of its updates applied.
+    let updates = 0;
     const first = await withSdkFault(
-      ({ command }) => command === 'TransactWriteItemsCommand' && ++transactions === 2,
+      ({ command, input }) =>
+        command === 'UpdateItemCommand' &&
+        JSON.stringify(input.Key ?? {}).includes('STATS#') &&
+        ++updates === 3,
       () => sdkError('TimeoutError', 'injected: connection reset'),
       () => applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
     );
     expect(first.jobWrites).toBeGreaterThanOrEqual(1);
-    expect(transactions).toBeGreaterThanOrEqual(2);
+    expect(first.counterWrites).toBeGreaterThanOrEqual(2);
+    expect((await pendingDeltaSummary()).jobs).toBeGreaterThanOrEqual(1);
 
-    // Two consumers resume at once: each part may be attempted twice, but is applied once.
-    await Promise.all([
+    // Two consumers resume at once: each update may be attempted twice, but is applied once.
+    const resumed = await Promise.all([
       applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
       applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
     ]);
+    expect(resumed[0].counterWrites + resumed[1].counterWrites).toBeGreaterThan(0);
     await applyDeltas(ALL_DELTA_SLOTS);
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
 
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('applies a job once when it is run again after every update was applied but before it was marked finished', async () => {
+    const count = await busyDay('2026-11-06');
+    const period = { from: '2026-11-06', to: '2026-11-07' };
+    await pumpStream(busy, 5, { applyPending: false });
+    // Every counter update lands; marking the job finished fails (the consumer crashed just before).
+    const crashed = await withSdkFault(
+      ({ command, input }) =>
+        command === 'PutItemCommand' && JSON.stringify(input.Item ?? {}).includes('counter_job'),
+      () => sdkError('TimeoutError', 'injected: connection reset'),
+      () => applyDeltas(ALL_DELTA_SLOTS),
+    );
+    expect(crashed.counterWrites).toBeGreaterThan(0);
+    expect((await pendingDeltaSummary()).jobs).toBe(1);
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+
+    // The next run finds the job still running and runs it again: every item already has its number.
+    const rerun = await applyDeltas(ALL_DELTA_SLOTS);
+    expect(rerun.counterWrites).toBe(0);
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
     expect((await stats('A', period)).totals).toMatchObject(count.A);
     expect((await stats('C', period)).totals).toMatchObject(count.C);
     expect((await recount()).differences).toEqual([]);

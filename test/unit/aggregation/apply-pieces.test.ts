@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planParts } from '#aggregation/apply-deltas';
+import { pieces } from '#aggregation/apply-deltas';
 import { type CounterUpdate, mergeUpdates } from '#aggregation/counters';
 import { CHECKPOINT_GROUPS, keys } from '#shared/keys';
-import { itemId } from '#shared/table';
 
 const update = (pk: string, add: Record<string, number>): CounterUpdate => ({
   key: { pk, sk: 'D#2026-11-01' },
@@ -18,30 +17,28 @@ const totals = (updates: CounterUpdate[]) => {
   return out;
 };
 
-describe('planParts (how merged counter deltas are cut into transactions)', () => {
-  it('fills parts up to the size, never with the same counter item twice in one part', () => {
-    const merged = [
-      ...mergeUpdates(
-        Array.from({ length: 250 }, (_, i) => update(`STATS#l${i % 130}`, { clicks: 1 })),
-      ).values(),
-    ];
-    const parts = planParts(merged, 99);
-    expect(parts.map((p) => p.length)).toEqual([99, 31]);
-    for (const part of parts) expect(new Set(part.map((u) => itemId(u.key))).size).toBe(part.length);
-    expect(totals(parts.flat())).toEqual(totals(merged));
+describe('pieces (how an update too wide for one expression is applied)', () => {
+  it('leaves an update of up to 200 attributes whole', () => {
+    const narrow = update('STATS#narrow', { clicks: 2, scans: 1 });
+    expect(pieces(narrow)).toEqual([narrow]);
   });
 
-  it('splits an update with more attributes than one update expression takes, across parts', () => {
+  it('cuts a wider one into pieces of 200 attributes, in order, the descriptive attributes on the first', () => {
     const wide = update(
       'STATS#wide',
       Object.fromEntries(Array.from({ length: 450 }, (_, i) => [`b:referrer:h${i}`, 1])),
     );
-    const parts = planParts([wide, update('STATS#narrow', { clicks: 2 })], 99);
-    const pieces = parts.flat().filter((u) => u.key.pk === 'STATS#wide');
-    expect(pieces.map((u) => Object.keys(u.add).length)).toEqual([200, 200, 50]);
-    // The pieces of one item go to different transactions (DynamoDB refuses one item twice in one).
-    expect(parts.every((p) => p.filter((u) => u.key.pk === 'STATS#wide').length <= 1)).toBe(true);
-    expect(totals(parts.flat())).toEqual(totals([wide, update('STATS#narrow', { clicks: 2 })]));
+    const cut = pieces(wide);
+    expect(cut.map((u) => Object.keys(u.add).length)).toEqual([200, 200, 50]);
+    expect(cut.map((u) => u.set)).toEqual([wide.set, {}, {}]);
+    expect(totals(cut)).toEqual(totals([wide]));
+  });
+
+  it('is what merging puts back together: merged pieces equal the merged updates', () => {
+    const updates = Array.from({ length: 250 }, (_, i) => update(`STATS#l${i % 130}`, { clicks: 1 }));
+    const merged = [...mergeUpdates(updates).values()];
+    expect(merged).toHaveLength(130);
+    expect(totals(merged.flatMap(pieces))).toEqual(totals(updates));
   });
 });
 
