@@ -121,7 +121,7 @@ export function visitorWrite(
         entity: 'visitor',
         // One JSON string, not nested maps: a batch writes ~one visitor per click inside its transaction,
         // and a string is cheaper to marshal and store than a map of maps of lists (+14 % aggregation
-        // throughput, docs/benchmarks.md). Items written as maps before are still read (readVisitors).
+        // throughput, docs/benchmarks.md).
         state: JSON.stringify(state),
         version: expectedVersion + 1,
         ...(firstClickMissing ? { firstClickMissing: true } : {}),
