@@ -2,7 +2,7 @@ import { config } from '#shared/config';
 import { breakdownAttribute, OTHER_REFERRER, parseBreakdownAttribute } from '#shared/counter-items';
 import { DELTA_SLOTS } from '#shared/keys';
 import { log } from '#shared/log';
-import { commit, itemId } from '#shared/table';
+import { commit } from '#shared/table';
 import { type CounterUpdate, mergeUpdates } from './counters';
 import {
   deltaDelete,
@@ -125,12 +125,8 @@ class OutOfTime extends Error {}
 
 /** Applies every update of a running job (skipping what is applied already), then marks it finished. */
 async function runJob(job: SlotJob, stats: ApplyStats, deadline: number): Promise<void> {
-  const byItem = new Map<string, CounterUpdate[]>();
-  for (const update of job.updates) {
-    const id = itemId(update.key);
-    byItem.set(id, [...(byItem.get(id) ?? []), ...pieces(update)]);
-  }
-  const items = [...byItem.values()];
+  // A job holds one merged update per counter item (mergeUpdates); only a wide one has several pieces.
+  const items = job.updates.map(pieces);
   for (let i = 0; i < items.length; i += CONCURRENT_UPDATES) {
     if (Date.now() > deadline) throw new OutOfTime();
     await Promise.all(
