@@ -73,6 +73,8 @@ export interface WriteCostLevel {
   itemSizes: Record<string, ItemSizes & { meanBytes: number }>;
   /** Seconds from a click to the first stats answer that counts it. */
   freshness: { maxSeconds: number; p99Seconds: number; p50Seconds: number };
+  /** The link stats reads the bench made to see clicks counted: read units and requests of one, on average. */
+  reportReads: { reports: number; readUnitsPerReport: number; requestsPerReport: number };
   /** Clicks first seen counted after a stream batch, and after a scheduled run. */
   countedBy: { stream: number; schedule: number };
 }
@@ -114,6 +116,8 @@ const BATCH_SIZE = 500;
 /** The stack's stream batching window (lib/touchpoint-stack.ts), so the figure measures what deploys. */
 const BATCHING_WINDOW_MS = AGGREGATE_BATCHING_WINDOW_SECONDS * 1000;
 const SCHEDULE_MS = 60_000;
+/** The meter's phase for the bench's own `GET /stats` calls (what a report costs to read, pending included). */
+const REPORT_PHASE = 'report';
 /** Stats are re-read at most this often while clicks wait to be counted (bounds the bench's own cost). */
 const PROBE_EVERY_MS = 1_000;
 /** How long after the last click the simulation waits for every click to be counted. */
@@ -304,6 +308,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   let batchRecords = 0;
   let retries = 0;
   let scheduledRuns = 0;
+  let reports = 0;
   let nextTick = start + 30_000;
   let lastProbe = -Infinity;
   /** A probe skipped (too soon after the last) is made up at this time, so no count is seen late. */
@@ -330,11 +335,14 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
     probeOwedAt = Infinity;
     for (const [i, link] of linkList.entries()) {
       if (counted[i]! >= sentAt[i]!.length) continue;
-      const stats = await apiOk<{ totals: { clicks: number; scans: number; botClicks: number } }>(
-        ctx,
-        'GET',
-        `/api/links/${link.id}/stats`,
-      );
+      meter.phase = REPORT_PHASE;
+      let stats: { totals: { clicks: number; scans: number; botClicks: number } };
+      try {
+        stats = await apiOk(ctx, 'GET', `/api/links/${link.id}/stats`);
+      } finally {
+        meter.phase = undefined;
+      }
+      reports++;
       const total = Math.min(
         sentAt[i]!.length,
         stats.totals.clicks + stats.totals.scans + stats.totals.botClicks,
@@ -454,10 +462,12 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
   const clicks = clickTimes.length;
   const phase = (name: string) => meter.phases.get(name);
   const per = (f: (p: PhaseUnits) => number, name?: string) => {
-    const p = name ? phase(name) : meter.total();
+    const p = name ? phase(name) : meter.total([REPORT_PHASE]);
     return p ? f(p) / clicks : 0;
   };
-  const total = meter.total();
+  // What counting costs; the bench's own report reads are measured on their own.
+  const total = meter.total([REPORT_PHASE]);
+  const reportUnits = phase(REPORT_PHASE);
   return {
     clicksPerSecond: input.clicksPerSecond,
     clicks,
@@ -484,6 +494,11 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
       redirect: per((p) => p.readUnits, 'redirect'),
       streamBatches: per((p) => p.readUnits, 'stream'),
       scheduledFlush: per((p) => p.readUnits, 'schedule'),
+    },
+    reportReads: {
+      reports,
+      readUnitsPerReport: reportUnits ? reportUnits.readUnits / Math.max(1, reports) : 0,
+      requestsPerReport: reportUnits ? reportUnits.requests / Math.max(1, reports) : 0,
     },
     byCommand: total.byCommand,
     itemSizes: Object.fromEntries(

@@ -216,12 +216,14 @@ export class CapacityMeter {
     }
   }
 
-  total(): PhaseUnits {
+  /** Every phase summed, except those named in `except`. */
+  total(except: readonly string[] = []): PhaseUnits {
     const t = emptyPhase();
     const add = (to: CommandUnits, from: CommandUnits) => {
       for (const k of Object.keys(emptyUnits()) as Array<keyof CommandUnits>) to[k] += from[k];
     };
-    for (const p of this.phases.values()) {
+    for (const [name, p] of this.phases) {
+      if (except.includes(name)) continue;
       add(t, p);
       for (const [name, c] of Object.entries(p.byCommand)) {
         t.byCommand[name] ??= emptyUnits();

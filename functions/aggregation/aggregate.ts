@@ -7,7 +7,6 @@ import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
 import { commit, type TransactItem } from '#shared/table';
 import {
-  ALL_DELTA_SLOTS,
   type ApplyStats,
   applyDeltas,
   emptyApplyStats,
@@ -100,9 +99,10 @@ export interface AggregateOptions {
  *    segment's merged counter updates as one pending delta. Exactly once under redelivery: a click at or
  *    below its checkpoint is skipped, a conversion already in its visitor's state changes nothing, and a
  *    transaction whose checkpoint or visitor moved meanwhile is cancelled as a whole and retried.
- * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) once a slot is 30 s
- *    old or holds 1,000 clicks (ADR 40), at once for a click on a link with a click limit, and by the
- *    scheduled run every minute.
+ * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) once a slot is
+ *    AGGREGATE_FLUSH_SECONDS old or holds AGGREGATE_FLUSH_CLICKS clicks (ADR 40, 59), by the stream
+ *    consumer or the scheduled run. Reports add what is pending (counter-snapshot.ts), so when that
+ *    happens changes what the counters cost to write, not what the numbers say.
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],
@@ -138,21 +138,20 @@ export async function aggregateRecords(
 
   // The batch is committed: a failure from here on must not make Lambda redeliver it (its records
   // would be skipped anyway); pending deltas wait for the next run.
-  // A link with a click limit must close on time, so a batch with a click on one applies everything at
-  // once (those links pay the per-batch writes; they are few). Everything else waits for slotsDue.
-  const limited = clicks.some((c) => c.maxClicks !== null && c.maxClicks !== undefined && !c.bot);
-  const due = limited ? ALL_DELTA_SLOTS : slotsDue(now);
+  // A link with a click limit closes on time without applying anything: its totals are read with the
+  // pending deltas, this batch's included (counter-snapshot.ts).
+  try {
+    await enforceClickLimits(clicks);
+  } catch (err) {
+    log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
+  }
+  const due = slotsDue(now);
   if (due.length > 0) {
     const applied = await applyDeltas(due, {
       maxTransactionItems: options.maxTransactionItems,
       deadline: options.deadline,
     });
     for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
-    try {
-      await enforceClickLimits(clicks);
-    } catch (err) {
-      log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
-    }
   }
   return { batchItemFailures: [], stats };
 }

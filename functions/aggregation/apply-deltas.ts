@@ -43,6 +43,9 @@ const CONCURRENT_UPDATES = 16;
  */
 const PIECES_PER_JOB = 1_000;
 
+/** The number piece `piece` of job `seq` writes on its counter item. */
+export const pieceNumber = (seq: number, piece: number): number => seq * PIECES_PER_JOB + piece;
+
 export interface ApplyStats {
   /** Counter item updates written (an update already applied by another consumer is not counted). */
   counterWrites: number;
@@ -133,7 +136,7 @@ async function runJob(job: SlotJob, stats: ApplyStats, deadline: number): Promis
       items.slice(i, i + CONCURRENT_UPDATES).map(async (itemPieces) => {
         // The pieces of one item in order: each needs the previous one's number on the item.
         for (const [p, update] of itemPieces.entries())
-          if (await applyUpdate(update, job.slot, job.seq * PIECES_PER_JOB + p)) stats.counterWrites++;
+          if (await applyUpdate(update, job.slot, pieceNumber(job.seq, p))) stats.counterWrites++;
       }),
     );
   }
@@ -212,19 +215,55 @@ export async function applyDeltas(
 
 export const ALL_DELTA_SLOTS = Array.from({ length: DELTA_SLOTS }, (_, i) => i);
 
+/** What one slot holds pending: its deltas, their clicks, the oldest's age (ms; 0 when none), a running job. */
+export interface SlotPending {
+  slot: number;
+  deltas: number;
+  clicks: number;
+  oldestAgeMs: number;
+  running: boolean;
+}
+
+/** What is pending in every slot (at most 1,000 deltas counted per slot). */
+export async function pendingBySlot(now = Date.now()): Promise<SlotPending[]> {
+  return Promise.all(
+    ALL_DELTA_SLOTS.map(async (slot) => {
+      const [job, deltas] = await Promise.all([readJob(slot), readDeltas(slot, 1_000, false)]);
+      return {
+        slot,
+        deltas: deltas.length,
+        clicks: deltas.reduce((n, d) => n + d.clicks, 0),
+        oldestAgeMs: deltas[0] ? now - deltas[0].createdAt : 0,
+        running: job?.running === true,
+      };
+    }),
+  );
+}
+
 /** What is still pending in all slots, and the age of the oldest delta (ms; 0 when none). */
 export async function pendingDeltaSummary(
   now = Date.now(),
 ): Promise<{ deltas: number; jobs: number; clicks: number; oldestAgeMs: number }> {
-  const summary = { deltas: 0, jobs: 0, clicks: 0, oldestAgeMs: 0 };
-  for (const slot of ALL_DELTA_SLOTS) {
-    const [job, deltas] = await Promise.all([readJob(slot), readDeltas(slot, 1_000, false)]);
-    summary.jobs += job?.running ? 1 : 0;
-    summary.deltas += deltas.length;
-    summary.clicks += deltas.reduce((n, d) => n + d.clicks, 0);
-    if (deltas[0]) summary.oldestAgeMs = Math.max(summary.oldestAgeMs, now - deltas[0].createdAt);
-  }
-  return summary;
+  const bySlot = await pendingBySlot(now);
+  return {
+    deltas: bySlot.reduce((n, p) => n + p.deltas, 0),
+    jobs: bySlot.filter((p) => p.running).length,
+    clicks: bySlot.reduce((n, p) => n + p.clicks, 0),
+    oldestAgeMs: Math.max(0, ...bySlot.map((p) => p.oldestAgeMs)),
+  };
+}
+
+/**
+ * The slots the scheduled run applies: a running job left by a failed run, AGGREGATE_FLUSH_CLICKS
+ * clicks, or an oldest delta AGGREGATE_FLUSH_SECONDS old. The schedule is what applies a slot the stream
+ * consumer left (traffic stopped, or its estimate missed other consumers' deltas); reports already count
+ * what it has not applied (counter-snapshot.ts), so it does not apply a slot merely because it is there.
+ */
+export function slotsDueBySchedule(bySlot: SlotPending[]): number[] {
+  const c = config();
+  return bySlot
+    .filter((p) => p.running || p.clicks >= c.aggregateFlushClicks || p.oldestAgeMs >= c.aggregateFlushMs)
+    .map((p) => p.slot);
 }
 
 /**

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
-import { queryRange, type TransactItem } from '#shared/table';
+import { batchGet, itemId, queryRange, type TransactItem } from '#shared/table';
 import type { CounterUpdate } from './counters';
 
 /**
@@ -39,13 +39,7 @@ export interface SlotJob {
 const encode = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
 const decode = <T>(bytes: Uint8Array): T => JSON.parse(inflateRawSync(bytes).toString('utf8')) as T;
 
-/** The slot's job item (strongly consistent); undefined before the slot's first merge. */
-export async function readJob(slot: number): Promise<SlotJob | undefined> {
-  const res = await db.send(
-    new GetCommand({ TableName: config().tableName, Key: keys.deltaJob(slot), ConsistentRead: true }),
-  );
-  const item = res.Item;
-  if (!item) return undefined;
+function jobOf(slot: number, item: Record<string, unknown>): SlotJob {
   const running = item.running === true;
   return {
     slot,
@@ -54,6 +48,23 @@ export async function readJob(slot: number): Promise<SlotJob | undefined> {
     clicks: Number(item.clicks ?? 0),
     updates: running ? decode<CounterUpdate[]>(item.updates as Uint8Array) : [],
   };
+}
+
+/** The slot's job item (strongly consistent); undefined before the slot's first merge. */
+export async function readJob(slot: number): Promise<SlotJob | undefined> {
+  const res = await db.send(
+    new GetCommand({ TableName: config().tableName, Key: keys.deltaJob(slot), ConsistentRead: true }),
+  );
+  return res.Item ? jobOf(slot, res.Item) : undefined;
+}
+
+/** The job items of several slots in one request (strongly consistent); slots without one are left out. */
+export async function readJobs(slots: readonly number[]): Promise<SlotJob[]> {
+  const found = await batchGet(slots.map((slot) => keys.deltaJob(slot)));
+  return slots.flatMap((slot) => {
+    const item = found.get(itemId(keys.deltaJob(slot)));
+    return item ? [jobOf(slot, item)] : [];
+  });
 }
 
 /** The oldest `limit` pending deltas of a slot, with their updates unless `withUpdates` is false. */

@@ -1,39 +1,48 @@
+import { type CounterRange, readCounterRanges } from '#aggregation/counter-snapshot';
 import { countOf, dayOf, MEASURE, weekOf } from '#shared/counter-items';
 import { keys } from '#shared/keys';
-import { queryRange } from '#shared/table';
 import { DAY_MS } from './period';
 
-/** Hourly counter items of one link in [fromHour, toHour): one Query, paged. */
-export function linkHourItems(linkId: string, fromHour: string, toHour: string) {
-  return queryRange(
-    keys.linkStatsPartition(linkId),
-    keys.linkStatsHourSk(fromHour),
-    keys.linkStatsHourSk(toHour),
-  );
+/** Counter items of one range, pending clicks included (counter-snapshot.ts). */
+async function counterItems(range: CounterRange): Promise<Record<string, unknown>[]> {
+  return (await readCounterRanges([range]))[0] ?? [];
 }
 
-/** Daily counter items of one link in [fromDay, toDay). */
+/** Hourly counter items of one link in [fromHour, toHour): one Query, paged, plus what is pending. */
+export function linkHourItems(linkId: string, fromHour: string, toHour: string) {
+  return counterItems({
+    pk: keys.linkStatsPartition(linkId),
+    fromSk: keys.linkStatsHourSk(fromHour),
+    toSk: keys.linkStatsHourSk(toHour),
+  });
+}
+
+/** Daily counter items of one link in [fromDay, toDay), plus what is pending. */
 export function linkDayItems(linkId: string, fromDay: string, toDay: string) {
-  return queryRange(
-    keys.linkStatsPartition(linkId),
-    keys.linkStatsDaySk(fromDay),
-    keys.linkStatsDaySk(toDay),
-  );
+  return counterItems({
+    pk: keys.linkStatsPartition(linkId),
+    fromSk: keys.linkStatsDaySk(fromDay),
+    toSk: keys.linkStatsDaySk(toDay),
+  });
 }
 
 /**
  * Stage and touchpoint counter items of one journey covering [fromDay, toDay) exactly: weekly items for
  * the full ISO weeks inside the period, daily items for the days before and after them. A 30-day period
- * reads 3–4 weeks and a few days instead of 30 days (up to three Queries, in parallel).
+ * reads 3–4 weeks and a few days instead of 30 days (up to three Queries, in parallel, in one snapshot
+ * with what is pending).
  */
 export async function journeyCounterItems(journey: string, fromDay: string, toDay: string) {
   const pk = keys.journeyStatsPartition(journey);
   const { weeks, days } = splitIntoWeeks(fromDay, toDay);
-  const reads = days.map(([from, to]) =>
-    queryRange(pk, keys.journeyStatsDaySk(from), keys.journeyStatsDaySk(to)),
-  );
-  if (weeks) reads.push(queryRange(pk, keys.journeyStatsWeekSk(weeks[0]), keys.journeyStatsWeekSk(weeks[1])));
-  return (await Promise.all(reads)).flat();
+  const ranges: CounterRange[] = days.map(([from, to]) => ({
+    pk,
+    fromSk: keys.journeyStatsDaySk(from),
+    toSk: keys.journeyStatsDaySk(to),
+  }));
+  if (weeks)
+    ranges.push({ pk, fromSk: keys.journeyStatsWeekSk(weeks[0]), toSk: keys.journeyStatsWeekSk(weeks[1]) });
+  return (await readCounterRanges(ranges)).flat();
 }
 
 const addDays = (day: string, n: number) => dayOf(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS);

@@ -1,6 +1,11 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '#aggregation/aggregate';
-import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
+import {
+  applyDeltas,
+  pendingBySlot,
+  pendingDeltaSummary,
+  slotsDueBySchedule,
+} from '#aggregation/apply-deltas';
 import { log, withRequestScope } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
@@ -47,7 +52,7 @@ async function run(
 ): Promise<DynamoDBBatchResponse | undefined> {
   const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
   if (!isStreamEvent(event)) {
-    const stats = await applyDeltas(ALL_DELTA_SLOTS, { deadline });
+    const stats = await applyDeltas(slotsDueBySchedule(await pendingBySlot()), { deadline });
     const pending = await pendingDeltaSummary();
     // Every run in Lambda (the alarm treats a missing value as breaching: a stopped schedule alarms too).
     recordMetric.pendingDeltaAge(Math.round(pending.oldestAgeMs / 1000));

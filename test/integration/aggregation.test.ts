@@ -297,23 +297,29 @@ describe('exactly once under redelivery', () => {
     const count = await busyDay('2026-11-07');
     const period = { from: '2026-11-07', to: '2026-11-08' };
     await pumpStream(busy, 5, { applyPending: false });
-    // Nothing applied yet: 30 pending clicks, under the flush threshold.
-    expect((await stats('A', period)).totals.clicks).toBe(0);
+    // Nothing applied yet (30 pending clicks, under the flush threshold), yet the stats count them all:
+    // reports add what is pending (ADR 0059).
+    expect(await pendingDeltaSummary()).toMatchObject({ clicks: 30, jobs: 0 });
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
 
-    // The merge starts a job, whose counter updates are plain UpdateItems (ADR 0058): fail the third of
-    // them, after two have been applied, so the job is left running with part of its updates applied.
+    // The merge starts a job, whose counter updates are plain UpdateItems (ADR 0058): fail every one
+    // after the first two, so the job is left running with part of its updates applied.
     let updates = 0;
     const first = await withSdkFault(
       ({ command, input }) =>
         command === 'UpdateItemCommand' &&
         JSON.stringify(input.Key ?? {}).includes('STATS#') &&
-        ++updates === 3,
+        ++updates > 2,
       () => sdkError('TimeoutError', 'injected: connection reset'),
       () => applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
     );
     expect(first.jobWrites).toBeGreaterThanOrEqual(1);
     expect(first.counterWrites).toBeGreaterThanOrEqual(2);
     expect((await pendingDeltaSummary()).jobs).toBeGreaterThanOrEqual(1);
+    // Half applied, and the stats still count each click once: the items that carry the job's number
+    // hold its update, the others get it from the running job.
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
 
     // Two consumers resume at once: each update may be attempted twice, but is applied once.
     const resumed = await Promise.all([
@@ -366,13 +372,22 @@ describe('exactly once under redelivery', () => {
     expect((await recount()).differences).toEqual([]);
   });
 
-  it('applies what a busy stream left pending on the scheduled invocation', async () => {
+  it('applies what a busy stream left pending on the scheduled invocation once it is old enough', async () => {
     const count = await busyDay('2026-11-08');
     const period = { from: '2026-11-08', to: '2026-11-09' };
     await pumpStream(busy, 5, { applyPending: false });
-    expect((await stats('C', period)).totals.clicks).toBe(0);
+    const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' } as const;
 
-    await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    // Younger than AGGREGATE_FLUSH_SECONDS (300): left pending, and counted in the stats all the same.
+    await aggregateHandler(scheduled);
+    expect((await pendingDeltaSummary()).clicks).toBe(30);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 301_000);
+    await aggregateHandler(scheduled);
+    vi.useRealTimers();
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
     expect((await stats('A', period)).totals).toMatchObject(count.A);
     expect((await stats('C', period)).totals).toMatchObject(count.C);
     expect((await recount()).differences).toEqual([]);
