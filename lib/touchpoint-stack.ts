@@ -236,9 +236,9 @@ export class TouchpointStack extends Stack {
       new DynamoEventSource(this.table, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
         batchSize: AGGREGATE_BATCH_SIZE,
-        // Numbers may trail clicks by a minute (ADR 40): gathering 5 s of clicks per batch writes the
+        // Numbers may trail clicks by 25 s (ADR 59): gathering 20 s of clicks per batch writes the
         // per-batch items (checkpoint, delta) once for many clicks. Measured with the bench's write-cost
-        // figure: 6.0 -> 4.3 write units per click at 10 clicks/s, 13.1 -> 11.6 at 1 click/s.
+        // figure at 1 click/s: 3.2 write units per click with a 5 s window, 2.3 with 20 s.
         maxBatchingWindow: Duration.seconds(AGGREGATE_BATCHING_WINDOW_SECONDS),
         bisectBatchOnError: true,
         reportBatchItemFailures: true,

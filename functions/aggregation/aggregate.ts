@@ -6,14 +6,7 @@ import { conversionFromItem } from '#conversions/repository';
 import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
 import { commit, type TransactItem } from '#shared/table';
-import {
-  type ApplyStats,
-  applyDeltas,
-  emptyApplyStats,
-  MAX_TRANSACTION_ITEMS,
-  notePending,
-  slotsDue,
-} from './apply-deltas';
+import { type ApplyStats, applyDeltas, emptyApplyStats, notePending, slotsDue } from './apply-deltas';
 import { deltaWrite } from './delta-repository';
 import { journeyShapes } from './journey-shapes';
 import { enforceClickLimits } from './limits';
@@ -83,6 +76,9 @@ function slotOf(firstSequenceNumber: string, batchRecords: number): number {
   return (h >>> 0) % DELTA_SLOTS;
 }
 
+/** DynamoDB allows 100 actions per TransactWriteItems: a segment's visitors, checkpoints and delta. */
+const MAX_TRANSACTION_ITEMS = 100;
+
 export interface AggregateOptions {
   now?: number;
   maxTransactionItems?: number;
@@ -147,10 +143,7 @@ export async function aggregateRecords(
   }
   const due = slotsDue(now);
   if (due.length > 0) {
-    const applied = await applyDeltas(due, {
-      maxTransactionItems: options.maxTransactionItems,
-      deadline: options.deadline,
-    });
+    const applied = await applyDeltas(due, { deadline: options.deadline });
     for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
   }
   return { batchItemFailures: [], stats };

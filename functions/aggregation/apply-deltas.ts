@@ -2,10 +2,9 @@ import { config } from '#shared/config';
 import { breakdownAttribute, OTHER_REFERRER, parseBreakdownAttribute } from '#shared/counter-items';
 import { DELTA_SLOTS } from '#shared/keys';
 import { log } from '#shared/log';
-import { commit } from '#shared/table';
 import { type CounterUpdate, mergeUpdates } from './counters';
 import {
-  deltaDelete,
+  deleteDelta,
   finishJob,
   type PendingDelta,
   readDeltas,
@@ -17,26 +16,27 @@ import { applyCounterUpdate, existingAttributes, isItemTooLarge } from './reposi
 
 /**
  * Applies pending counter deltas to the counters, exactly once (ADR 0009, 0058). A slot's oldest deltas
- * are merged into the slot's job, in the transaction that deletes them: one item per slot holding the
- * merged updates and a number that grows by one with every merge. Then each counter item gets its update
- * as one plain conditional UpdateItem that also writes the job's number on the item (`applied<slot>`),
- * on the condition that the number there is lower. An apply of the same job again (a retry, a crash, two
- * consumers at once) finds the number and leaves the item alone. The job is marked finished only once every
- * item has its update, and the next job starts only after that, so numbers only grow on every item. A
- * counter item written this way costs half what it costs inside a transaction, and a merge is one
- * transaction of its deltas' deletions and the job, whatever the number of counter items.
+ * are merged into the slot's job: one item per slot holding the merged updates, the deltas they came from
+ * and a number that grows by one with every merge, written only if the previous job has finished. Then
+ * each counter item gets its update as one plain conditional UpdateItem that also writes the job's number
+ * on the item (`applied<slot>`), on the condition that the number there is lower; then the job deletes its
+ * deltas and is marked finished. An apply of the same job again (a retry, a crash, two consumers at once)
+ * finds the number and leaves the item alone, and deletes what is left of its deltas. The next job starts
+ * only after that, so numbers only grow on every item, and no delta is merged twice: while a job runs, its
+ * deltas are in its `took` list (readers skip them, counter-snapshot.ts); once it has finished, they are
+ * gone. Nothing here is a transaction: each write costs one unit per KB, not two.
  */
 
-/** DynamoDB allows 100 actions per TransactWriteItems: a merge deletes at most this many deltas, less one for the job. */
-export const MAX_TRANSACTION_ITEMS = 100;
+/** Deltas merged into one job at most (its `took` list stays a few KB). */
+export const MAX_DELTAS_PER_JOB = 500;
 /** `#aN :aN, ` is ~13 bytes: 200 attributes keep one update expression under ~2.6 KB of the 4 KB limit. */
 const MAX_ATTRIBUTES_PER_UPDATE = 200;
 /** Deltas merged into one job are capped so the job item stays far below DynamoDB's 400 KB. */
 const MAX_MERGED_BYTES = 256 * 1024;
 /** A slot is applied in rounds until empty; this bounds one invocation's work. */
 const MAX_ROUNDS_PER_SLOT = 20;
-/** Counter items updated at once (separate requests on one connection pool). */
-const CONCURRENT_UPDATES = 16;
+/** Counter items updated (and deltas deleted) at once (separate requests on one connection pool). */
+const CONCURRENT_WRITES = 16;
 /**
  * An update too wide for one expression is applied in pieces, in order; piece `i` of job `n` writes the
  * number `n * PIECES_PER_JOB + i`, so each piece is applied once too.
@@ -53,7 +53,6 @@ export interface ApplyStats {
   deltasApplied: number;
   /** Job items started and finished. */
   jobWrites: number;
-  transactions: number;
   /** Clicks whose counters were applied. */
   clicks: number;
 }
@@ -62,7 +61,6 @@ export const emptyApplyStats = (): ApplyStats => ({
   counterWrites: 0,
   deltasApplied: 0,
   jobWrites: 0,
-  transactions: 0,
   clicks: 0,
 });
 
@@ -126,44 +124,50 @@ async function applyUpdate(update: CounterUpdate, slot: number, applied: number)
 /** Thrown to stop applying when the invocation is about to run out of time (the rest waits, safely). */
 class OutOfTime extends Error {}
 
-/** Applies every update of a running job (skipping what is applied already), then marks it finished. */
+/** Runs `write` on every element, CONCURRENT_WRITES at a time, stopping between rounds at the deadline. */
+async function inRounds<T>(list: T[], deadline: number, write: (x: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < list.length; i += CONCURRENT_WRITES) {
+    if (Date.now() > deadline) throw new OutOfTime();
+    await Promise.all(list.slice(i, i + CONCURRENT_WRITES).map(write));
+  }
+}
+
+/**
+ * Applies every update of a running job (skipping what is applied already), deletes its deltas, then
+ * marks it finished.
+ */
 async function runJob(job: SlotJob, stats: ApplyStats, deadline: number): Promise<void> {
   // A job holds one merged update per counter item (mergeUpdates); only a wide one has several pieces.
-  const items = job.updates.map(pieces);
-  for (let i = 0; i < items.length; i += CONCURRENT_UPDATES) {
-    if (Date.now() > deadline) throw new OutOfTime();
-    await Promise.all(
-      items.slice(i, i + CONCURRENT_UPDATES).map(async (itemPieces) => {
-        // The pieces of one item in order: each needs the previous one's number on the item.
-        for (const [p, update] of itemPieces.entries())
-          if (await applyUpdate(update, job.slot, pieceNumber(job.seq, p))) stats.counterWrites++;
-      }),
-    );
-  }
+  await inRounds(job.updates.map(pieces), deadline, async (itemPieces) => {
+    // The pieces of one item in order: each needs the previous one's number on the item.
+    for (const [p, update] of itemPieces.entries())
+      if (await applyUpdate(update, job.slot, pieceNumber(job.seq, p))) stats.counterWrites++;
+  });
+  await inRounds(job.took, deadline, (sk) => deleteDelta(job.slot, sk));
   await finishJob(job);
   stats.jobWrites++;
+  stats.deltasApplied += job.took.length;
   stats.clicks += job.clicks;
 }
 
 /** One round on a slot: finish its running job, then merge and apply its oldest deltas. False when empty. */
 async function applyRound(
   slot: number,
-  maxItems: number,
+  maxDeltas: number,
   stats: ApplyStats,
   deadline: number,
 ): Promise<boolean> {
-  // A running job first: its deltas are gone already, so until it finishes its clicks are half counted.
+  // A running job first: the next may start only once it has finished.
   const current = await readJob(slot);
   if (current?.running) await runJob(current, stats, deadline);
-  // One more than a merge can take, to know whether the slot holds more after this round.
-  const deltas = await readDeltas(slot, maxItems);
+  // One more than a merge takes, to know whether the slot holds more after this round.
+  const deltas = await readDeltas(slot, maxDeltas + 1);
   if (deltas.length === 0) return false;
 
-  // Leave room for the job item next to the deletions.
   const taken: PendingDelta[] = [];
   let bytes = 0;
   for (const delta of deltas) {
-    if (taken.length >= maxItems - 1 || (taken.length > 0 && bytes + delta.bytes > MAX_MERGED_BYTES)) break;
+    if (taken.length >= maxDeltas || (taken.length > 0 && bytes + delta.bytes > MAX_MERGED_BYTES)) break;
     taken.push(delta);
     bytes += delta.bytes;
   }
@@ -173,13 +177,12 @@ async function applyRound(
     running: true,
     clicks: taken.reduce((n, d) => n + d.clicks, 0),
     updates: [...mergeUpdates(taken.flatMap((d) => d.updates ?? [])).values()],
+    took: taken.map((d) => d.key.sk),
   };
-  // Fails (and the round with it) if another consumer started a job meanwhile or took these deltas.
-  await commit([startJob(job, current?.seq), ...taken.map((d) => deltaDelete(d.key))]);
-  stats.transactions++;
+  // Another consumer started a job meanwhile: the slot is its to apply.
+  if (!(await startJob(job, current?.seq))) return false;
   stats.jobWrites++;
   await runJob(job, stats, deadline);
-  stats.deltasApplied += taken.length;
   return taken.length < deltas.length;
 }
 
@@ -190,16 +193,16 @@ async function applyRound(
  */
 export async function applyDeltas(
   slots: number[],
-  options: { maxTransactionItems?: number; deadline?: number } = {},
+  options: { maxDeltasPerJob?: number; deadline?: number } = {},
 ): Promise<ApplyStats> {
-  const maxItems = options.maxTransactionItems ?? MAX_TRANSACTION_ITEMS;
+  const maxDeltas = options.maxDeltasPerJob ?? MAX_DELTAS_PER_JOB;
   const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
   const stats = emptyApplyStats();
   for (const slot of slots) {
     try {
       for (let round = 0; round < MAX_ROUNDS_PER_SLOT; round++) {
         if (Date.now() > deadline) throw new OutOfTime();
-        if (!(await applyRound(slot, maxItems, stats, deadline))) break;
+        if (!(await applyRound(slot, maxDeltas, stats, deadline))) break;
       }
       writtenHere.delete(slot);
     } catch (err) {

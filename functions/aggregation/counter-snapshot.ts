@@ -1,7 +1,8 @@
 import { appliedAttribute } from '#shared/counter-items';
 import { ServiceUnavailableError } from '#shared/errors';
+import { keys } from '#shared/keys';
 import { log } from '#shared/log';
-import { queryRange } from '#shared/table';
+import { itemId, queryRange } from '#shared/table';
 import { ALL_DELTA_SLOTS, pieceNumber, pieces } from './apply-deltas';
 import type { CounterUpdate } from './counters';
 import { readDeltas, readJobs, type SlotJob } from './delta-repository';
@@ -13,10 +14,11 @@ import { readDeltas, readJobs, type SlotJob } from './delta-repository';
  * counters themselves are applied; how often they are applied is only a matter of write cost.
  *
  * Exact, not approximate: the job items are read before and after the deltas and counter items (all
- * strongly consistent). Deltas leave only in the transaction that starts a job, and a job's updates reach
- * the items only while it runs, so when no job started or finished between the two reads, every click is
- * in exactly one of: a counter item, a running job's update the item does not carry the number of yet, or
- * a delta. When one did (an apply is rare and takes milliseconds), the read is simply taken again.
+ * strongly consistent). A delta stops being pending when a job that lists it in `took` starts, and is
+ * deleted before that job finishes; a job's updates reach the items only while it runs. So when no job
+ * started or finished between the two reads, every click is in exactly one of: a counter item, a running
+ * job's update the item does not carry the number of yet, or a delta no running job lists. When one did
+ * (an apply is rare and takes milliseconds), the read is simply taken again.
  */
 
 /** Sort keys [fromSk, toSk) of one partition of counter items. */
@@ -28,7 +30,7 @@ export interface CounterRange {
 
 /** What is pending, as read in one snapshot. */
 export interface PendingCounters {
-  /** Updates of deltas not merged into a job yet: every one is added. */
+  /** Updates of the deltas no running job has taken: every one is added. */
   deltas: CounterUpdate[];
   /** Running jobs: each update is added except the pieces its item already carries the number of. */
   jobs: SlotJob[];
@@ -92,9 +94,16 @@ export async function readCounterRanges(ranges: CounterRange[]): Promise<Record<
     if (jobMark(before) === jobMark(after)) {
       if (deltaLists.some((list) => list.length >= MAX_DELTAS_PER_SLOT))
         log.warn('pending_deltas_truncated', { maxDeltasPerSlot: MAX_DELTAS_PER_SLOT });
+      const running = before.filter((job) => job.running);
+      const taken = new Set(
+        running.flatMap((job) => job.took.map((sk) => itemId({ pk: keys.deltaPartition(job.slot), sk }))),
+      );
       const pending: PendingCounters = {
-        deltas: deltaLists.flat().flatMap((d) => d.updates ?? []),
-        jobs: before.filter((job) => job.running),
+        deltas: deltaLists
+          .flat()
+          .filter((d) => !taken.has(itemId(d.key)))
+          .flatMap((d) => d.updates ?? []),
+        jobs: running,
       };
       return itemLists.map((items, i) => withPending(items, ranges[i] as CounterRange, pending));
     }

@@ -1,6 +1,6 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
 import { type Key, keys } from '#shared/keys';
@@ -24,8 +24,8 @@ export interface PendingDelta {
 }
 
 /**
- * A slot's job: the merged updates being applied (while `running`), numbered; one item per slot, kept
- * after it finishes for its number (apply-deltas.ts).
+ * A slot's job: the merged updates being applied (while `running`) and the deltas they came from,
+ * numbered; one item per slot, kept after it finishes for its number (apply-deltas.ts).
  */
 export interface SlotJob {
   slot: number;
@@ -34,6 +34,8 @@ export interface SlotJob {
   running: boolean;
   clicks: number;
   updates: CounterUpdate[];
+  /** Sort keys of the deltas merged into it (in the slot's partition); deleted before it finishes. */
+  took: string[];
 }
 
 const encode = (value: unknown): Uint8Array => deflateRawSync(Buffer.from(JSON.stringify(value), 'utf8'));
@@ -47,6 +49,7 @@ function jobOf(slot: number, item: Record<string, unknown>): SlotJob {
     running,
     clicks: Number(item.clicks ?? 0),
     updates: running ? decode<CounterUpdate[]>(item.updates as Uint8Array) : [],
+    took: running ? decode<string[]>(item.took as Uint8Array) : [],
   };
 }
 
@@ -99,18 +102,19 @@ export function deltaWrite(key: Key, updates: CounterUpdate[], clicks: number, n
   };
 }
 
-/** Removes an applied delta; fails (cancelling its transaction) if another consumer already did. */
-export function deltaDelete(key: Key): TransactItem {
-  return {
-    Delete: { TableName: config().tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' },
-  };
+/** Removes a delta its job has applied (a plain delete: deleting it twice changes nothing). */
+export async function deleteDelta(slot: number, sk: string): Promise<void> {
+  await db.send(
+    new DeleteCommand({ TableName: config().tableName, Key: { pk: keys.deltaPartition(slot), sk } }),
+  );
 }
 
 /**
- * Starts the slot's next job (in the transaction that deletes its deltas): only if the job numbered
- * `previousSeq` is the last one and has finished, so two consumers never start jobs at once.
+ * Starts the slot's next job: only if the job numbered `previousSeq` is the last one and has finished, so
+ * two consumers never start jobs at once (the loser gets false). A plain conditional PutItem: the deltas
+ * it takes stay until the job deletes them, and whoever reads them meanwhile sees them in `took`.
  */
-export function startJob(job: SlotJob, previousSeq: number | undefined): TransactItem {
+export async function startJob(job: SlotJob, previousSeq: number | undefined): Promise<boolean> {
   const condition =
     previousSeq === undefined
       ? { ConditionExpression: 'attribute_not_exists(pk)' }
@@ -118,20 +122,27 @@ export function startJob(job: SlotJob, previousSeq: number | undefined): Transac
           ConditionExpression: 'seq = :previous AND running = :false',
           ExpressionAttributeValues: { ':previous': previousSeq, ':false': false },
         };
-  return {
-    Put: {
-      TableName: config().tableName,
-      Item: {
-        ...keys.deltaJob(job.slot),
-        entity: 'counter_job',
-        seq: job.seq,
-        running: true,
-        clicks: job.clicks,
-        updates: encode(job.updates),
-      },
-      ...condition,
-    },
-  };
+  try {
+    await db.send(
+      new PutCommand({
+        TableName: config().tableName,
+        Item: {
+          ...keys.deltaJob(job.slot),
+          entity: 'counter_job',
+          seq: job.seq,
+          running: true,
+          clicks: job.clicks,
+          updates: encode(job.updates),
+          took: encode(job.took),
+        },
+        ...condition,
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw err;
+  }
 }
 
 /** Marks a job finished, keeping its number; a job another consumer finished first is left as it is. */

@@ -5,7 +5,7 @@ import { recount } from '#aggregation/recount';
 import { handler as aggregateHandler } from '#handlers/aggregate';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
-import { sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';
+import { type SdkCall, sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';
 import { pumpStream } from '../support/stream';
 
 /**
@@ -311,7 +311,7 @@ describe('exactly once under redelivery', () => {
         JSON.stringify(input.Key ?? {}).includes('STATS#') &&
         ++updates > 2,
       () => sdkError('TimeoutError', 'injected: connection reset'),
-      () => applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
+      () => applyDeltas(ALL_DELTA_SLOTS, { maxDeltasPerJob: 5 }),
     );
     expect(first.jobWrites).toBeGreaterThanOrEqual(1);
     expect(first.counterWrites).toBeGreaterThanOrEqual(2);
@@ -323,8 +323,8 @@ describe('exactly once under redelivery', () => {
 
     // Two consumers resume at once: each update may be attempted twice, but is applied once.
     const resumed = await Promise.all([
-      applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
-      applyDeltas(ALL_DELTA_SLOTS, { maxTransactionItems: 6 }),
+      applyDeltas(ALL_DELTA_SLOTS, { maxDeltasPerJob: 5 }),
+      applyDeltas(ALL_DELTA_SLOTS, { maxDeltasPerJob: 5 }),
     ]);
     expect(resumed[0].counterWrites + resumed[1].counterWrites).toBeGreaterThan(0);
     await applyDeltas(ALL_DELTA_SLOTS);
@@ -339,10 +339,13 @@ describe('exactly once under redelivery', () => {
     const count = await busyDay('2026-11-06');
     const period = { from: '2026-11-06', to: '2026-11-07' };
     await pumpStream(busy, 5, { applyPending: false });
-    // Every counter update lands; marking the job finished fails (the consumer crashed just before).
+    // Every counter update lands; marking the job finished (the job's Put without its updates) fails:
+    // the consumer crashed just before.
     const crashed = await withSdkFault(
       ({ command, input }) =>
-        command === 'PutItemCommand' && JSON.stringify(input.Item ?? {}).includes('counter_job'),
+        command === 'PutItemCommand' &&
+        JSON.stringify(input.Item ?? {}).includes('counter_job') &&
+        !JSON.stringify(input.Item ?? {}).includes('updates'),
       () => sdkError('TimeoutError', 'injected: connection reset'),
       () => applyDeltas(ALL_DELTA_SLOTS),
     );
@@ -359,11 +362,75 @@ describe('exactly once under redelivery', () => {
     expect((await recount()).differences).toEqual([]);
   });
 
+  it('reports count every click exactly once while the counters are being applied', async () => {
+    const count = await busyDay('2026-11-10');
+    const period = { from: '2026-11-10', to: '2026-11-11' };
+    await pumpStream(busy, 5, { applyPending: false });
+    // Many small jobs (two deltas each) while reports are read over and over: each report sees every click
+    // once, whether it is in a delta, a running job or a counter item at that moment.
+    let applying = true;
+    let reports = 0;
+    const readerLoop = async () => {
+      while (applying) {
+        expect((await stats('A', period)).totals).toMatchObject(count.A);
+        expect((await stats('C', period)).totals).toMatchObject(count.C);
+        reports += 2;
+      }
+    };
+    const [applied] = await Promise.all([
+      applyDeltas(ALL_DELTA_SLOTS, { maxDeltasPerJob: 2 }).finally(() => {
+        applying = false;
+      }),
+      readerLoop(),
+    ]);
+    expect(applied.jobWrites).toBeGreaterThan(4);
+    expect(reports).toBeGreaterThan(0);
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await recount()).differences).toEqual([]);
+  });
+
+  it('reads a report again when counters were applied between its reads of the deltas and of the counters', async () => {
+    const count = await busyDay('2026-11-11');
+    const period = { from: '2026-11-11', to: '2026-11-12' };
+    await pumpStream(busy, 5, { applyPending: false });
+    // The worst moment: the report has read the pending deltas; before it reads link A's counter items,
+    // every delta is applied (merged, written on the items, deleted). Taken as it stands, that read would
+    // count each click twice.
+    const pk = (call: SdkCall) => JSON.stringify(call.input.ExpressionAttributeValues ?? {});
+    let deltaReads = 0;
+    let applied: Awaited<ReturnType<typeof applyDeltas>> | undefined;
+    const stop = watchSdkCalls(
+      async (call) => {
+        if (applied || call.command !== 'QueryCommand' || !pk(call).includes('STATS#')) return;
+        // Hold the counter read until the report's four delta reads have answered.
+        while (deltaReads < ALL_DELTA_SLOTS.length) await new Promise((r) => setTimeout(r, 5));
+        applied = await applyDeltas(ALL_DELTA_SLOTS);
+      },
+      {
+        settled: (call) => {
+          if (!applied && call.command === 'QueryCommand' && pk(call).includes('DELTA#')) deltaReads++;
+        },
+      },
+    );
+    let report: Awaited<ReturnType<typeof stats>>;
+    try {
+      report = await stats('A', period);
+    } finally {
+      stop();
+    }
+    expect(applied?.deltasApplied).toBeGreaterThan(0);
+    expect(report.totals).toMatchObject(count.A);
+    expect((await recount()).differences).toEqual([]);
+  });
+
   it('refuses to repair counters while deltas it cannot apply are pending, and changes nothing', async () => {
     await busyDay('2026-11-09');
     await pumpStream(busy, 5, { applyPending: false });
+    // Every job start is throttled, so nothing can be applied.
     await withSdkFault(
-      ({ command }) => command === 'TransactWriteItemsCommand',
+      ({ command, input }) =>
+        command === 'PutItemCommand' && JSON.stringify(input.Item ?? {}).includes('counter_job'),
       () => sdkError('ThrottlingException', 'injected: throttled'),
       () => expect(recount({ repair: true })).rejects.toThrow(/still pending.*Nothing was changed/),
     );

@@ -18,6 +18,7 @@ const job = (slot: number, seq: number, updates: CounterUpdate[]): SlotJob => ({
   running: true,
   clicks: 0,
   updates,
+  took: [],
 });
 
 describe('withPending (what a report reads: counter items plus what is pending)', () => {
