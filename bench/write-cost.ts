@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   type _Record,
   DescribeStreamCommand,
@@ -12,7 +12,7 @@ import { useEnvironmentClickPartition } from '#clicks/partition';
 import { toLambdaRecord } from '#local/stream-poller';
 import { ensureTable } from '#local/table';
 import { AGGREGATE_BATCHING_WINDOW_SECONDS } from '#shared/freshness';
-import { CLICK_PARTITIONS, keys } from '#shared/keys';
+import { CLICK_PARTITIONS, DELTA_SLOTS, keys } from '#shared/keys';
 import { apiOk, type BenchContext, LOAD_USER_AGENTS } from './context';
 import { percentile, progress, rng, weighted } from './lib';
 import { redirectEvent } from './redirect-requests';
@@ -44,6 +44,8 @@ export interface WriteCostOptions {
   links?: number;
   shards?: number;
   seed?: number;
+  /** The event source mapping's batching window; default the stack's (experiments compare others). */
+  batchingWindowSeconds?: number;
 }
 
 export interface WriteCostLevel {
@@ -113,8 +115,6 @@ export function writeCostLevels(quick: boolean): WriteCostOptions['levels'] {
 
 /** As lib/touchpoint-stack.ts configures the event source mapping and the flush schedule. */
 const BATCH_SIZE = 500;
-/** The stack's stream batching window (lib/touchpoint-stack.ts), so the figure measures what deploys. */
-const BATCHING_WINDOW_MS = AGGREGATE_BATCHING_WINDOW_SECONDS * 1000;
 const SCHEDULE_MS = 60_000;
 /** The meter's phase for the bench's own `GET /stats` calls (what a report costs to read, pending included). */
 const REPORT_PHASE = 'report';
@@ -169,6 +169,7 @@ type Redirect = (
 ) => Promise<{ statusCode: number; cookies?: string[] }>;
 
 export async function benchWriteCost(ctx: BenchContext, options: WriteCostOptions): Promise<WriteCostResult> {
+  const windowMs = (options.batchingWindowSeconds ?? AGGREGATE_BATCHING_WINDOW_SECONDS) * 1000;
   const shards = options.shards ?? 4;
   const links = options.links ?? 10;
   const savedBatchSize = process.env.AGGREGATE_BATCH_SIZE;
@@ -211,6 +212,7 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
         links,
         label: `l${i}`,
         seed: (options.seed ?? 1) * 100 + i,
+        windowMs,
         ...level,
       });
       levels.push(run);
@@ -235,7 +237,7 @@ export async function benchWriteCost(ctx: BenchContext, options: WriteCostOption
     model: {
       shards,
       batchSize: BATCH_SIZE,
-      batchingWindowSeconds: BATCHING_WINDOW_MS / 1000,
+      batchingWindowSeconds: windowMs / 1000,
       scheduleSeconds: SCHEDULE_MS / 1000,
       links,
       returningVisitorShare: RETURNING_SHARE,
@@ -265,6 +267,7 @@ interface LevelInput {
   seed: number;
   clicksPerSecond: number;
   clicks: number;
+  windowMs: number;
 }
 
 async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
@@ -379,14 +382,14 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
     // A click not read from the stream yet may fall due before the next event: read it first.
     if (
       unread.length &&
-      (unread[0]! + BATCHING_WINDOW_MS <= Math.min(tClick, nextTick) || unread.length >= BATCH_SIZE)
+      (unread[0]! + input.windowMs <= Math.min(tClick, nextTick) || unread.length >= BATCH_SIZE)
     )
       await readStream();
     let tShard = Infinity;
     let dueShard = -1;
     for (const [s, queue] of pending.entries()) {
       if (!queue.length) continue;
-      const due = queue.length >= BATCH_SIZE ? clock.now() : queue[0]!.arrival + BATCHING_WINDOW_MS;
+      const due = queue.length >= BATCH_SIZE ? clock.now() : queue[0]!.arrival + input.windowMs;
       if (due < tShard) {
         tShard = due;
         dueShard = s;
@@ -398,7 +401,7 @@ async function runLevel(input: LevelInput): Promise<WriteCostLevel> {
       continue;
     }
     const idle = k >= clickTimes.length && !unread.length && dueShard < 0;
-    if (idle && !uncounted()) break;
+    if (idle && !uncounted() && !(await tap.pendingDeltas())) break;
     if (idle && nextTick > end + DRAIN_LIMIT_MS) break;
     if (tShard <= nextTick && tShard <= tClick) {
       clock.set(Math.max(clock.now(), tShard));
@@ -551,6 +554,26 @@ function shardOf(record: DynamoDBRecord, shards: number): number {
  * event filter), in Lambda's record format, in stream order.
  */
 class StreamTap {
+  /**
+   * Whether counter deltas or a running job are still waiting to be applied (read with this uncounted
+   * client). A level ends only when none is: reports count pending clicks at once (ADR 0059), so "every
+   * click counted" comes long before the writes that apply them, and those belong to the level.
+   */
+  async pendingDeltas(): Promise<boolean> {
+    for (let slot = 0; slot < DELTA_SLOTS; slot++) {
+      const res = await this.dynamo.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': { S: keys.deltaPartition(slot) } },
+          ConsistentRead: true,
+        }),
+      );
+      if ((res.Items ?? []).some((item) => item.sk?.S !== 'JOB' || item.running?.BOOL === true)) return true;
+    }
+    return false;
+  }
+
   private readonly streams: DynamoDBStreamsClient;
   private readonly dynamo: DynamoDBClient;
   private streamArn = '';

@@ -10,7 +10,7 @@
  * Seconds Lambda's event source mapping may gather stream records before invoking the aggregator. Each
  * stream batch pays its own writes (checkpoint and delta in a transaction, the delta's deletion), so at
  * real traffic a longer window is cheaper per click: at 1 click/s, 5 s gives batches of ~3 clicks and
- * 3.2 write units per click, 20 s batches of ~11 and 2.3 (ADR 59). 20 s keeps numbers within 25 s.
+ * 3.5 write units per click, 20 s batches of ~11 and 2.4 (ADR 59). 20 s keeps numbers within 25 s.
  */
 export const AGGREGATE_BATCHING_WINDOW_SECONDS = 20;
 /**
