@@ -287,8 +287,8 @@ export function notePending(slot: number, clicks: number, now: number): void {
  * Which slots to apply after a batch: a slot this process has put AGGREGATE_FLUSH_CLICKS clicks in, or
  * its first delta AGGREGATE_FLUSH_SECONDS ago (ADR 0040). Never "all of them because the batch was
  * short": at real traffic (0.1–100 clicks/s) nearly every batch is short, and applying after each one
- * wrote every counter item once per click (~16 write units per click). The scheduled run applies
- * whatever is left every minute, so numbers are current within a minute at any traffic.
+ * wrote every counter item once per click (~16 write units per click). The scheduled run applies the
+ * slots that fall due when no batch comes; reports count what is pending meanwhile (ADR 0059).
  */
 export function slotsDue(now: number): number[] {
   const c = config();
