@@ -115,9 +115,9 @@ export class Operations extends Construct {
     });
     this.alarm('PendingDeltaAge', {
       description:
-        'Counter deltas pending for over 10 minutes, or the 1-minute schedule stopped reporting (see apply_deltas_failed).',
+        'Counter deltas pending for over 20 minutes (they are applied at 15), or the 1-minute schedule stopped reporting (see apply_deltas_failed).',
       metric: app('aggregate', METRIC.pendingDeltaAge, cloudwatch.Stats.MAXIMUM, Duration.minutes(5)),
-      threshold: 600,
+      threshold: 1200,
       evaluationPeriods: 2,
       // No value means the scheduled run stopped: that is an outage of the counters, not a quiet time.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,

@@ -82,7 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authFailuresPerMinute: numberVar(env, 'AUTH_FAILURES_PER_MINUTE', 20, 1, 100_000),
     aggregateBatchSize: numberVar(env, 'AGGREGATE_BATCH_SIZE', 100, 1, 10_000),
     aggregateFlushClicks: numberVar(env, 'AGGREGATE_FLUSH_CLICKS', 1_000, 1, 100_000),
-    aggregateFlushMs: numberVar(env, 'AGGREGATE_FLUSH_SECONDS', 300, 0, 3_600) * 1000,
+    aggregateFlushMs: numberVar(env, 'AGGREGATE_FLUSH_SECONDS', 900, 0, 3_600) * 1000,
   };
 }
 

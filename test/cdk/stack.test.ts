@@ -304,7 +304,7 @@ describe('TouchpointStack (defaults)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'Touchpoint',
       MetricName: 'PendingDeltaAgeSeconds',
-      Threshold: 600,
+      Threshold: 1200,
       Dimensions: [{ Name: 'service', Value: 'aggregate' }],
       TreatMissingData: 'breaching',
     });

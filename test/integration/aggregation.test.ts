@@ -445,13 +445,13 @@ describe('exactly once under redelivery', () => {
     await pumpStream(busy, 5, { applyPending: false });
     const scheduled = { source: 'aws.events', 'detail-type': 'Scheduled Event' } as const;
 
-    // Younger than AGGREGATE_FLUSH_SECONDS (300): left pending, and counted in the stats all the same.
+    // Younger than AGGREGATE_FLUSH_SECONDS (900): left pending, and counted in the stats all the same.
     await aggregateHandler(scheduled);
     expect((await pendingDeltaSummary()).clicks).toBe(30);
     expect((await stats('C', period)).totals).toMatchObject(count.C);
 
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(Date.now() + 301_000);
+    vi.setSystemTime(Date.now() + 901_000);
     await aggregateHandler(scheduled);
     vi.useRealTimers();
     expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });

@@ -6,7 +6,7 @@ describe('loadConfig: the stream consumer settings (ADR 9)', () => {
     const c = loadConfig({});
     expect(c.aggregateBatchSize).toBe(100);
     expect(c.aggregateFlushClicks).toBe(1_000);
-    expect(c.aggregateFlushMs).toBe(300_000);
+    expect(c.aggregateFlushMs).toBe(900_000);
   });
 
   it('reads them from the environment, as the stack sets them', () => {
