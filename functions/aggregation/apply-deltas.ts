@@ -9,6 +9,7 @@ import {
   type PendingDelta,
   readDeltas,
   readJob,
+  readJobs,
   type SlotJob,
   startJob,
 } from './delta-repository';
@@ -229,18 +230,30 @@ export interface SlotPending {
 
 /** What is pending in every slot (at most 1,000 deltas counted per slot). */
 export async function pendingBySlot(now = Date.now()): Promise<SlotPending[]> {
-  return Promise.all(
-    ALL_DELTA_SLOTS.map(async (slot) => {
-      const [job, deltas] = await Promise.all([readJob(slot), readDeltas(slot, 1_000, false)]);
-      return {
-        slot,
-        deltas: deltas.length,
-        clicks: deltas.reduce((n, d) => n + d.clicks, 0),
-        oldestAgeMs: deltas[0] ? now - deltas[0].createdAt : 0,
-        running: job?.running === true,
-      };
-    }),
-  );
+  const [jobs, deltaLists] = await Promise.all([
+    readJobs(ALL_DELTA_SLOTS),
+    Promise.all(ALL_DELTA_SLOTS.map((slot) => readDeltas(slot, 1_000, false))),
+  ]);
+  return ALL_DELTA_SLOTS.map((slot) => {
+    const deltas = deltaLists[slot] ?? [];
+    return {
+      slot,
+      deltas: deltas.length,
+      clicks: deltas.reduce((n, d) => n + d.clicks, 0),
+      oldestAgeMs: deltas[0] ? now - deltas[0].createdAt : 0,
+      running: jobs.some((job) => job.slot === slot && job.running),
+    };
+  });
+}
+
+/**
+ * The one flush policy (ADR 0040, 0059), for the stream consumer's estimate and the schedule's reading
+ * alike: a slot is due once it holds AGGREGATE_FLUSH_CLICKS clicks or its oldest delta is
+ * AGGREGATE_FLUSH_SECONDS old.
+ */
+function isDue(clicks: number, ageMs: number): boolean {
+  const c = config();
+  return clicks >= c.aggregateFlushClicks || ageMs >= c.aggregateFlushMs;
 }
 
 /** What is still pending in all slots, and the age of the oldest delta (ms; 0 when none). */
@@ -263,10 +276,7 @@ export async function pendingDeltaSummary(
  * what it has not applied (counter-snapshot.ts), so it does not apply a slot merely because it is there.
  */
 export function slotsDueBySchedule(bySlot: SlotPending[]): number[] {
-  const c = config();
-  return bySlot
-    .filter((p) => p.running || p.clicks >= c.aggregateFlushClicks || p.oldestAgeMs >= c.aggregateFlushMs)
-    .map((p) => p.slot);
+  return bySlot.filter((p) => p.running || isDue(p.clicks, p.oldestAgeMs)).map((p) => p.slot);
 }
 
 /**
@@ -291,8 +301,5 @@ export function notePending(slot: number, clicks: number, now: number): void {
  * slots that fall due when no batch comes; reports count what is pending meanwhile (ADR 0059).
  */
 export function slotsDue(now: number): number[] {
-  const c = config();
-  return [...writtenHere]
-    .filter(([, p]) => p.clicks >= c.aggregateFlushClicks || now - p.since >= c.aggregateFlushMs)
-    .map(([slot]) => slot);
+  return [...writtenHere].filter(([, p]) => isDue(p.clicks, now - p.since)).map(([slot]) => slot);
 }

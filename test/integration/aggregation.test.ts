@@ -288,6 +288,12 @@ describe('exactly once under redelivery', () => {
     return count;
   }
 
+  /** Both links' stats over `period` show exactly the hand count of busyDay. */
+  async function expectCounted(count: Awaited<ReturnType<typeof busyDay>>, period: Record<string, string>) {
+    expect((await stats('A', period)).totals).toMatchObject(count.A);
+    expect((await stats('C', period)).totals).toMatchObject(count.C);
+  }
+
   // A busy stream: small transactions, and deltas wait to be applied (their slots are neither 30 s old nor
   // 1,000 clicks full, ADR 40).
   const busy = (records: Parameters<typeof aggregateRecords>[0]) =>
@@ -318,8 +324,7 @@ describe('exactly once under redelivery', () => {
     expect((await pendingDeltaSummary()).jobs).toBeGreaterThanOrEqual(1);
     // Half applied, and the stats still count each click once: the items that carry the job's number
     // hold its update, the others get it from the running job.
-    expect((await stats('A', period)).totals).toMatchObject(count.A);
-    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    await expectCounted(count, period);
 
     // Two consumers resume at once: each update may be attempted twice, but is applied once.
     const resumed = await Promise.all([
@@ -330,8 +335,7 @@ describe('exactly once under redelivery', () => {
     await applyDeltas(ALL_DELTA_SLOTS);
     expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
 
-    expect((await stats('A', period)).totals).toMatchObject(count.A);
-    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    await expectCounted(count, period);
     expect((await recount()).differences).toEqual([]);
   });
 
@@ -357,8 +361,7 @@ describe('exactly once under redelivery', () => {
     const rerun = await applyDeltas(ALL_DELTA_SLOTS);
     expect(rerun.counterWrites).toBe(0);
     expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-    expect((await stats('A', period)).totals).toMatchObject(count.A);
-    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    await expectCounted(count, period);
     expect((await recount()).differences).toEqual([]);
   });
 
@@ -372,8 +375,7 @@ describe('exactly once under redelivery', () => {
     let reports = 0;
     const readerLoop = async () => {
       while (applying) {
-        expect((await stats('A', period)).totals).toMatchObject(count.A);
-        expect((await stats('C', period)).totals).toMatchObject(count.C);
+        await expectCounted(count, period);
         reports += 2;
       }
     };
@@ -455,8 +457,7 @@ describe('exactly once under redelivery', () => {
     await aggregateHandler(scheduled);
     vi.useRealTimers();
     expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-    expect((await stats('A', period)).totals).toMatchObject(count.A);
-    expect((await stats('C', period)).totals).toMatchObject(count.C);
+    await expectCounted(count, period);
     expect((await recount()).differences).toEqual([]);
   });
 });
