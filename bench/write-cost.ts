@@ -32,7 +32,7 @@ import { CapacityMeter, type ItemSizes, type PhaseUnits } from './write-meter';
  * Time is simulated, not the emulator: a virtual clock (bench/virtual-clock.ts) jumps from one event to
  * the next (a click, a stream batch falling due, the scheduled run), so two hours at 0.1 clicks/s take
  * seconds. The event source mapping is modelled as the stack configures it (lib/touchpoint-stack.ts):
- * batch size 500, the stack's batching window (5 s), one batch in flight per shard. The stream has SHARDS shards,
+ * batch size 500, the stack's batching window (20 s), one batch in flight per shard. The stream has SHARDS shards,
  * records split by their partition key as DynamoDB splits them (a new on-demand table starts with 4
  * partitions); the more shards, the smaller the batches. The aggregator runs as fast as the emulator lets
  * it; in virtual time it takes no time, which AWS will not match, so freshness is a lower bound by the

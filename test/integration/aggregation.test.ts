@@ -365,6 +365,29 @@ describe('exactly once under redelivery', () => {
     expect((await recount()).differences).toEqual([]);
   });
 
+  it('counts each click once when two consumers aggregate the same records at the same time', async () => {
+    // Lambda runs one batch per shard at a time; the batch commit does not rely on it (ADR 0060): its
+    // transaction checks the checkpoints and visitor versions it read, so the consumer that commits second
+    // is refused, reads again and finds the records counted. The two write their deltas at different
+    // times, so their transactions differ (identical ones would share an idempotency token).
+    const count = await busyDay('2026-11-13');
+    const period = { from: '2026-11-13', to: '2026-11-14' };
+    let applied = 0;
+    await pumpStream(async (records) => {
+      const now = Date.now();
+      const [first, second] = await Promise.all(
+        [now, now + 1].map((at) => aggregateRecords(records, { maxTransactionItems: 6, now: at })),
+      );
+      if (!first || !second) throw new Error('two consumers ran');
+      applied += first.stats.applied + second.stats.applied;
+      return first.batchItemFailures.length > 0 ? first : second;
+    }, 5);
+    expect(applied).toBe(30);
+    expect((await stats('A', period)).totals).toMatchObject({ ...count.A, uniqueVisitors: 5 });
+    expect((await stats('C', period)).totals).toMatchObject({ ...count.C, uniqueVisitors: 5 });
+    expect((await recount()).differences).toEqual([]);
+  });
+
   it('reports count every click exactly once while the counters are being applied', async () => {
     const count = await busyDay('2026-11-10');
     const period = { from: '2026-11-10', to: '2026-11-11' };
