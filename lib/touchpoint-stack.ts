@@ -275,10 +275,10 @@ export class TouchpointStack extends Stack {
       true,
     );
 
-    // Counter deltas a busy stream left pending are applied by the next batch; when no batch comes,
-    // this does it (ADR 0009). Idempotent and exactly once, like the stream path.
+    // The one place pending counter deltas are applied to the counters, once due (ADR 0009, 0061): the
+    // stream consumer only commits batches. Idempotent and exactly once.
     new events.Rule(this, 'ApplyPendingDeltas', {
-      description: 'Touchpoint: applies pending counter deltas when the click stream has gone quiet',
+      description: 'Touchpoint: applies pending counter deltas to the counters once they are due',
       schedule: events.Schedule.rate(Duration.seconds(APPLY_SCHEDULE_SECONDS)),
       targets: [new targets.LambdaFunction(this.aggregateFunction, { retryAttempts: 2 })],
     });

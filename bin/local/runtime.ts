@@ -104,13 +104,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   let applyTimer: NodeJS.Timeout | undefined;
   if (options.aggregate !== false) {
     const { handler } = await import('#handlers/aggregate');
-    // What EventBridge does in AWS: apply counter deltas a busy stream left pending (ADR 0009).
+    // What EventBridge does in AWS: apply pending counter deltas once they are due (ADR 0009, 0061).
     applyTimer = setInterval(
       () => {
         handler({ source: 'touchpoint.local' }).catch((err) => console.error('apply deltas:', err));
       },
-      // EventBridge runs it every minute in AWS; locally every few seconds, so a person trying the
-      // dashboard sees a click counted almost at once (cost does not matter on DynamoDB Local).
+      // EventBridge runs it every minute in AWS; locally every few seconds, so a slot falls due close to
+      // on time (the numbers count pending clicks either way, ADR 0059).
       options.applyIntervalMs ?? LOCAL_APPLY_INTERVAL_MS,
     );
     applyTimer.unref();

@@ -6,7 +6,6 @@ import { conversionFromItem } from '#conversions/repository';
 import { DELTA_SLOTS, keys } from '#shared/keys';
 import { log } from '#shared/log';
 import { commit, type TransactItem } from '#shared/table';
-import { type ApplyStats, applyDeltas, emptyApplyStats, notePending, slotsDue } from './apply-deltas';
 import { deltaWrite } from './delta-repository';
 import { journeyShapes } from './journey-shapes';
 import { enforceClickLimits } from './limits';
@@ -31,7 +30,7 @@ import {
 /** Conflicts with a concurrent shard (same visitor or checkpoint item) are retried here before Lambda's retry. */
 const IN_HANDLER_ATTEMPTS = 4;
 
-export interface AggregateStats extends ApplyStats {
+export interface AggregateStats {
   records: number;
   /** Records aggregated into visitor states and pending deltas by this invocation. */
   applied: number;
@@ -61,9 +60,9 @@ function parse(records: DynamoDBRecord[]): StreamRecord[] {
 
 /**
  * A batch at least this large means a busy stream (the stack's batches hold up to 500 records): its
- * deltas are spread over the slots, so several consumers can apply them at once. Anything smaller (real
- * traffic, 0.1–100 clicks/s) writes to slot 0, so one apply merges every shard's clicks and a counter item
- * is written once per apply, not once per slot (ADR 0058).
+ * deltas are spread over the slots, so each slot's job (which holds its merged updates) stays small.
+ * Anything smaller (real traffic, 0.1–100 clicks/s) writes to slot 0, so one apply merges every shard's
+ * clicks and a counter item is written once per apply, not once per slot (ADR 0058).
  */
 const SPREAD_FROM_RECORDS = 100;
 
@@ -82,8 +81,6 @@ const MAX_TRANSACTION_ITEMS = 100;
 export interface AggregateOptions {
   now?: number;
   maxTransactionItems?: number;
-  /** Epoch ms after which no more deltas are applied in this invocation (Lambda's remaining time). */
-  deadline?: number;
 }
 
 /**
@@ -95,10 +92,10 @@ export interface AggregateOptions {
  *    segment's merged counter updates as one pending delta. Exactly once under redelivery: a click at or
  *    below its checkpoint is skipped, a conversion already in its visitor's state changes nothing, and a
  *    transaction whose checkpoint or visitor moved meanwhile is cancelled as a whole and retried.
- * 2. Apply: pending deltas are merged and applied to the counters (apply-deltas.ts) once a slot is
- *    AGGREGATE_FLUSH_SECONDS old or holds AGGREGATE_FLUSH_CLICKS clicks (ADR 40, 59), by the stream
- *    consumer or the scheduled run. Reports add what is pending (counter-snapshot.ts), so when that
- *    happens changes what the counters cost to write, not what the numbers say.
+ * 2. Apply, not here: the scheduled run merges pending deltas into the counters (apply-deltas.ts) once a
+ *    slot is AGGREGATE_FLUSH_SECONDS old or holds AGGREGATE_FLUSH_CLICKS clicks (ADR 40, 59, 61).
+ *    Reports add what is pending (counter-snapshot.ts), so when that happens changes what the counters
+ *    cost to write, not what the numbers say.
  */
 export async function aggregateRecords(
   records: DynamoDBRecord[],
@@ -107,7 +104,6 @@ export async function aggregateRecords(
   const now = options.now ?? Date.now();
   let remaining = records;
   const stats: AggregateStats = {
-    ...emptyApplyStats(),
     records: records.length,
     applied: 0,
     skippedAlreadyCounted: 0,
@@ -133,18 +129,12 @@ export async function aggregateRecords(
   }
 
   // The batch is committed: a failure from here on must not make Lambda redeliver it (its records
-  // would be skipped anyway); pending deltas wait for the next run.
-  // A link with a click limit closes on time without applying anything: its totals are read with the
-  // pending deltas, this batch's included (counter-snapshot.ts).
+  // would be skipped anyway). A link with a click limit closes on time without applying anything: its
+  // totals are read with the pending deltas, this batch's included (counter-snapshot.ts).
   try {
     await enforceClickLimits(clicks);
   } catch (err) {
     log.error('click_limit_check_failed', { error: err instanceof Error ? err.message : String(err) });
-  }
-  const due = slotsDue(now);
-  if (due.length > 0) {
-    const applied = await applyDeltas(due, { deadline: options.deadline });
-    for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
   }
   return { batchItemFailures: [], stats };
 }
@@ -228,7 +218,6 @@ async function aggregateOnce(
     stats.checkpointWrites += segment.checkpointItems.length;
     stats.deltaWrites++;
     stats.applied += segment.records.length;
-    notePending(slot, segment.records.length, options.now);
     for (const r of segment.records) if (r.kind === 'click') clicks.push(r.click);
   }
   return undefined;

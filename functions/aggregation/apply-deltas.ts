@@ -21,7 +21,7 @@ import { applyCounterUpdate, existingAttributes, isItemTooLarge } from './reposi
  * and a number that grows by one with every merge, written only if the previous job has finished. Then
  * each counter item gets its update as one plain conditional UpdateItem that also writes the job's number
  * on the item (`applied<slot>`), on the condition that the number there is lower; then the job deletes its
- * deltas and is marked finished. An apply of the same job again (a retry, a crash, two consumers at once)
+ * deltas and is marked finished. An apply of the same job again (a retry, a crash, two runs at once)
  * finds the number and leaves the item alone, and deletes what is left of its deltas. The next job starts
  * only after that, so numbers only grow on every item, and no delta is merged twice: while a job runs, its
  * deltas are in its `took` list (readers skip them, counter-snapshot.ts); once it has finished, they are
@@ -48,7 +48,7 @@ const PIECES_PER_JOB = 1_000;
 export const pieceNumber = (seq: number, piece: number): number => seq * PIECES_PER_JOB + piece;
 
 export interface ApplyStats {
-  /** Counter item updates written (an update already applied by another consumer is not counted). */
+  /** Counter item updates written (an update already applied by another run is not counted). */
   counterWrites: number;
   /** Deltas applied (and deleted). */
   deltasApplied: number;
@@ -180,7 +180,7 @@ async function applyRound(
     updates: [...mergeUpdates(taken.flatMap((d) => d.updates ?? [])).values()],
     took: taken.map((d) => d.key.sk),
   };
-  // Another consumer started a job meanwhile: the slot is its to apply.
+  // Another run started a job meanwhile: the slot is its to apply.
   if (!(await startJob(job, current?.seq))) return false;
   stats.jobWrites++;
   await runJob(job, stats, deadline);
@@ -188,9 +188,10 @@ async function applyRound(
 }
 
 /**
- * Applies everything pending in the given slots. A transaction that loses a race with another consumer
- * (its delta already deleted, the job part already applied) is cancelled as a whole; the slot is then
- * left for the next run, which reads it again. Nothing is lost either way: deltas stay until applied.
+ * Applies everything pending in the given slots. A run that finds another one's job started on a slot
+ * (two scheduled runs overlapping, a test applying by hand) leaves the slot to it; one that fails or runs
+ * out of time leaves its job running for the next, which finishes it. Nothing is lost either way: deltas
+ * stay until applied.
  */
 export async function applyDeltas(
   slots: number[],
@@ -205,7 +206,6 @@ export async function applyDeltas(
         if (Date.now() > deadline) throw new OutOfTime();
         if (!(await applyRound(slot, maxDeltas, stats, deadline))) break;
       }
-      writtenHere.delete(slot);
     } catch (err) {
       if (err instanceof OutOfTime) break; // the next invocation or the schedule goes on from here
       log.warn('apply_deltas_failed', {
@@ -247,9 +247,8 @@ export async function pendingBySlot(now = Date.now()): Promise<SlotPending[]> {
 }
 
 /**
- * The one flush policy (ADR 0040, 0059), for the stream consumer's estimate and the schedule's reading
- * alike: a slot is due once it holds AGGREGATE_FLUSH_CLICKS clicks or its oldest delta is
- * AGGREGATE_FLUSH_SECONDS old.
+ * The flush policy (ADR 0040, 0059, 0061): a slot is due once it holds AGGREGATE_FLUSH_CLICKS clicks or its
+ * oldest delta is AGGREGATE_FLUSH_SECONDS old.
  */
 function isDue(clicks: number, ageMs: number): boolean {
   const c = config();
@@ -271,35 +270,10 @@ export async function pendingDeltaSummary(
 
 /**
  * The slots the scheduled run applies: a running job left by a failed run, AGGREGATE_FLUSH_CLICKS
- * clicks, or an oldest delta AGGREGATE_FLUSH_SECONDS old. The schedule is what applies a slot the stream
- * consumer left (traffic stopped, or its estimate missed other consumers' deltas); reports already count
- * what it has not applied (counter-snapshot.ts), so it does not apply a slot merely because it is there.
+ * clicks, or an oldest delta AGGREGATE_FLUSH_SECONDS old. The scheduled run is the only one that applies
+ * (ADR 0061): the stream consumer commits batches and leaves deltas pending. Reports already count what it
+ * has not applied (counter-snapshot.ts), so it does not apply a slot merely because it is there.
  */
 export function slotsDueBySchedule(bySlot: SlotPending[]): number[] {
   return bySlot.filter((p) => p.running || isDue(p.clicks, p.oldestAgeMs)).map((p) => p.slot);
-}
-
-/**
- * Clicks this process has put in each slot since it last applied it, and when the first of them came.
- * An estimate on purpose (other consumers write to the same slots): it only decides *when* to apply,
- * which costs no request per batch; whatever it misses, the next apply of the slot or the scheduled
- * run picks up, and exactness never depends on it.
- */
-const writtenHere = new Map<number, { clicks: number; since: number }>();
-
-export function notePending(slot: number, clicks: number, now: number): void {
-  const entry = writtenHere.get(slot);
-  if (entry) entry.clicks += clicks;
-  else writtenHere.set(slot, { clicks, since: now });
-}
-
-/**
- * Which slots to apply after a batch: a slot this process has put AGGREGATE_FLUSH_CLICKS clicks in, or
- * its first delta AGGREGATE_FLUSH_SECONDS ago (ADR 0040). Never "all of them because the batch was
- * short": at real traffic (0.1–100 clicks/s) nearly every batch is short, and applying after each one
- * wrote every counter item once per click (~16 write units per click). The scheduled run applies the
- * slots that fall due when no batch comes; reports count what is pending meanwhile (ADR 0059).
- */
-export function slotsDue(now: number): number[] {
-  return [...writtenHere].filter(([, p]) => isDue(p.clicks, now - p.since)).map(([slot]) => slot);
 }

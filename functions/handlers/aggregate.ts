@@ -29,10 +29,10 @@ const isStreamEvent = (event: DynamoDBStreamEvent | ApplyDeltasEvent): event is 
   Array.isArray((event as DynamoDBStreamEvent).Records);
 
 /**
- * DynamoDB stream consumer: aggregate a batch; report the first failed record so only the rest retries.
- * Also invoked on a schedule to apply counter deltas a busy stream left pending when it went quiet, and
- * to publish how old the oldest pending delta is (the stack alarms on it: a delta that cannot be applied
- * must not go unnoticed).
+ * DynamoDB stream consumer: aggregate a batch into visitor states and pending deltas; report the first
+ * failed record so only the rest retries. Also invoked every minute on a schedule, the one place that
+ * applies pending deltas to the counters once they are due (ADR 0061), and publishes how old the oldest
+ * pending delta is (the stack alarms on it: a delta that cannot be applied must not go unnoticed).
  */
 export function handler(
   event: DynamoDBStreamEvent,
@@ -50,8 +50,8 @@ async function run(
   event: DynamoDBStreamEvent | ApplyDeltasEvent,
   context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse | undefined> {
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
   if (!isStreamEvent(event)) {
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
     const stats = await applyDeltas(slotsDueBySchedule(await pendingBySlot()), { deadline });
     const pending = await pendingDeltaSummary();
     // Every run in Lambda (the alarm treats a missing value as breaching: a stopped schedule alarms too).
@@ -61,7 +61,7 @@ async function run(
       log.info('apply_deltas_scheduled', { ...stats, pending });
     return undefined;
   }
-  const { batchItemFailures, stats } = await aggregateRecords(event.Records, { deadline });
+  const { batchItemFailures, stats } = await aggregateRecords(event.Records);
   log.info('aggregate_batch', { ...stats, failed: batchItemFailures.length > 0 });
   const newest = Math.max(...event.Records.map((r) => r.dynamodb?.ApproximateCreationDateTime ?? 0));
   if (newest > 0) recordMetric.aggregationLag(Math.max(0, Math.round(Date.now() / 1000 - newest)));

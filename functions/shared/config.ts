@@ -26,11 +26,11 @@ export interface Config {
   visitorCookies: boolean;
   /** Wrong or missing API keys one client may send per minute before it is answered 429 (ADR 0029). */
   authFailuresPerMinute: number;
-  /** The stream consumer's batch size: a smaller batch means the stream is caught up (ADR 0009). */
+  /** The local stream poller's batch size (in AWS the event source mapping's, set by the stack). */
   aggregateBatchSize: number;
-  /** Pending clicks in a delta slot that make the consumer apply it while the stream is busy. */
+  /** Pending clicks in a delta slot that make the scheduled run apply it (ADR 0040, 0061). */
   aggregateFlushClicks: number;
-  /** Age of the oldest pending delta that makes the consumer apply its slot while the stream is busy. */
+  /** Age of the oldest pending delta that makes the scheduled run apply its slot (ADR 0059, 0061). */
   aggregateFlushMs: number;
 }
 

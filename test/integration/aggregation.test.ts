@@ -483,4 +483,42 @@ describe('exactly once under redelivery', () => {
     await expectCounted(count, period);
     expect((await recount()).differences).toEqual([]);
   });
+
+  it('leaves applying to the scheduled run: the stream consumer writes no counter item, however old the pending deltas', async () => {
+    const count = await busyDay('2026-11-15');
+    const period = { from: '2026-11-15', to: '2026-11-16' };
+    await pumpStream(busy, 5, { applyPending: false });
+
+    // One more click, aggregated 16 minutes later: the pending deltas are then past
+    // AGGREGATE_FLUSH_SECONDS, yet the consumer only commits its batch (ADR 0061).
+    vi.useFakeTimers({ toFake: ['Date'] });
+    at('2026-11-15T12:00:00Z');
+    await clickAs({}, 'A');
+    vi.useRealTimers();
+    count.A.clicks++;
+    const later = Date.now() + 960_000;
+    const counterWrites: string[] = [];
+    const stopWatching = watchSdkCalls(({ command, input }) => {
+      const key = JSON.stringify(input.Key ?? {});
+      if (command === 'UpdateItemCommand' && /STATS#/.test(key)) counterWrites.push(key);
+    });
+    try {
+      await pumpStream((records) => aggregateRecords(records, { maxTransactionItems: 6, now: later }), 5, {
+        applyPending: false,
+      });
+    } finally {
+      stopWatching();
+    }
+    expect(counterWrites).toEqual([]);
+    expect((await pendingDeltaSummary()).clicks).toBe(31);
+    await expectCounted(count, period);
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(later);
+    await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+    vi.useRealTimers();
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
+    await expectCounted(count, period);
+    expect((await recount()).differences).toEqual([]);
+  });
 });

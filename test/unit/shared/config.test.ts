@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '#shared/config';
 
-describe('loadConfig: the stream consumer settings (ADR 9)', () => {
-  it('defaults to the local poller batch size, 1,000 clicks and 30 s', () => {
+describe('loadConfig: the stream consumer settings (ADR 9, 59)', () => {
+  it('defaults to the local poller batch size, 1,000 clicks and 15 minutes', () => {
     const c = loadConfig({});
     expect(c.aggregateBatchSize).toBe(100);
     expect(c.aggregateFlushClicks).toBe(1_000);
