@@ -214,6 +214,14 @@ const byQuery = (q: 'stats' | 'funnel', v: number) =>
   analytics.queries.find((x) => x.query === q && x.volume === v)!;
 const small = CONFIG.analytics.small;
 const large = CONFIG.analytics.large;
+rows.push({
+  figure: `5. the aggregator's counter items at ${fmt(small)} clicks`,
+  measured: `${fmt(analytics.verification.items)} items, ${fmt(analytics.verification.mismatches)} differ`,
+  reference: 'an in-memory fold of the same clicks',
+  ratio: '—',
+  target: 'none differ',
+  pass: analytics.verification.items > 0 && analytics.verification.mismatches === 0,
+});
 for (const q of ['stats', 'funnel'] as const) {
   const a = byQuery(q, small);
   const b = byQuery(q, large);

@@ -3,6 +3,7 @@ import { aggregateRecords } from '#aggregation/aggregate';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from '#aggregation/apply-deltas';
 import { recount } from '#aggregation/recount';
 import { handler as aggregateHandler } from '#handlers/aggregate';
+import { resetConfig } from '#shared/config';
 import { setupApp } from '../support/app';
 import { BOT_UA, BROWSER_UA, DESKTOP_UA, parseBody } from '../support/events';
 import { type SdkCall, sdkError, watchSdkCalls, withSdkFault } from '../support/sdk-calls';
@@ -520,5 +521,44 @@ describe('exactly once under redelivery', () => {
     expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
     await expectCounted(count, period);
     expect((await recount()).differences).toEqual([]);
+  });
+  it('keeps applying while a busy stream fills slots again during the scheduled run', async () => {
+    process.env.AGGREGATE_FLUSH_CLICKS = '5'; // a busy stream in miniature: 5 clicks make a slot due
+    resetConfig();
+    try {
+      const count = await busyDay('2026-11-16');
+      const period = { from: '2026-11-16', to: '2026-11-17' };
+      await pumpStream(busy, 5, { applyPending: false });
+      expect((await pendingDeltaSummary()).clicks).toBe(30);
+
+      // While the run writes its first counter item, six more clicks come and are aggregated: their
+      // slot is due again before the run would end.
+      let arrived = false;
+      const stopWatching = watchSdkCalls(async ({ command, input }) => {
+        if (arrived || command !== 'UpdateItemCommand' || !/STATS#/.test(JSON.stringify(input.Key ?? {})))
+          return;
+        arrived = true;
+        vi.useFakeTimers({ toFake: ['Date'] });
+        for (let i = 0; i < 6; i++) {
+          at(`2026-11-16T15:${String(i).padStart(2, '0')}:00Z`);
+          await clickAs({}, 'C');
+        }
+        vi.useRealTimers();
+        await pumpStream(busy, 5, { applyPending: false });
+      });
+      try {
+        await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+      } finally {
+        stopWatching();
+      }
+      expect(arrived).toBe(true);
+      expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
+      count.C.clicks += 6;
+      await expectCounted(count, period);
+      expect((await recount()).differences).toEqual([]);
+    } finally {
+      delete process.env.AGGREGATE_FLUSH_CLICKS;
+      resetConfig();
+    }
   });
 });
