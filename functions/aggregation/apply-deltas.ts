@@ -277,3 +277,25 @@ export async function pendingDeltaSummary(
 export function slotsDueBySchedule(bySlot: SlotPending[]): number[] {
   return bySlot.filter((p) => p.running || isDue(p.clicks, p.oldestAgeMs)).map((p) => p.slot);
 }
+
+/** How long one scheduled run keeps applying while slots fall due again: under the schedule's minute. */
+const APPLY_FOR_MS = 45_000;
+
+/**
+ * The scheduled run's work (ADR 0061): apply the slots that are due, and again while a busy stream fills
+ * them faster than once a minute (AGGREGATE_FLUSH_CLICKS clicks), so pending deltas, and what each report
+ * reads of them, stay small at any traffic. At real traffic one pass finds nothing more due and ends.
+ */
+export async function applyWhileDue(options: { deadline?: number } = {}): Promise<ApplyStats> {
+  const until = Math.min(Date.now() + APPLY_FOR_MS, options.deadline ?? Number.POSITIVE_INFINITY);
+  const stats = emptyApplyStats();
+  while (Date.now() < until) {
+    const due = slotsDueBySchedule(await pendingBySlot());
+    if (due.length === 0) break;
+    const applied = await applyDeltas(due, { deadline: options.deadline });
+    for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
+    // Nothing applied (another run holds the job, or applying fails): the next minute tries again.
+    if (applied.jobWrites === 0 && applied.deltasApplied === 0) break;
+  }
+  return stats;
+}

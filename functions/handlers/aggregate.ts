@@ -1,13 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '#aggregation/aggregate';
-import {
-  type ApplyStats,
-  applyDeltas,
-  emptyApplyStats,
-  pendingBySlot,
-  pendingDeltaSummary,
-  slotsDueBySchedule,
-} from '#aggregation/apply-deltas';
+import { applyWhileDue, pendingDeltaSummary } from '#aggregation/apply-deltas';
 import { log, withRequestScope } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
@@ -26,29 +19,6 @@ interface InvocationContext {
 
 /** Applying stops this long before the invocation would time out; what is left waits, safely. */
 const APPLY_MARGIN_MS = 10_000;
-
-/** How long one scheduled run keeps applying while slots fall due again: under the schedule's minute. */
-const APPLY_FOR_MS = 45_000;
-
-/**
- * The scheduled run's work (ADR 0061): apply the slots that are due, and again while a busy stream fills
- * them faster than once a minute (AGGREGATE_FLUSH_CLICKS clicks), so pending deltas, and what each report
- * reads of them, stay small at any traffic. At real traffic one pass finds nothing more due and ends.
- */
-async function applyWhileDue(context?: InvocationContext): Promise<ApplyStats> {
-  const until = Date.now() + APPLY_FOR_MS;
-  const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
-  const stats = emptyApplyStats();
-  while (Date.now() < Math.min(until, deadline ?? until)) {
-    const due = slotsDueBySchedule(await pendingBySlot());
-    if (due.length === 0) break;
-    const applied = await applyDeltas(due, { deadline });
-    for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
-    // Nothing applied (another run holds the job, or applying fails): the next minute tries again.
-    if (applied.jobWrites === 0 && applied.deltasApplied === 0) break;
-  }
-  return stats;
-}
 
 const isStreamEvent = (event: DynamoDBStreamEvent | ApplyDeltasEvent): event is DynamoDBStreamEvent =>
   Array.isArray((event as DynamoDBStreamEvent).Records);
@@ -76,7 +46,8 @@ async function run(
   context?: InvocationContext,
 ): Promise<DynamoDBBatchResponse | undefined> {
   if (!isStreamEvent(event)) {
-    const stats = await applyWhileDue(context);
+    const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
+    const stats = await applyWhileDue({ deadline });
     const pending = await pendingDeltaSummary();
     // Every run in Lambda (the alarm treats a missing value as breaching: a stopped schedule alarms too).
     recordMetric.pendingDeltaAge(Math.round(pending.oldestAgeMs / 1000));
