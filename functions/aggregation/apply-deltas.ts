@@ -255,11 +255,19 @@ function isDue(clicks: number, ageMs: number): boolean {
   return clicks >= c.aggregateFlushClicks || ageMs >= c.aggregateFlushMs;
 }
 
+export interface PendingSummary {
+  deltas: number;
+  jobs: number;
+  clicks: number;
+  oldestAgeMs: number;
+}
+
 /** What is still pending in all slots, and the age of the oldest delta (ms; 0 when none). */
-export async function pendingDeltaSummary(
-  now = Date.now(),
-): Promise<{ deltas: number; jobs: number; clicks: number; oldestAgeMs: number }> {
-  const bySlot = await pendingBySlot(now);
+export async function pendingDeltaSummary(now = Date.now()): Promise<PendingSummary> {
+  return summarize(await pendingBySlot(now));
+}
+
+function summarize(bySlot: SlotPending[]): PendingSummary {
   return {
     deltas: bySlot.reduce((n, p) => n + p.deltas, 0),
     jobs: bySlot.filter((p) => p.running).length,
@@ -284,18 +292,22 @@ const APPLY_FOR_MS = 45_000;
 /**
  * The scheduled run's work (ADR 0061): apply the slots that are due, and again while a busy stream fills
  * them faster than once a minute (AGGREGATE_FLUSH_CLICKS clicks), so pending deltas, and what each report
- * reads of them, stay small at any traffic. At real traffic one pass finds nothing more due and ends.
+ * reads of them, stay small at any traffic. At real traffic one pass finds nothing due and ends. Returns
+ * what it applied and what is pending after it (the last reading, or a new one if it applied since).
  */
-export async function applyWhileDue(options: { deadline?: number } = {}): Promise<ApplyStats> {
+export async function applyWhileDue(
+  options: { deadline?: number } = {},
+): Promise<{ stats: ApplyStats; pending: PendingSummary }> {
   const until = Math.min(Date.now() + APPLY_FOR_MS, options.deadline ?? Number.POSITIVE_INFINITY);
   const stats = emptyApplyStats();
   while (Date.now() < until) {
-    const due = slotsDueBySchedule(await pendingBySlot());
-    if (due.length === 0) break;
+    const bySlot = await pendingBySlot();
+    const due = slotsDueBySchedule(bySlot);
+    if (due.length === 0) return { stats, pending: summarize(bySlot) };
     const applied = await applyDeltas(due, { deadline: options.deadline });
     for (const k of Object.keys(applied) as Array<keyof ApplyStats>) stats[k] += applied[k];
     // Nothing applied (another run holds the job, or applying fails): the next minute tries again.
     if (applied.jobWrites === 0 && applied.deltasApplied === 0) break;
   }
-  return stats;
+  return { stats, pending: await pendingDeltaSummary() };
 }

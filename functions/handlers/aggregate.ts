@@ -1,6 +1,6 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { aggregateRecords } from '#aggregation/aggregate';
-import { applyWhileDue, pendingDeltaSummary } from '#aggregation/apply-deltas';
+import { applyWhileDue } from '#aggregation/apply-deltas';
 import { log, withRequestScope } from '#shared/log';
 import { flushMetrics, recordMetric, useMetricsService } from '#shared/metrics';
 
@@ -47,8 +47,7 @@ async function run(
 ): Promise<DynamoDBBatchResponse | undefined> {
   if (!isStreamEvent(event)) {
     const deadline = context ? Date.now() + context.getRemainingTimeInMillis() - APPLY_MARGIN_MS : undefined;
-    const stats = await applyWhileDue({ deadline });
-    const pending = await pendingDeltaSummary();
+    const { stats, pending } = await applyWhileDue({ deadline });
     // Every run in Lambda (the alarm treats a missing value as breaching: a stopped schedule alarms too).
     recordMetric.pendingDeltaAge(Math.round(pending.oldestAgeMs / 1000));
     flushMetrics();

@@ -295,6 +295,16 @@ describe('exactly once under redelivery', () => {
     expect((await stats('C', period)).totals).toMatchObject(count.C);
   }
 
+  /** Nothing left pending, both links' stats show the hand count, and recount finds the counters right. */
+  async function expectAllApplied(
+    count: Awaited<ReturnType<typeof busyDay>>,
+    period: Record<string, string>,
+  ) {
+    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
+    await expectCounted(count, period);
+    expect((await recount()).differences).toEqual([]);
+  }
+
   // A busy stream: small transactions, and deltas wait to be applied (their slots are neither 30 s old nor
   // 1,000 clicks full, ADR 40).
   const busy = (records: Parameters<typeof aggregateRecords>[0]) =>
@@ -334,10 +344,7 @@ describe('exactly once under redelivery', () => {
     ]);
     expect(resumed[0].counterWrites + resumed[1].counterWrites).toBeGreaterThan(0);
     await applyDeltas(ALL_DELTA_SLOTS);
-    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-
-    await expectCounted(count, period);
-    expect((await recount()).differences).toEqual([]);
+    await expectAllApplied(count, period);
   });
 
   it('applies a job once when it is run again after every update was applied but before it was marked finished', async () => {
@@ -361,9 +368,7 @@ describe('exactly once under redelivery', () => {
     // The next run finds the job still running and runs it again: every item already has its number.
     const rerun = await applyDeltas(ALL_DELTA_SLOTS);
     expect(rerun.counterWrites).toBe(0);
-    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-    await expectCounted(count, period);
-    expect((await recount()).differences).toEqual([]);
+    await expectAllApplied(count, period);
   });
 
   it('counts each click once when two consumers aggregate the same records at the same time', async () => {
@@ -480,9 +485,7 @@ describe('exactly once under redelivery', () => {
     vi.setSystemTime(Date.now() + 901_000);
     await aggregateHandler(scheduled);
     vi.useRealTimers();
-    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-    await expectCounted(count, period);
-    expect((await recount()).differences).toEqual([]);
+    await expectAllApplied(count, period);
   });
 
   it('leaves applying to the scheduled run: the stream consumer writes no counter item, however old the pending deltas', async () => {
@@ -518,9 +521,7 @@ describe('exactly once under redelivery', () => {
     vi.setSystemTime(later);
     await aggregateHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
     vi.useRealTimers();
-    expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
-    await expectCounted(count, period);
-    expect((await recount()).differences).toEqual([]);
+    await expectAllApplied(count, period);
   });
   it('keeps applying while a busy stream fills slots again during the scheduled run', async () => {
     process.env.AGGREGATE_FLUSH_CLICKS = '5'; // a busy stream in miniature: 5 clicks make a slot due
@@ -552,10 +553,8 @@ describe('exactly once under redelivery', () => {
         stopWatching();
       }
       expect(arrived).toBe(true);
-      expect(await pendingDeltaSummary()).toMatchObject({ deltas: 0, jobs: 0 });
       count.C.clicks += 6;
-      await expectCounted(count, period);
-      expect((await recount()).differences).toEqual([]);
+      await expectAllApplied(count, period);
     } finally {
       delete process.env.AGGREGATE_FLUSH_CLICKS;
       resetConfig();
