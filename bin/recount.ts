@@ -1,5 +1,6 @@
 /**
- * `npm run recount [-- --repair]`: rebuilds every counter from the raw clicks and reports differences.
+ * `npm run recount [-- --repair]`: rebuilds every counter and visitor journey state from the raw clicks
+ * and reports differences (exit 2), or repairs them.
  * Uses the same environment as the server (DYNAMODB_ENDPOINT / TABLE_NAME; AWS credentials for AWS).
  * Against the local data it starts DynamoDB Local on the data directory unless DYNAMODB_ENDPOINT is set
  * (stop `npm start` first: DynamoDB Local files are not shared between processes).
@@ -44,6 +45,15 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Recounted ${report.clicks} raw clicks into ${report.counterItems} counter items.\n`,
     );
+    const visitors = report.visitorDifferences.length;
+    if (visitors > 0) {
+      process.stdout.write(
+        `${visitors} visitors' journey states differ from their raw clicks (e.g. ${report.visitorDifferences.slice(0, 3).join(', ')}).\n`,
+      );
+      process.stdout.write(
+        repair ? `Repaired ${report.visitorsRepaired} visitor states.\n` : 'Run with --repair to fix them.\n',
+      );
+    }
     if (report.differences.length === 0) {
       process.stdout.write('All counters match the raw clicks.\n');
     } else {
@@ -59,7 +69,7 @@ async function main(): Promise<void> {
         repair ? `Repaired ${report.repaired} counter items.\n` : 'Run with --repair to fix them.\n',
       );
     }
-    process.exitCode = report.differences.length > 0 && !repair ? 2 : 0;
+    process.exitCode = (report.differences.length > 0 || visitors > 0) && !repair ? 2 : 0;
   } finally {
     await stopLocal?.();
   }

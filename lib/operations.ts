@@ -113,6 +113,12 @@ export class Operations extends Construct {
       }),
       threshold: 1,
     });
+    this.alarm('StreamRecordsRejected', {
+      description:
+        'The aggregator left out raw-click items that are not clicks (stream_record_rejected holds each whole; see docs/operations.md).',
+      metric: app('aggregate', METRIC.streamRecordsRejected, cloudwatch.Stats.SUM),
+      threshold: 1,
+    });
     this.alarm('PendingDeltaAge', {
       description:
         'Counter deltas pending for over 20 minutes (they are applied at 15), or the 1-minute schedule stopped reporting (see apply_deltas_failed).',

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { compileRoutePath } from '#api/router';
 import type { HttpEvent, HttpResult } from '#shared/http';
@@ -50,6 +51,16 @@ export function selectRoute(
 
 let requestSerial = 0;
 
+/** As API Gateway (payload 2.0) passes them: a repeated parameter's values joined with commas. */
+function queryParameters(params: URLSearchParams): Record<string, string> {
+  const query = new Map<string, string>();
+  for (const [name, value] of params) {
+    const earlier = query.get(name);
+    query.set(name, earlier === undefined ? value : `${earlier},${value}`);
+  }
+  return Object.fromEntries(query);
+}
+
 /** Builds the API Gateway HTTP API (payload v2) event Lambda would receive for this request. */
 export function toEvent(
   req: IncomingMessage,
@@ -73,7 +84,11 @@ export function toEvent(
         .map((c) => c.trim())
         .filter(Boolean)
     : undefined;
-  const textual = body.length === 0 || /json|text|xml|form-urlencoded/.test(headers['content-type'] ?? '');
+  // Text goes to the handler as a string only when it is UTF-8; anything else arrives base64-encoded,
+  // so the handler sees the bytes that were sent rather than U+FFFD in their place.
+  const textual =
+    body.length === 0 ||
+    (/json|text|xml|form-urlencoded/.test(headers['content-type'] ?? '') && isUtf8(body));
   const now = Date.now();
   return {
     version: '2.0',
@@ -82,7 +97,7 @@ export function toEvent(
     rawQueryString: url.search.slice(1),
     cookies,
     headers,
-    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    queryStringParameters: url.search ? queryParameters(url.searchParams) : undefined,
     pathParameters,
     requestContext: {
       accountId: 'local',

@@ -128,6 +128,10 @@ export class StreamPoller {
   ): Promise<boolean> {
     let active = false;
     if (shard.closed && shard.pending.length === 0) return false;
+    // An outage can leave a shard without an iterator (re-opening it failed too): open it again from the
+    // last record read, or the shard would never be read again.
+    if (!shard.closed && !shard.iterator)
+      shard.iterator = await this.iteratorAfter(shardId, shard.lastSequence);
     if (!shard.closed && shard.iterator && shard.pending.length < batchSize) {
       const res = await this.streams.send(
         new GetRecordsCommand({ ShardIterator: shard.iterator, Limit: 1000 }),

@@ -151,7 +151,7 @@ interface VisitorJourney {
 }
 
 /** The state of a visitor's first click alone (a bot's leaves it empty). */
-function firstClickState(click: ClickEvent): VisitorState {
+export function firstClickState(click: ClickEvent): VisitorState {
   const state = emptyVisitorState();
   if (!click.bot) applyClick(state, visitorClickOf(click));
   return state;

@@ -6,7 +6,10 @@ import { contributions } from '#journeys/contributions';
 import {
   applyClick,
   applyConversion,
+  earliestTime,
   emptyVisitorState,
+  parseVisitorState,
+  sameVisitorState,
   type VisitorState,
   visitorClickOf,
   visitorConversionOf,
@@ -19,13 +22,19 @@ import { itemId, scanEntities } from '#shared/table';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, mergeUpdates } from './counters';
 import { journeyShapes } from './journey-shapes';
-import { putCounterItem } from './repository';
+import { firstClickState } from './plan';
+import { putCounterItem, putVisitorState } from './repository';
 
 /**
  * Rebuilds every counter from the raw clicks and conversions, with the same pure functions the stream aggregator
  * uses, and compares them with the stored counters: how an operator checks (and with `repair`, fixes)
  * the numbers. Raw clicks expire after the retention period, so only counter buckets whose clicks are
  * all still retained are compared or repaired; older counters are left alone.
+ *
+ * Visitors' journey states are rebuilt from the same fold and compared too: a batch that was never
+ * aggregated (dead-lettered) left them without its clicks, and the next click of such a visitor would
+ * otherwise add funnel and attribution deltas computed from the incomplete state, so repaired counters
+ * would drift again. Only states whose every fact is still retained are compared or repaired.
  *
  * Repair writes absolute values: pause aggregation while it runs (disable the event source mapping and
  * the ApplyPendingDeltas schedule in AWS; locally, stop `npm start`), or increments committed meanwhile
@@ -44,6 +53,15 @@ export interface RecountReport {
   counterItems: number;
   differences: RecountDifference[];
   repaired: number;
+  /** Visitors whose stored journey state lacks (or has more than) what their retained clicks say. */
+  visitorDifferences: string[];
+  visitorsRepaired: number;
+}
+
+interface StoredVisitorItem {
+  state: VisitorState;
+  version: number;
+  firstClickMissing: boolean;
 }
 
 export async function recount(
@@ -72,6 +90,7 @@ export async function recount(
   const clicks: ClickEvent[] = [];
   const conversions: Conversion[] = [];
   const stored = new Map<string, Record<string, unknown>>();
+  const storedVisitors = new Map<string, StoredVisitorItem>();
   let scanned = 0;
   await scanEntities((item) => {
     scanned++;
@@ -80,6 +99,12 @@ export async function recount(
       clicks.push(clickFromItem(item));
     } else if (item.entity === 'conversion') {
       conversions.push(conversionFromItem(item));
+    } else if (item.entity === 'visitor') {
+      storedVisitors.set(String(item.pk).slice('VISITOR#'.length), {
+        state: parseVisitorState(String(item.state)),
+        version: Number(item.version),
+        firstClickMissing: item.firstClickMissing === true,
+      });
     } else if (COUNTER_ENTITIES.has(item.entity as string)) {
       stored.set(itemId(item as unknown as Key), item);
     }
@@ -132,12 +157,40 @@ export async function recount(
     if (differs) toRepair.push(want ?? { key, add: {}, set: {} });
   }
 
+  const retainedFromMs = Date.parse(retainedFrom);
+  // A minted visitor with only their first click has no item: that click alone is their state (ADR 0015).
+  const mintingClicks = new Map(clicks.filter((c) => c.id === c.visitorId).map((c) => [c.id, c]));
+  const storedState = (id: string) => {
+    const first = mintingClicks.get(id);
+    return storedVisitors.get(id)?.state ?? (first ? firstClickState(first) : emptyVisitorState());
+  };
+  const visitorDifferences = [...new Set([...states.keys(), ...storedVisitors.keys()])].filter((id) => {
+    const have = storedState(id);
+    if (earliestTime(have) < retainedFromMs) return false; // facts older than the raw clicks
+    return !sameVisitorState(have, states.get(id) ?? emptyVisitorState());
+  });
+
   let repaired = 0;
+  let visitorsRepaired = 0;
   if (options.repair) {
     for (const update of toRepair) {
       await putCounterItem(update, stored.get(itemId(update.key)));
       repaired++;
     }
+    for (const id of visitorDifferences) {
+      const have = storedVisitors.get(id);
+      // Still missing its first click if it was missing and the raw clicks do not hold it (ADR 0015).
+      const firstClickMissing = (have?.firstClickMissing ?? false) && !mintingClicks.has(id);
+      await putVisitorState(id, states.get(id) ?? emptyVisitorState(), have?.version ?? 0, firstClickMissing);
+      visitorsRepaired++;
+    }
   }
-  return { clicks: clicks.length, counterItems: ids.size, differences, repaired };
+  return {
+    clicks: clicks.length,
+    counterItems: ids.size,
+    differences,
+    repaired,
+    visitorDifferences,
+    visitorsRepaired,
+  };
 }

@@ -113,22 +113,29 @@ export function visitorWrite(
   expectedVersion: number,
   firstClickMissing: boolean,
 ): TransactItem {
+  return { Put: visitorPut(visitorId, state, expectedVersion, firstClickMissing) };
+}
+
+function visitorPut(
+  visitorId: string,
+  state: VisitorState,
+  expectedVersion: number,
+  firstClickMissing: boolean,
+) {
   return {
-    Put: {
-      TableName: config().tableName,
-      Item: {
-        ...keys.visitor(visitorId),
-        entity: 'visitor',
-        // One JSON string, not nested maps: a batch writes ~one visitor per click inside its transaction,
-        // and a string is cheaper to marshal and store than a map of maps of lists (+14 % aggregation
-        // throughput, docs/benchmarks.md).
-        state: JSON.stringify(state),
-        version: expectedVersion + 1,
-        ...(firstClickMissing ? { firstClickMissing: true } : {}),
-      },
-      ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
-      ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
+    TableName: config().tableName,
+    Item: {
+      ...keys.visitor(visitorId),
+      entity: 'visitor',
+      // One JSON string, not nested maps: a batch writes ~one visitor per click inside its transaction,
+      // and a string is cheaper to marshal and store than a map of maps of lists (+14 % aggregation
+      // throughput, docs/benchmarks.md).
+      state: JSON.stringify(state),
+      version: expectedVersion + 1,
+      ...(firstClickMissing ? { firstClickMissing: true } : {}),
     },
+    ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : 'version = :v',
+    ExpressionAttributeValues: expectedVersion === 0 ? undefined : { ':v': expectedVersion },
   };
 }
 
@@ -226,4 +233,17 @@ export async function putCounterItem(
       Item: { ...descriptive, ...update.set, ...update.add, ...update.key },
     }),
   );
+}
+
+/**
+ * Recount's repair of one visitor's journey state: written only if nobody changed it since the scan
+ * (the same version check as the aggregator's), so a repair never overwrites a newer state.
+ */
+export async function putVisitorState(
+  visitorId: string,
+  state: VisitorState,
+  expectedVersion: number,
+  firstClickMissing: boolean,
+): Promise<void> {
+  await db.send(new PutCommand(visitorPut(visitorId, state, expectedVersion, firstClickMissing)));
 }

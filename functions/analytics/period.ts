@@ -14,9 +14,27 @@ export const MAX_PERIOD_DAYS = 400;
 /** A date, or a date-time with an optional offset (the OpenAPI document shows this pattern too). */
 export const INSTANT_PATTERN = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/**
+ * True when the date and time exist on the calendar and the clock. `Date.parse` rolls 2026-02-30 over
+ * to March 2 and 24:00 to the next day; a report for a period nobody asked for is worse than a 400.
+ */
+function onTheCalendar(value: string): boolean {
+  const [, y, m, d, time = ''] = /^(\d{4})-(\d{2})-(\d{2})[T ]?(.*)$/.exec(value) ?? [];
+  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
+  if (
+    date.getUTCFullYear() !== Number(y) ||
+    date.getUTCMonth() !== Number(m) - 1 ||
+    date.getUTCDate() !== Number(d)
+  ) {
+    return false;
+  }
+  const [hours = 0, minutes = 0, seconds = 0] = (/^[\d:.]+/.exec(time)?.[0] ?? '').split(':').map(Number);
+  return hours < 24 && minutes < 60 && seconds < 60;
+}
+
 const instant = z.string().check(
   z.trim(),
-  z.refine((v) => INSTANT_PATTERN.test(v) && !Number.isNaN(Date.parse(v)), {
+  z.refine((v) => INSTANT_PATTERN.test(v) && !Number.isNaN(Date.parse(v)) && onTheCalendar(v), {
     message: 'must be a date (2026-11-01) or an ISO date-time (2026-11-01T09:00:00Z)',
   }),
 );

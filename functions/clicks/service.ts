@@ -2,7 +2,7 @@ import { config } from '#shared/config';
 import { log } from '#shared/log';
 import { recordMetric } from '#shared/metrics';
 import { CLICK_WRITE_FAILED, type ClickEvent } from './model';
-import { type ClickItem, clickItem, clickPartition, putClick, putClickIfAbsent } from './repository';
+import { clickItem, clickPartition, putClick } from './repository';
 
 /**
  * A click the redirect has answered and still has to store: the redirect sends its 302 first and runs
@@ -41,36 +41,4 @@ export function pendingClickWrite(click: ClickEvent, partition = clickPartition(
 /** Stores a click now; never throws (see PendingClickWrite). */
 export function recordClick(click: ClickEvent): Promise<boolean> {
   return pendingClickWrite(click).write();
-}
-
-export interface ReplayResult {
-  lines: number;
-  inserted: number;
-  alreadyStored: number;
-  failed: number;
-}
-
-/** Re-inserts clicks from log lines (JSON, one per line); other lines are ignored. */
-export async function replayClickLog(lines: Iterable<string> | AsyncIterable<string>): Promise<ReplayResult> {
-  const result: ReplayResult = { lines: 0, inserted: 0, alreadyStored: 0, failed: 0 };
-  for await (const line of lines) {
-    const start = line.indexOf('{');
-    if (start < 0) continue;
-    let parsed: { message?: string; item?: ClickItem };
-    try {
-      parsed = JSON.parse(line.slice(start));
-    } catch {
-      continue;
-    }
-    if (parsed.message !== CLICK_WRITE_FAILED || !parsed.item?.pk) continue;
-    result.lines++;
-    try {
-      if (await putClickIfAbsent(parsed.item)) result.inserted++;
-      else result.alreadyStored++;
-    } catch (err) {
-      result.failed++;
-      log.error('click_replay_failed', { item: parsed.item, error: (err as Error).message });
-    }
-  }
-  return result;
 }

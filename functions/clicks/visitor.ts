@@ -57,17 +57,24 @@ function readCookie(req: VisitorRequest): string | undefined {
 }
 
 const fallbackSalts = new Map<string, string>();
+/** After DynamoDB failed to give the salt, this instance's own salt is used this long before asking again. */
+const SALT_RETRY_AFTER_FAILURE_MS = 1_000;
+let saltUnavailableUntil = 0;
 
 /**
  * The shared daily salt; if DynamoDB cannot give it (throttling, an outage), a salt private to this
- * instance for the day: visitor ids then differ between instances, but the redirect never fails.
+ * instance for the day: visitor ids then differ between instances, but the redirect never fails. After
+ * a failure DynamoDB is not asked again for a moment, so during an outage only one cookieless redirect
+ * a second waits for the deadline (ADR 0025), as with the link cache.
  */
-async function dailySalt(day: string): Promise<string> {
+async function dailySalt(day: string, nowMs: number): Promise<string> {
+  const kept = fallbackSalts.get(day);
+  if (kept && nowMs < saltUnavailableUntil) return kept;
   try {
     return await getOrCreateDailySalt(day, () => randomBytes(32).toString('hex'));
   } catch (err) {
     log.warn('visitor_salt_unavailable', { error: err instanceof Error ? err.message : String(err) });
-    const kept = fallbackSalts.get(day);
+    saltUnavailableUntil = nowMs + SALT_RETRY_AFTER_FAILURE_MS;
     if (kept) return kept;
     const salt = randomBytes(32).toString('hex');
     fallbackSalts.clear();
@@ -96,7 +103,7 @@ export async function identifyVisitor(req: VisitorRequest): Promise<Visitor> {
     };
   }
   const day = req.now.toISOString().slice(0, 10);
-  const salt = await dailySalt(day);
+  const salt = await dailySalt(day, req.now.getTime());
   const digest = createHash('sha256')
     .update(`${salt}|${req.clientAddress}|${req.userAgent}`)
     .digest('base64url');

@@ -195,3 +195,34 @@ export function visitorConversionOf(conversion: {
   }
   return out;
 }
+
+/** The earliest time a state holds (epoch ms), or Infinity for an empty state. */
+export function earliestTime(state: VisitorState): number {
+  let earliest = Number.POSITIVE_INFINITY;
+  for (const at of Object.values(state.links)) earliest = Math.min(earliest, at);
+  for (const touchpoints of Object.values(state.journeys)) {
+    for (const tp of Object.values(touchpoints))
+      earliest = Math.min(earliest, tp.t[0] ?? earliest, tp.r?.[0] ?? earliest);
+  }
+  for (const c of state.conv ?? []) earliest = Math.min(earliest, c.t);
+  return earliest;
+}
+
+/**
+ * Whether two states hold the same facts. Maps are compared by content, not by the order their keys
+ * were added in (the stream applies clicks in arrival order, a recount in time order).
+ */
+export function sameVisitorState(a: VisitorState, b: VisitorState): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

@@ -82,7 +82,37 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return h[name.toLowerCase()] ?? h[name];
 }
 
-/** Reads a JSON body: 415 for another content type, 413 over 256 KB, 400 for malformed JSON. */
+/** Strict UTF-8: a byte sequence that is not UTF-8 is an error, not silently U+FFFD. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const REPLACEMENT_CHARACTER = '\uFFFD';
+
+/**
+ * The body as text. Bytes that are not UTF-8 are refused rather than stored as U+FFFD, which would
+ * make two different order ids or names the same one. A gateway that already decoded the body as text
+ * leaves U+FFFD where such bytes were, so a text body holding one is refused too.
+ */
+function bodyText(event: HttpEvent): string {
+  const raw = event.body ?? '';
+  if (!event.isBase64Encoded) {
+    if (raw.includes(REPLACEMENT_CHARACTER)) throw notUtf8();
+    return raw;
+  }
+  try {
+    return UTF8.decode(Buffer.from(raw, 'base64'));
+  } catch {
+    throw notUtf8();
+  }
+}
+
+const notUtf8 = () =>
+  new ValidationError(
+    'The request body is not valid UTF-8 (or holds U+FFFD, which stands for bytes that were not).',
+  );
+
+/**
+ * Reads a JSON body: 415 for another content type, charset or a content encoding, 413 over 256 KB,
+ * 400 for text that is not UTF-8 or not JSON.
+ */
 export function readJsonBody(event: HttpEvent): unknown {
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, 'utf8');
@@ -92,19 +122,36 @@ export function readJsonBody(event: HttpEvent): unknown {
     );
   }
   // The media type is what comes before any parameter (`; charset=utf-8`).
-  const [mediaType = ''] = (header(event, 'content-type') ?? '').split(';');
+  const [mediaType = '', ...parameters] = (header(event, 'content-type') ?? '').split(';');
   const contentType = mediaType.trim().toLowerCase();
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
     throw new UnsupportedMediaTypeError(
       `Send the body as JSON with Content-Type: application/json (got ${contentType || 'none'}).`,
     );
   }
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  const charset = parameters
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replaceAll('"', '');
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new UnsupportedMediaTypeError(`Send the body as UTF-8 JSON (got charset=${charset}).`);
+  }
+  const encoding = header(event, 'content-encoding')?.trim().toLowerCase();
+  if (encoding && encoding !== 'identity') {
+    throw new UnsupportedMediaTypeError(
+      `Send the body uncompressed (Content-Encoding ${encoding} is not supported).`,
+    );
+  }
+  const text = bodyText(event);
   if (text.trim() === '') throw new ValidationError('The request body is empty; send a JSON object.');
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ValidationError(`The request body is not valid JSON: ${(e as Error).message}`);
+    // V8 quotes the start of the text it could not read ("Unexpected token 'x', "…" is not valid JSON");
+    // the position is what helps, the quoted bytes are the client's own and may be binary.
+    const reason = (e as Error).message.replace(/, ".*" is not valid JSON$/su, '');
+    throw new ValidationError(`The request body is not valid JSON: ${reason}`);
   }
 }
 
@@ -122,8 +169,17 @@ export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown, wh
   throw new ValidationError(`Invalid ${where}: ${first.message}`, { issues });
 }
 
+/** The query parameters; a value holding U+FFFD was not UTF-8 (`%FF`) and is refused like a bad body. */
 export function queryOf(event: HttpEvent): Record<string, string | undefined> {
-  return event.queryStringParameters ?? {};
+  const query = event.queryStringParameters ?? {};
+  for (const [name, value] of Object.entries(query)) {
+    if (value?.includes(REPLACEMENT_CHARACTER) || name.includes(REPLACEMENT_CHARACTER)) {
+      throw new ValidationError(
+        `The query parameter '${name.slice(0, 80)}' is not valid UTF-8 URL encoding.`,
+      );
+    }
+  }
+  return query;
 }
 
 /** decodeURIComponent that turns malformed escapes into a 400 instead of a URIError (500). */

@@ -17,13 +17,14 @@ export const METRIC = {
   aggregationLag: 'AggregationLagSeconds',
   pendingDeltaAge: 'PendingDeltaAgeSeconds',
   conversionsIngested: 'ConversionsIngested',
+  streamRecordsRejected: 'StreamRecordsRejected',
 } as const;
 export const METRICS_NAMESPACE = 'Touchpoint';
 
 let metrics: Metrics | null | undefined;
 let serviceName: ServiceName | undefined;
 /** Outside Lambda, these metrics are logged as they happen (an alarm would fire on them in AWS). */
-const LOGGED_LOCALLY: ReadonlySet<string> = new Set([METRIC.clickWritesFailed]);
+const LOGGED_LOCALLY: ReadonlySet<string> = new Set([METRIC.clickWritesFailed, METRIC.streamRecordsRejected]);
 
 /** Called once by each Lambda entry point at module load. */
 export function useMetricsService(service: ServiceName): void {
@@ -46,6 +47,7 @@ export const recordMetric = {
   aggregationLag: (seconds: number) => add(METRIC.aggregationLag, MetricUnit.Seconds, seconds),
   pendingDeltaAge: (seconds: number) => add(METRIC.pendingDeltaAge, MetricUnit.Seconds, seconds),
   conversionIngested: () => add(METRIC.conversionsIngested, MetricUnit.Count, 1),
+  streamRecordRejected: () => add(METRIC.streamRecordsRejected, MetricUnit.Count, 1),
 };
 
 /** Prints this invocation's metrics (one EMF line) if there are any; never throws. */

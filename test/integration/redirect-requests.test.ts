@@ -7,9 +7,11 @@ import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { replayClickLog } from '#clicks/service';
+import { replayClickLog, replayComplete } from '#clicks/replay';
+import { clickItem } from '#clicks/repository';
 import { db } from '#shared/dynamo';
 import { setupApp } from '../support/app';
+import { clickOn, SAMPLE_LINK } from '../support/clicks';
 import { bodyOf, storedClicks } from '../support/inspect';
 import { recordSdkCalls } from '../support/sdk-calls';
 import { captureStderr } from '../support/stderr';
@@ -202,7 +204,42 @@ describe('when the click write fails', () => {
       '2026-11-24T08:00:00.000Z\t123\tERROR\t{not json',
       '',
     ]);
-    expect(result).toEqual({ lines: 0, inserted: 0, alreadyStored: 0, failed: 0 });
+    expect(result).toEqual({
+      lines: 0,
+      inserted: 0,
+      alreadyStored: 0,
+      failed: 0,
+      unreadable: 0,
+      invalid: 0,
+      expired: 0,
+    });
+  });
+
+  it('replay refuses clicks past their retention and items that are not clicks, and says so', async () => {
+    const link = { ...SAMPLE_LINK, ...(await freshLink()) };
+    const logLine = (item: unknown) =>
+      JSON.stringify({ level: 'ERROR', message: 'click_write_failed', item });
+    const now = new Date();
+    const fresh = clickItem(clickOn(link, { id: 'replayFresh01', at: now.toISOString() }), 5, 30);
+    // Clicked 31 days ago with a 30-day retention: it may have been stored, counted and expired since.
+    const old = new Date(now.getTime() - 31 * 86_400_000).toISOString();
+    const expired = clickItem(clickOn(link, { id: 'replayOld0001', at: old }), 5, 30);
+    const { visitorId: _, ...withoutVisitor } = clickItem(clickOn(link, { id: 'replayBad0001' }), 5, 30);
+    const result = await replayClickLog(
+      [logLine(fresh), logLine(expired), logLine(withoutVisitor), logLine(fresh).slice(0, 120)],
+      now,
+    );
+    expect(result).toEqual({
+      lines: 3,
+      inserted: 1,
+      alreadyStored: 0,
+      failed: 0,
+      unreadable: 1,
+      invalid: 1,
+      expired: 1,
+    });
+    expect((await storedClicks(link.id)).map((c) => c.id)).toEqual(['replayFresh01']);
+    expect(replayComplete(result)).toBe(false);
   });
 
   it('replay reads CloudWatch-style lines (timestamp and request id before the JSON)', async () => {

@@ -15,7 +15,7 @@ let mode: Mode = 'pass';
 let proxy: Server;
 let app: Awaited<ReturnType<typeof import('../support/app')['setupApp']>>;
 let inspect: typeof import('../support/inspect');
-let clicks: typeof import('#clicks/service');
+let clicks: typeof import('#clicks/replay');
 
 const HOLD_MS = 5_000;
 
@@ -72,7 +72,7 @@ beforeAll(async () => {
   process.env.DYNAMODB_ENDPOINT = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   app = await (await import('../support/app')).setupApp();
   inspect = await import('../support/inspect');
-  clicks = await import('#clicks/service');
+  clicks = await import('#clicks/replay');
 });
 
 afterAll(async () => {

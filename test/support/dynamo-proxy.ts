@@ -8,10 +8,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
  * - `stall()`: nothing is forwarded in either direction until `resume()`; connections stay open, like a
  *   DynamoDB that has stopped answering (not one failing fast). A connection the client gives up on
  *   (closes) loses what was held for it: that request never reaches DynamoDB.
+ * - `refuse()`: every open connection is cut and new ones are closed at once until `resume()`, like a
+ *   DynamoDB that is down (requests fail fast).
  */
 export class DynamoProxy {
   private delayMs = 0;
   private stalled = false;
+  private refusing = false;
   private readonly links = new Set<Link>();
 
   private constructor(
@@ -23,6 +26,10 @@ export class DynamoProxy {
     const upstream = new URL(target);
     let proxy: DynamoProxy | undefined;
     const server = createServer((client) => {
+      if (proxy!.refusing) {
+        client.destroy();
+        return;
+      }
       const server = createConnection({ host: upstream.hostname, port: Number(upstream.port) });
       proxy!.connect(client, server);
     });
@@ -42,9 +49,15 @@ export class DynamoProxy {
     this.stalled = true;
   }
 
-  /** Forwards what a stall held, in order, and everything after. */
+  refuse(): void {
+    this.refusing = true;
+    for (const link of this.links) link.destroy();
+  }
+
+  /** Forwards what a stall held, in order, and everything after (and accepts connections again). */
   resume(): void {
     this.stalled = false;
+    this.refusing = false;
     for (const link of this.links) link.flush();
   }
 

@@ -1,9 +1,12 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import type { ClickEvent } from '#clicks/model';
 import { isMintingClick } from '#clicks/model';
 import { useEnvironmentClickPartition } from '#clicks/partition';
 import { clickItem, clickPartition } from '#clicks/repository';
 import { identifyVisitor, type VisitorRequest } from '#clicks/visitor';
+import { db } from '#shared/dynamo';
 import { keys } from '#shared/keys';
 import { clickOn, SAMPLE_LINK } from '../../support/clicks';
 
@@ -90,5 +93,26 @@ describe('minted visitor ids', () => {
     expect(await maxAge(30)).toBe(30 * 86400);
     expect(await maxAge(395)).toBe(395 * 86400);
     expect(await maxAge(3650)).toBe(400 * 86400); // browsers cap cookies at 400 days
+  });
+});
+
+describe('cookieless visitor ids while DynamoDB is down', () => {
+  it('use an instance salt, and ask DynamoDB again only after a second (one redirect a second waits)', async () => {
+    const mock = mockClient(db);
+    mock.on(GetCommand).rejects(Object.assign(new Error('connect ECONNREFUSED'), { name: 'Error' }));
+    try {
+      const at = (ms: number) =>
+        request({ globalPrivacyControl: true, now: new Date(Date.parse('2026-11-24T10:00:00.000Z') + ms) });
+      const first = await identifyVisitor(at(0));
+      expect(mock.commandCalls(GetCommand)).toHaveLength(1);
+      // The next redirects within the second use the instance's salt without asking: same person, same id.
+      for (const ms of [10, 400, 999]) expect((await identifyVisitor(at(ms))).id).toBe(first.id);
+      expect(mock.commandCalls(GetCommand)).toHaveLength(1);
+      // Then DynamoDB is asked again (and, still down, the same instance salt keeps the id).
+      expect((await identifyVisitor(at(1_000))).id).toBe(first.id);
+      expect(mock.commandCalls(GetCommand)).toHaveLength(2);
+    } finally {
+      mock.restore();
+    }
   });
 });
