@@ -57,9 +57,11 @@ export function resolvePeriod(
   now = new Date(),
 ): Period {
   const to = query.to ? toDate(query.to) : now;
-  const from = query.from ? toDate(query.from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY);
-  const alignedFrom = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs);
   const alignedTo = new Date(Math.ceil(to.getTime() / bucketMs) * bucketMs);
+  // Without `from`: the last 30 days' worth of whole buckets up to `to`, the current one included (30
+  // days, today's too, not 31 calendar days).
+  const from = query.from ? toDate(query.from) : new Date(alignedTo.getTime() - DEFAULT_PERIOD_DAYS * DAY);
+  const alignedFrom = new Date(Math.floor(from.getTime() / bucketMs) * bucketMs);
   if (alignedTo <= alignedFrom) throw new ValidationError("'from' must be before 'to'.");
   if (alignedTo.getTime() - alignedFrom.getTime() > MAX_PERIOD_DAYS * DAY) {
     throw new ValidationError(`A period can span at most ${MAX_PERIOD_DAYS} days.`);

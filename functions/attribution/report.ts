@@ -49,9 +49,29 @@ export interface AttributionReport {
   touchpoints: AttributionRow[];
 }
 
-/** Credits are stored in millionths: four decimals for conversions, cents for money. */
-const conversionsOf = (micro: number) => Math.round((micro / CREDIT_UNIT) * 10_000) / 10_000;
-const moneyOf = (micro: number) => Math.round(micro / 10_000) / 100;
+/** Credits are stored in millionths: shown with four decimals for conversions, in cents for money. */
+const CONVERSION_STEP = CREDIT_UNIT / 10_000;
+const CENT = 10_000;
+
+/**
+ * Rounds `parts` (integers) to multiples of `step` so that they add up to their rounded sum, by largest
+ * remainder: 21.225 + 16.225 + 21.225 + 16.225 EUR is shown as 21.23 + 16.23 + 21.22 + 16.22 = 74.90,
+ * the total, and not 74.92. Ties go to the earlier part (the caller's order is stable).
+ */
+export function apportion(parts: readonly number[], step: number): number[] {
+  const total = Math.round(parts.reduce((sum, p) => sum + p, 0) / step);
+  const units = parts.map((p) => Math.floor(p / step));
+  let left = total - units.reduce((sum, u) => sum + u, 0);
+  const byRemainder = parts
+    .map((p, i) => ({ i, remainder: p - Math.floor(p / step) * step }))
+    .sort((a, b) => b.remainder - a.remainder || a.i - b.i);
+  for (const { i } of byRemainder) {
+    if (left <= 0) break;
+    units[i] = (units[i] ?? 0) + 1;
+    left--;
+  }
+  return units;
+}
 
 /**
  * `GET /api/journeys/{journey}/attribution`: credited conversions and revenue per touchpoint under one
@@ -87,26 +107,30 @@ export async function attributionReport(
       else row.revenue.set(credit.measure, (row.revenue.get(credit.measure) ?? 0) + amount);
     }
   }
-  const totalRevenue = new Map<string, number>();
-  let totalConversions = 0;
-  const touchpoints: AttributionRow[] = [];
-  for (const [touchpoint, row] of rows) {
-    totalConversions += row.conversions;
-    for (const [currency, micro] of row.revenue)
-      totalRevenue.set(currency, (totalRevenue.get(currency) ?? 0) + micro);
-    if (row.conversions === 0 && [...row.revenue.values()].every((v) => v === 0)) continue;
-    touchpoints.push({
-      touchpoint,
-      stage: row.stage,
-      conversions: conversionsOf(row.conversions),
-      revenue: moneyByCurrency(row.revenue),
-    });
-  }
+  // Touchpoints in a stable order (by name) for apportioning; then by credited conversions for display.
+  const credited = [...rows]
+    .filter(([, row]) => row.conversions !== 0 || [...row.revenue.values()].some((v) => v !== 0))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const conversions = apportion(
+    credited.map(([, row]) => row.conversions),
+    CONVERSION_STEP,
+  );
+  const currencies = [...new Set(credited.flatMap(([, row]) => [...row.revenue.keys()]))].sort();
+  const revenue = new Map(
+    currencies.map((c) => [c, apportion(credited.map(([, row]) => row.revenue.get(c) ?? 0), CENT)]),
+  );
+  const touchpoints: AttributionRow[] = credited.map(([touchpoint, row], i) => ({
+    touchpoint,
+    stage: row.stage,
+    conversions: (conversions[i] ?? 0) / 10_000,
+    revenue: moneyOf(currencies.map((c) => [c, revenue.get(c)?.[i] ?? 0])),
+  }));
   touchpoints.sort(
     (a, b) =>
       b.conversions - a.conversions ||
       (a.touchpoint < b.touchpoint ? -1 : a.touchpoint > b.touchpoint ? 1 : 0),
   );
+  const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);
   return {
     journey: journey.name,
     event,
@@ -115,17 +139,15 @@ export async function attributionReport(
     from: period.from.toISOString(),
     to: period.to.toISOString(),
     freshnessSeconds: FRESHNESS_SECONDS,
-    conversions: conversionsOf(totalConversions),
-    revenue: moneyByCurrency(totalRevenue),
+    conversions: sum(conversions) / 10_000,
+    revenue: moneyOf(currencies.map((c) => [c, sum(revenue.get(c) ?? [])])),
     touchpoints,
   };
 }
 
-function moneyByCurrency(micro: Map<string, number>): Record<string, number> {
+/** Cents per currency as amounts, leaving out currencies with nothing credited. */
+function moneyOf(cents: Array<[string, number]>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const currency of [...micro.keys()].sort()) {
-    const amount = micro.get(currency) ?? 0;
-    if (amount !== 0) out[currency] = moneyOf(amount);
-  }
+  for (const [currency, amount] of cents) if (amount !== 0) out[currency] = amount / 100;
   return out;
 }

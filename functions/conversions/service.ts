@@ -1,25 +1,56 @@
 import { nanoid } from 'nanoid';
-import { NotFoundError, ValidationError } from '#shared/errors';
+import { NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
+import { keys } from '#shared/keys';
 import type { Conversion, RecordConversionInput } from './model';
 import { getClickByToken, putConversionOnce } from './repository';
 
 /** How far in the future a reported `at` may be (clock skew between the shop and us). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
+/** A token this young may name a click the redirect has answered but not stored yet (ADR 0027). */
+const JUST_CLICKED_MS = 60_000;
+/** Pauses between looks for such a click: together longer than the click write's deadline (800 ms). */
+const WAITS_FOR_CLICK_MS = [250, 500, 1_000];
+/** What a 503 for a click still being stored tells the shop (Retry-After, seconds). */
+const RETRY_FOR_CLICK_SECONDS = 5;
+
+/**
+ * The click a token names. The redirect answers before it stores the click, so a shop that reports a
+ * conversion at once (a sign-up on the landing page) can be faster than that write: for a token made in
+ * the last minute, it is looked for again for ~2 s, and then answered with a 503 and Retry-After (the
+ * write may have gone to the replay log), not with a 404 that says the id is wrong.
+ */
+async function clickOfToken(token: string, now: Date) {
+  const click = await getClickByToken(token);
+  if (click) return click;
+  const madeAt = keys.clickByToken(token)?.at;
+  const age = madeAt ? now.getTime() - Date.parse(madeAt) : Number.POSITIVE_INFINITY;
+  if (age < -MAX_CLOCK_SKEW_MS || age > JUST_CLICKED_MS) {
+    throw new NotFoundError(
+      `There is no click '${token}': pass the tp_cid value from the landing URL as it was (clicks older than the retention are gone).`,
+    );
+  }
+  for (const ms of WAITS_FOR_CLICK_MS) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    const stored = await getClickByToken(token);
+    if (stored) return stored;
+  }
+  throw new ServiceUnavailableError(
+    `The click '${token}' was made moments ago and is not stored yet; send the conversion again in a few seconds.`,
+    RETRY_FOR_CLICK_SECONDS,
+  );
+}
+
 /**
  * Records a conversion for the click its `tp_cid` names: 201 the first time, 200 with the first one for
- * a repeated event + order id (counted once). An id that names no stored click is a 404.
+ * a repeated event + order id (counted once). An id that names no stored click is a 404; one made in the
+ * last minute whose click is not stored yet, a 503 with Retry-After.
  */
 export async function recordConversion(
   input: RecordConversionInput,
   now = new Date(),
 ): Promise<{ conversion: Conversion; created: boolean }> {
-  const click = await getClickByToken(input.clickId);
-  if (!click) {
-    throw new NotFoundError(
-      `There is no click '${input.clickId}': pass the tp_cid value from the landing URL as it was (clicks older than the retention are gone).`,
-    );
-  }
+  const click = await clickOfToken(input.clickId, now);
   const at = input.at ? new Date(input.at) : now;
   if (at.getTime() > now.getTime() + MAX_CLOCK_SKEW_MS) throw new ValidationError("'at' is in the future.");
   if (at.getTime() < Date.parse(click.at)) {

@@ -1,6 +1,9 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordConversionSchema } from '#conversions/model';
 import { recordConversion } from '#conversions/service';
+import { db } from '#shared/dynamo';
+import { keys } from '#shared/keys';
 import { setupApp } from '../support/app';
 import { bodyOf, countItems } from '../support/inspect';
 
@@ -103,15 +106,49 @@ describe('recording a conversion', () => {
       status: 404,
     });
     const { cid } = await clickThrough();
-    // A well-formed id whose click does not exist (the id part changed).
-    const other = `${cid.slice(0, 10)}${'x'.repeat(12)}`;
-    await expect(recordConversion(parse({ clickId: other, event: 'purchase' }))).rejects.toMatchObject({
+    // A well-formed id whose click does not exist, made an hour ago (the id part changed).
+    const hourAgo = keys.clickToken(Date.now() - 3_600_000, 3, 'x'.repeat(12));
+    await expect(recordConversion(parse({ clickId: hourAgo, event: 'purchase' }))).rejects.toMatchObject({
       status: 404,
     });
     const before = await countItems();
     await expect(
       recordConversion(parse({ clickId: cid, event: 'purchase', at: '2020-01-01T00:00:00Z' })),
     ).rejects.toMatchObject({ status: 400 });
+    expect(await countItems()).toBe(before);
+  });
+});
+
+describe('a conversion reported moments after its click', () => {
+  it('waits for a click the redirect has not stored yet, and counts the conversion once it is', async () => {
+    const { cid } = await clickThrough();
+    const where = keys.clickByToken(cid)!;
+    // The click's write is late: the conversion arrives first.
+    const { Item } = await db.send(new GetCommand({ TableName: process.env.TABLE_NAME, Key: where.key }));
+    await db.send(new DeleteCommand({ TableName: process.env.TABLE_NAME, Key: where.key }));
+    const stored = new Promise((r) => setTimeout(r, 400)).then(() =>
+      db.send(new PutCommand({ TableName: process.env.TABLE_NAME, Item })),
+    );
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/conversions',
+      body: { clickId: cid, event: 'signup' },
+    });
+    await stored;
+    expect(res.statusCode, res.body).toBe(201);
+  });
+
+  it('answers 503 with Retry-After, not 404, when the click is still not stored (its write may await replay)', async () => {
+    const justNow = keys.clickToken(Date.now(), 3, 'y'.repeat(12));
+    const before = await countItems();
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/conversions',
+      body: { clickId: justNow, event: 'signup' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('5');
+    expect(bodyOf(res).error.code).toBe('service_unavailable');
     expect(await countItems()).toBe(before);
   });
 });
