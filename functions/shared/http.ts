@@ -150,7 +150,12 @@ export function readJsonBody(event: HttpEvent): unknown {
   } catch (e) {
     // V8 quotes the start of the text it could not read ("Unexpected token 'x', "…" is not valid JSON");
     // the position is what helps, the quoted bytes are the client's own and may be binary.
-    const reason = (e as Error).message.replace(/, ".*" is not valid JSON$/su, '');
+    const reason = (e as Error).message
+      .replace(/, ".*" is not valid JSON$/su, '')
+      .replace(/^Unexpected token '(.)'/su, (_, ch: string) => {
+        const code = (ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+        return `unexpected character U+${code}`;
+      });
     throw new ValidationError(`The request body is not valid JSON: ${reason}`);
   }
 }

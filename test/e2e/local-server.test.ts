@@ -251,6 +251,24 @@ describe('the local server over HTTP', () => {
     expect(((await big.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 
+  it('refuses bytes that are not UTF-8 and a repeated query parameter, changing nothing', async () => {
+    const before = (await (await api('/api/links?limit=100')).json()) as { items: unknown[] };
+    const text = Buffer.from('{"url":"https://shop.example/","touchpoint":"t8","stage":"awareness","campaign":"');
+    const notUtf8 = Buffer.concat([text, Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await api('/api/links', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: notUtf8,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/UTF-8/);
+    // As API Gateway passes a repeated parameter (its values joined with a comma): not a number.
+    const twice = await api('/api/links?limit=1&limit=2');
+    expect(twice.status).toBe(400);
+    const after = (await (await api('/api/links?limit=100')).json()) as { items: unknown[] };
+    expect(after.items).toHaveLength(before.items.length);
+  });
+
   it('reads a chunked request body (no Content-Length), as curl sends a streamed upload', async () => {
     const payload = JSON.stringify({
       url: 'https://shop.example/chunked',

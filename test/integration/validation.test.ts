@@ -47,6 +47,39 @@ const CASES: Case[] = [
   },
   { name: 'empty body', request: () => raw('', 'application/json'), status: 400, code: 'validation_error' },
   {
+    // What a gateway passes on for bytes that were not UTF-8: U+FFFD in their place. Stored, two different
+    // order ids or campaigns would become the same one.
+    name: 'a body that was not UTF-8 (U+FFFD where the bytes were)',
+    request: () => raw(JSON.stringify(link({ campaign: 'spring-\uFFFD\uFFFD' })), 'application/json'),
+    status: 400,
+    code: 'validation_error',
+    mentions: /UTF-8/,
+  },
+  {
+    name: 'a compressed body (Content-Encoding: gzip)',
+    request: () => ({
+      ...raw(JSON.stringify(GOOD), 'application/json'),
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+    }),
+    status: 415,
+    code: 'unsupported_media_type',
+    mentions: /gzip/,
+  },
+  {
+    name: 'JSON in another charset',
+    request: () => raw(JSON.stringify(GOOD), 'application/json; charset=utf-16'),
+    status: 415,
+    code: 'unsupported_media_type',
+    mentions: /UTF-8/,
+  },
+  {
+    name: 'JSON that V8 cannot read quotes no bytes of the body back',
+    request: () => raw('\u001f\u008b\u0008garbage', 'application/json'),
+    status: 400,
+    code: 'validation_error',
+    mentions: /^The request body is not valid JSON: unexpected character U\+001F$/,
+  },
+  {
     name: 'JSON that is not an object (array)',
     request: () => raw('[1,2]', 'application/json'),
     status: 400,
@@ -585,6 +618,26 @@ const CASES: Case[] = [
     request: () => ({ path: '/api/touchpoints', query: { from: '2026-99-01' } }),
     status: 400,
     code: 'validation_error',
+  },
+  {
+    name: 'a date that does not exist (30 February), not rolled over to March',
+    request: () => ({ path: '/api/touchpoints', query: { from: '2026-02-30' } }),
+    status: 400,
+    code: 'validation_error',
+    mentions: /from/,
+  },
+  {
+    name: 'an hour that does not exist (24:00)',
+    request: () => ({ path: `/api/links/${linkId}/stats`, query: { to: '2026-05-01T24:00:00Z' } }),
+    status: 400,
+    code: 'validation_error',
+  },
+  {
+    name: 'a query value that was not UTF-8 (%FF)',
+    request: () => ({ path: '/api/links', query: { campaign: 'spring\uFFFD' } }),
+    status: 400,
+    code: 'validation_error',
+    mentions: /UTF-8/,
   },
   {
     name: 'touchpoints of an unknown journey',
