@@ -117,7 +117,13 @@ export async function attributionReport(
   );
   const currencies = [...new Set(credited.flatMap(([, row]) => [...row.revenue.keys()]))].sort();
   const revenue = new Map(
-    currencies.map((c) => [c, apportion(credited.map(([, row]) => row.revenue.get(c) ?? 0), CENT)]),
+    currencies.map((c) => [
+      c,
+      apportion(
+        credited.map(([, row]) => row.revenue.get(c) ?? 0),
+        CENT,
+      ),
+    ]),
   );
   const touchpoints: AttributionRow[] = credited.map(([touchpoint, row], i) => ({
     touchpoint,

@@ -43,7 +43,12 @@ export const linkResponse = z.strictObject({
     content: z.string().optional(),
   }),
   expiresAt: isoDateTime.nullable(),
-  maxClicks: z.number().int().min(1).nullable().describe('click limit: the link closes within ~35 s of reaching it (docs/analytics.md)'),
+  maxClicks: z
+    .number()
+    .int()
+    .min(1)
+    .nullable()
+    .describe('click limit: the link closes within ~35 s of reaching it (docs/analytics.md)'),
   fallbackUrl: z.string().nullable(),
   trackConversions: z.boolean().describe('adds tp_cid=<click id> to the destination'),
   status: z

@@ -253,7 +253,9 @@ describe('the local server over HTTP', () => {
 
   it('refuses bytes that are not UTF-8 and a repeated query parameter, changing nothing', async () => {
     const before = (await (await api('/api/links?limit=100')).json()) as { items: unknown[] };
-    const text = Buffer.from('{"url":"https://shop.example/","touchpoint":"t8","stage":"awareness","campaign":"');
+    const text = Buffer.from(
+      '{"url":"https://shop.example/","touchpoint":"t8","stage":"awareness","campaign":"',
+    );
     const notUtf8 = Buffer.concat([text, Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
     const res = await api('/api/links', {
       method: 'POST',
