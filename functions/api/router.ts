@@ -49,11 +49,11 @@ export function createRouter<F extends FunctionName, T>(fn: F, actions: ActionMa
     compiled.push({ method: route.method, routeKey: route.key, action, ...compileRoutePath(route.path) });
   }
   return (method: string, path: string): RouteMatch<T> => {
-    let pathMatched = false;
+    const allowed = new Set<string>();
     for (const route of compiled) {
       const m = route.pattern.exec(path);
       if (!m) continue;
-      pathMatched = true;
+      allowed.add(route.method);
       if (route.method !== method) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
@@ -61,7 +61,13 @@ export function createRouter<F extends FunctionName, T>(fn: F, actions: ActionMa
       });
       return { action: route.action, params, routeKey: route.routeKey };
     }
-    if (pathMatched) throw new MethodNotAllowedError(`${method} is not supported on ${path}.`);
+    if (allowed.size > 0) {
+      const methods = [...allowed].sort();
+      throw new MethodNotAllowedError(
+        `${method} is not supported on ${path}; use ${methods.join(' or ')}.`,
+        methods,
+      );
+    }
     throw new NotFoundError(`There is no API route ${method} ${path}. See /api/openapi.json.`);
   };
 }

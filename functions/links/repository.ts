@@ -2,7 +2,7 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { config } from '#shared/config';
 import { db } from '#shared/dynamo';
-import { ConflictError } from '#shared/errors';
+import { ConflictError, StaleWriteError } from '#shared/errors';
 import { GSI1, keys } from '#shared/keys';
 import type { Link } from './model';
 
@@ -132,7 +132,7 @@ export async function replaceLink(before: Link, after: Link): Promise<void> {
     await sendLinkTransaction(items);
   } catch (err) {
     if (isConditionFailure(err, 0)) {
-      throw new ConflictError('The link was changed by someone else meanwhile; read it again and retry.');
+      throw new StaleWriteError('The link was changed by someone else meanwhile; read it again and retry.');
     }
     throw err;
   }

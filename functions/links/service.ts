@@ -1,7 +1,14 @@
 import { assertStageInJourney, assertTouchpointStage } from '#journeys/service';
 import { config } from '#shared/config';
 import { decodeCursor, encodeCursor } from '#shared/cursor';
-import { AppError, NotFoundError, ValidationError } from '#shared/errors';
+import {
+  AppError,
+  NotFoundError,
+  PreconditionFailedError,
+  StaleWriteError,
+  ValidationError,
+} from '#shared/errors';
+import { utmConflict } from './destination';
 import type { Link, LinkView } from './model';
 import { toView } from './model';
 import { getLinkById, insertLink, queryLinks, replaceLink } from './repository';
@@ -36,6 +43,11 @@ const defaultPort = (protocol: string) => (protocol === 'https:' ? '443' : '80')
  * service itself answers on loopback (the local server), every loopback name on its port. A loop would
  * turn one visit into many counted clicks.
  */
+function assertUtmAgrees(url: string, utm: Link['utm']): void {
+  const conflict = utmConflict(url, utm);
+  if (conflict) throw new ValidationError(conflict, { field: 'utm' });
+}
+
 function assertNotShortDomain(url: string, field: string): void {
   const parsed = new URL(url);
   // `tp.test.` is the same host as `tp.test` (a fully qualified name), so drop a trailing dot.
@@ -77,6 +89,7 @@ export async function createLink(input: CreateLinkInput, now = new Date()): Prom
     throw new ValidationError(`The slug '${input.slug}' is reserved; choose another.`);
   }
   assertFuture(input.expiresAt, now);
+  assertUtmAgrees(input.url, input.utm);
   const domain = resolveDomain(input.domain);
   await assertStageInJourney(input.journey, input.stage);
   await assertTouchpointStage(input.journey, input.touchpoint, input.stage, 0);
@@ -123,36 +136,109 @@ export async function getLink(id: string): Promise<Link> {
   return link;
 }
 
-export async function updateLink(id: string, input: UpdateLinkInput, now = new Date()): Promise<LinkView> {
-  const before = await getLink(id);
-  if (input.url) assertNotShortDomain(input.url, 'url');
-  if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
-  assertFuture(input.expiresAt, now);
-  const { slug: _slug, domain: _domain, ...changes } = input;
-  const after: Link = {
-    ...before,
-    ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
-    updatedAt: laterIso(now, before.updatedAt),
-  } as Link;
-  if (changes.expiresAt) after.expiresAt = new Date(changes.expiresAt).toISOString();
-  // Raising or removing the click limit re-opens an exhausted link.
-  if (changes.maxClicks !== undefined && changes.maxClicks !== before.maxClicks) after.exhaustedAt = null;
-  const placementChanged =
-    after.journey !== before.journey ||
-    after.stage !== before.stage ||
-    after.touchpoint !== before.touchpoint;
-  const restored = before.status === 'archived' && after.status === 'active';
-  if (after.status === 'active' && (placementChanged || restored)) {
-    // The journey may have been redefined while the link was archived.
-    await assertStageInJourney(after.journey, after.stage);
-    const ownLinks =
-      before.status === 'active' && before.journey === after.journey && before.touchpoint === after.touchpoint
-        ? 1
-        : 0;
-    await assertTouchpointStage(after.journey, after.touchpoint, after.stage, ownLinks);
+/**
+ * How often a blind edit (no If-Match) is tried when other edits of the link land first: each round one
+ * of the racing edits wins, so this many people can edit one link at the same moment.
+ */
+const EDIT_ATTEMPTS = 10;
+
+/** The link's version as an HTTP entity tag: it changes with every write (`updatedAt` always moves on). */
+export function linkEtag(link: Pick<Link, 'updatedAt'>): string {
+  return `"${Date.parse(link.updatedAt).toString(36)}"`;
+}
+
+export interface EditOptions {
+  /** The client's `If-Match`: the edit applies only to that version of the link (412 otherwise). */
+  ifMatch?: string;
+  now?: Date;
+}
+
+/**
+ * Edits a link: the fields sent replace the stored ones. Without `ifMatch` the edit is applied to the
+ * current link whatever another client changed meanwhile (two people editing different fields both
+ * win); with it, only to the version the client read, else 412.
+ */
+export async function updateLink(
+  id: string,
+  input: UpdateLinkInput,
+  options: EditOptions = {},
+): Promise<Link> {
+  return editLink(id, options, async (before, now) => {
+    if (input.url) assertNotShortDomain(input.url, 'url');
+    if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
+    assertFuture(input.expiresAt, now);
+    const { slug: _slug, domain: _domain, ...changes } = input;
+    const after: Link = {
+      ...before,
+      ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      updatedAt: laterIso(now, before.updatedAt),
+    } as Link;
+    if (changes.expiresAt) after.expiresAt = new Date(changes.expiresAt).toISOString();
+    if (changes.url || changes.utm) assertUtmAgrees(after.url, after.utm);
+    // Raising or removing the click limit re-opens an exhausted link.
+    if (changes.maxClicks !== undefined && changes.maxClicks !== before.maxClicks) after.exhaustedAt = null;
+    const placementChanged =
+      after.journey !== before.journey ||
+      after.stage !== before.stage ||
+      after.touchpoint !== before.touchpoint;
+    const restored = before.status === 'archived' && after.status === 'active';
+    if (after.status === 'active' && (placementChanged || restored)) {
+      // The journey may have been redefined while the link was archived.
+      await assertStageInJourney(after.journey, after.stage);
+      const ownLinks =
+        before.status === 'active' &&
+        before.journey === after.journey &&
+        before.touchpoint === after.touchpoint
+          ? 1
+          : 0;
+      await assertTouchpointStage(after.journey, after.touchpoint, after.stage, ownLinks);
+    }
+    return after;
+  });
+}
+
+/**
+ * Read, change, write with optimistic locking. A lost race is retried on a fresh read unless the client
+ * pinned a version with If-Match, which then answers 412.
+ */
+async function editLink(
+  id: string,
+  options: EditOptions,
+  change: (before: Link, now: Date) => Promise<Link | null>,
+): Promise<Link> {
+  for (let attempt = 1; ; attempt++) {
+    const before = await getLink(id);
+    if (options.ifMatch !== undefined && !etagMatches(options.ifMatch, before)) {
+      throw new PreconditionFailedError(
+        `The link has changed since you read it (its ETag is now ${linkEtag(before)}); read it again.`,
+      );
+    }
+    const after = await change(before, options.now ?? new Date());
+    if (!after) return before;
+    try {
+      await replaceLink(before, after);
+      return after;
+    } catch (err) {
+      const retry =
+        err instanceof StaleWriteError && options.ifMatch === undefined && attempt < EDIT_ATTEMPTS;
+      if (!retry)
+        throw options.ifMatch !== undefined && err instanceof StaleWriteError ? precondition() : err;
+      // A short jittered pause, so the racing edits do not meet again at once.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
   }
-  await replaceLink(before, after);
-  return view(after);
+}
+
+const precondition = () =>
+  new PreconditionFailedError('The link was changed by someone else meanwhile; read it again.');
+
+/** `If-Match: *` or a list of entity tags (weak ones compare by their value, RFC 9110 §13.1.1). */
+function etagMatches(ifMatch: string, link: Link): boolean {
+  const current = linkEtag(link);
+  return ifMatch
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .some((tag) => tag === '*' || tag === current);
 }
 
 /** Timestamps must move forward even when two edits land in the same millisecond (optimistic locking). */
@@ -161,10 +247,12 @@ function laterIso(now: Date, previous: string): string {
   return new Date(t).toISOString();
 }
 
-export async function archiveLink(id: string, now = new Date()): Promise<void> {
-  const before = await getLink(id);
-  if (before.status === 'archived') return;
-  await replaceLink(before, { ...before, status: 'archived', updatedAt: laterIso(now, before.updatedAt) });
+export async function archiveLink(id: string, options: EditOptions = {}): Promise<void> {
+  await editLink(id, options, async (before, now) =>
+    before.status === 'archived'
+      ? null
+      : { ...before, status: 'archived', updatedAt: laterIso(now, before.updatedAt) },
+  );
 }
 
 /** Rebuilds the start key from exactly the attributes a listing cursor holds, each checked. */

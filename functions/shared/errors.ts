@@ -40,7 +40,11 @@ export class NotFoundError extends AppError {
 }
 
 export class MethodNotAllowedError extends AppError {
-  constructor(message: string) {
+  /** `allowed`: the methods the path answers (the Allow header, RFC 9110 §15.5.6). */
+  constructor(
+    message: string,
+    readonly allowed: readonly string[],
+  ) {
     super(405, 'method_not_allowed', message);
   }
 }
@@ -48,6 +52,16 @@ export class MethodNotAllowedError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, details?: unknown) {
     super(409, 'conflict', message, details);
+  }
+}
+
+/** A write lost a race with another writer of the same item (optimistic locking). */
+export class StaleWriteError extends ConflictError {}
+
+/** The client's `If-Match` names a version that is no longer the current one. */
+export class PreconditionFailedError extends AppError {
+  constructor(message: string) {
+    super(412, 'precondition_failed', message);
   }
 }
 

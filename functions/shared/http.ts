@@ -2,9 +2,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type * as z from 'zod/mini';
 import {
   AppError,
+  MethodNotAllowedError,
   PayloadTooLargeError,
   ServiceUnavailableError,
   TooManyRequestsError,
+  UnauthorizedError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from './errors';
@@ -55,11 +57,7 @@ const DYNAMODB_BUSY = new Set([
 /** The one mapper from errors to HTTP. Unknown errors are bugs: logged with their stack, 500 without it. */
 export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
   if (err instanceof AppError) {
-    const headers: Record<string, string> =
-      err instanceof ServiceUnavailableError || err instanceof TooManyRequestsError
-        ? { 'retry-after': String(err.retryAfterSeconds) }
-        : {};
-    return json(err.status, errorBody(err.code, err.message, err.details), headers);
+    return json(err.status, errorBody(err.code, err.message, err.details), errorHeaders(err));
   }
   // DynamoDB pushing back (a write cap, a hot key, a throttled account) is temporary: the client should
   // come back in a moment, not read it as a bug. Not a 500.
@@ -75,6 +73,15 @@ export function toHttpError(err: unknown, event?: HttpEvent): HttpResult {
     path: event?.rawPath,
   });
   return json(500, errorBody('internal_error', 'Something went wrong on our side. It has been logged.'));
+}
+
+/** What the status asks HTTP to say besides the body: when to retry, what is allowed, how to authenticate. */
+function errorHeaders(err: AppError): Record<string, string> {
+  if (err instanceof ServiceUnavailableError || err instanceof TooManyRequestsError)
+    return { 'retry-after': String(err.retryAfterSeconds) };
+  if (err instanceof MethodNotAllowedError) return { allow: err.allowed.join(', ') };
+  if (err instanceof UnauthorizedError) return { 'www-authenticate': 'Bearer realm="touchpoint"' };
+  return {};
 }
 
 export function header(event: HttpEvent, name: string): string | undefined {

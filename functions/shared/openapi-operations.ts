@@ -24,13 +24,26 @@ export interface Operation {
   query?: { schema: QuerySchema; describe: Record<string, string> };
   /** Path parameters checked by a zod schema; the others are opaque strings. */
   pathParams?: Record<string, Schema>;
-  ok: { status: number; description: string; body?: ComponentName | 'OpenApi'; csv?: true; media?: string };
+  ok: {
+    status: number;
+    description: string;
+    body?: ComponentName | 'OpenApi';
+    csv?: true;
+    media?: string;
+    /** Response headers worth documenting (name → description). */
+    headers?: Record<string, string>;
+  };
+  /** Takes `If-Match` (an ETag from a read of the same resource): 412 when it no longer matches. */
+  ifMatch?: true;
   public?: true;
   /** A second success answer (e.g. 200 for a repeat of an idempotent create). */
   alsoOk?: { status: number; description: string; body: ComponentName };
   /** The body of its 4xx answers, when it carries more than the error (default Error). */
   errorBody?: ComponentName;
 }
+
+const ETAG = { ETag: "The link's version: send it as If-Match to edit only that version" };
+const IF_MATCH = true as const;
 
 const PERIOD = {
   from: 'Start of the period, inclusive. Default: 30 days before `to`.',
@@ -72,7 +85,12 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
     summary: 'Create a link for a touchpoint',
     tag: 'links',
     body: 'CreateLink',
-    ok: { status: 201, description: 'The link', body: 'Link' },
+    ok: {
+      status: 201,
+      description: 'The link',
+      body: 'Link',
+      headers: { ...ETAG, Location: 'The new link: /api/links/{id}' },
+    },
   },
   'GET /api/links': {
     summary: 'List links, newest first',
@@ -85,7 +103,8 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
         touchpoint: 'Filter by touchpoint',
         campaign: 'Filter by campaign',
         tag: 'Filter by tag',
-        status: 'Filter by stored status',
+        status:
+          'Filter by the status a person set: active (which includes links closed by their own expiry or click limit: their status reads expired or exhausted) or archived',
         limit: 'Page size',
         cursor: 'nextCursor of the previous page',
       },
@@ -107,18 +126,21 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
   'GET /api/links/{id}': {
     summary: 'Read a link',
     tag: 'links',
-    ok: { status: 200, description: 'The link', body: 'Link' },
+    ok: { status: 200, description: 'The link', body: 'Link', headers: ETAG },
   },
   'PATCH /api/links/{id}': {
-    summary: 'Edit a link (slug and domain are fixed: printed QR codes point at them); null clears a field',
+    summary:
+      'Edit a link (slug and domain are fixed: printed QR codes point at them); null clears a field. Without If-Match the fields sent are applied to the current link, whatever else changed meanwhile',
     tag: 'links',
     body: 'UpdateLink',
-    ok: { status: 200, description: 'The edited link', body: 'Link' },
+    ok: { status: 200, description: 'The edited link', body: 'Link', headers: ETAG },
+    ifMatch: IF_MATCH,
   },
   'DELETE /api/links/{id}': {
     summary: 'Archive a link',
     tag: 'links',
     ok: { status: 204, description: 'Archived' },
+    ifMatch: IF_MATCH,
   },
   'GET /api/links/{id}/qr': {
     summary: "The link's QR code (encodes shortUrl?r=qr)",
@@ -250,8 +272,11 @@ export const ERROR_CODES: Array<[number, string]> = [
   [401, 'Missing or invalid API key'],
   [403, 'The key’s role does not allow this'],
   [404, 'Not found'],
-  [409, 'Conflict (slug taken, concurrent edit)'],
+  [409, 'Conflict (slug taken, a write that kept losing to concurrent ones)'],
   [410, 'Link archived, expired or over its click limit'],
+  [412, 'If-Match names a version that is no longer current'],
   [413, 'Body over 256 KB'],
-  [415, 'Body is not JSON'],
+  [415, 'Body is not UTF-8 JSON, or is compressed'],
+  [429, 'Too many failed keys from this address; see Retry-After'],
+  [503, 'The database did not answer in time or is busy; see Retry-After'],
 ];

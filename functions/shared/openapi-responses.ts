@@ -65,9 +65,16 @@ export const linkPageResponse = z.strictObject({
 
 export const errorResponse = z.strictObject({
   error: z.strictObject({
-    code: z.string().describe('stable, machine-readable: invalid_request, not_found, …'),
-    message: z.string(),
-    details: z.unknown().optional(),
+    code: z
+      .string()
+      .describe(
+        'stable, machine-readable: validation_error, unauthorized, forbidden, not_found, method_not_allowed, conflict, gone, precondition_failed, payload_too_large, unsupported_media_type, too_many_requests, service_unavailable, internal_error',
+      ),
+    message: z.string().describe('what went wrong and what to do, for a person'),
+    details: z
+      .unknown()
+      .optional()
+      .describe('present when there is more to say: e.g. every invalid field of a validation_error'),
   }),
 });
 
@@ -100,10 +107,17 @@ export const linkStatsResponse = z.strictObject({
   interval: z.enum(['hour', 'day']),
   totals: z.strictObject({ clicks: count, scans: count, uniqueVisitors: count, botClicks: count }),
   series: z.array(z.strictObject({ t: z.string(), clicks: count, scans: count })),
-  breakdowns: z.record(
-    z.enum(BREAKDOWN_DIMENSIONS),
-    z.array(z.strictObject({ value: z.string(), clicks: count })),
-  ),
+  breakdowns: z
+    .record(
+      z.enum(BREAKDOWN_DIMENSIONS),
+      z.array(
+        z.strictObject({
+          value: z.string(),
+          clicks: count.describe('human requests with this value: clicks and scans together'),
+        }),
+      ),
+    )
+    .describe('human requests (clicks + scans) per value of each dimension; bots are left out'),
 });
 
 export const touchpointTableResponse = z.strictObject({

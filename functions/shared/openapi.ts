@@ -28,7 +28,7 @@ const REFINEMENTS = z.registry<JsonSchema>();
 REFINEMENTS.add(httpUrlSchema, {
   format: 'uri',
   // zod trims first, and URL schemes are case-insensitive.
-  pattern: '^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s]',
+  pattern: '^\\s*[Hh][Tt][Tt][Pp][Ss]?://[^/?#\\s\\\\][^\\\\]*$',
   description: 'absolute http(s) URL, not on a short domain',
 });
 REFINEMENTS.add(putJourneySchema.shape.stages, { uniqueItems: true });
@@ -112,7 +112,18 @@ function parameters(path: string, op: Operation): JsonSchema[] {
     required: true,
     schema: op.pathParams?.[name] ? toJson(op.pathParams[name]) : { type: 'string' },
   }));
-  if (!op.query) return inPath;
+  const ifMatch = op.ifMatch
+    ? [
+        {
+          name: 'If-Match',
+          in: 'header',
+          description:
+            'An ETag of the link (from GET, POST or PATCH): the write applies only to that version, else 412',
+          schema: { type: 'string' },
+        },
+      ]
+    : [];
+  if (!op.query) return [...inPath, ...ifMatch];
   const query = toJson(op.query.schema);
   const required = new Set((query.required as string[] | undefined) ?? []);
   const inQuery = Object.entries((query.properties ?? {}) as Record<string, JsonSchema>).map(
@@ -124,17 +135,32 @@ function parameters(path: string, op: Operation): JsonSchema[] {
       schema,
     }),
   );
-  return [...inPath, ...inQuery];
+  return [...inPath, ...inQuery, ...ifMatch];
 }
 
 function responsesOf(op: Operation): JsonSchema {
-  const { status, description, body, csv, media } = op.ok;
+  const { status, description, body, csv, media, headers } = op.ok;
   const content: JsonSchema = {};
   if (body === 'OpenApi') content['application/json'] = { schema: { type: 'object' } };
   else if (body) content['application/json'] = { schema: ref(body) };
   if (csv) content['text/csv'] = { schema: { type: 'string' } };
   for (const type of media?.split(', ') ?? []) content[type] = { schema: { type: 'string' } };
-  const out: JsonSchema = { [status]: { description, ...(Object.keys(content).length ? { content } : {}) } };
+  const out: JsonSchema = {
+    [status]: {
+      description,
+      ...(headers
+        ? {
+            headers: Object.fromEntries(
+              Object.entries(headers).map(([name, text]) => [
+                name,
+                { description: text, schema: { type: 'string' } },
+              ]),
+            ),
+          }
+        : {}),
+      ...(Object.keys(content).length ? { content } : {}),
+    },
+  };
   if (op.alsoOk) {
     out[op.alsoOk.status] = {
       description: op.alsoOk.description,

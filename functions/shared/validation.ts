@@ -77,6 +77,13 @@ export const httpUrlSchema = z.string().check(
       return false;
     }
   }, 'must be an absolute http:// or https:// URL'),
+  // What is stored must read as what visitors get: browsers' URL parser takes `https:\\evil.example`,
+  // `https:/evil.example` and `https:evil.example` for `https://evil.example`, so such a link would look
+  // like one thing in lists and go elsewhere. A backslash is not a URL character (RFC 3986): encode it.
+  z.refine(
+    (value) => /^[Hh][Tt][Tt][Pp][Ss]?:\/\/[^/\\?#]/.test(value) && !value.includes('\\'),
+    'must start with http:// or https:// and a host, and hold no backslash (encode it as %5C)',
+  ),
 );
 
 export const isoDateTimeSchema = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' });

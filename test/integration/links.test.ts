@@ -362,6 +362,100 @@ describe('editing a link', () => {
     });
     expectApiError(res, 404, 'not_found');
   });
+
+  it('applies edits of different fields made at the same moment, all of them (no If-Match)', async () => {
+    const link = await create({
+      url: 'https://shop.example/race',
+      touchpoint: 'race-tp',
+      stage: 'awareness',
+    });
+    const edits = [
+      { campaign: 'autumn' },
+      { tags: ['print'] },
+      { channel: 'email' },
+      { utm: { source: 'news' } },
+      { fallbackUrl: 'https://shop.example/sold-out' },
+      { maxClicks: 500 },
+    ];
+    const answers = await Promise.all(
+      edits.map((body) => app.api({ method: 'PATCH', path: `/api/links/${link.id}`, body })),
+    );
+    expect(answers.map((r) => r.statusCode)).toEqual(edits.map(() => 200));
+    const stored = bodyOf(await app.api({ path: `/api/links/${link.id}` }));
+    expect(stored).toMatchObject({
+      campaign: 'autumn',
+      tags: ['print'],
+      channel: 'email',
+      utm: { source: 'news' },
+      fallbackUrl: 'https://shop.example/sold-out',
+      maxClicks: 500,
+    });
+  });
+
+  it('with If-Match, edits only the version read: 412 once someone else changed it', async () => {
+    const link = await create({
+      url: 'https://shop.example/etag',
+      touchpoint: 'etag-tp',
+      stage: 'awareness',
+    });
+    const read = await app.api({ path: `/api/links/${link.id}` });
+    const etag = read.headers?.etag;
+    expect(etag).toMatch(/^"[0-9a-z]+"$/);
+    const mine = await app.api({
+      method: 'PATCH',
+      path: `/api/links/${link.id}`,
+      headers: { 'if-match': etag! },
+      body: { campaign: 'mine' },
+    });
+    expect(mine.statusCode).toBe(200);
+    expect(mine.headers?.etag).not.toBe(etag);
+    // A second client still holds the first version.
+    const stale = await app.api({
+      method: 'PATCH',
+      path: `/api/links/${link.id}`,
+      headers: { 'if-match': etag! },
+      body: { campaign: 'theirs' },
+    });
+    expectApiError(stale, 412, 'precondition_failed');
+    expect(bodyOf(await app.api({ path: `/api/links/${link.id}` })).campaign).toBe('mine');
+    const archive = await app.api({
+      method: 'DELETE',
+      path: `/api/links/${link.id}`,
+      headers: { 'if-match': etag! },
+    });
+    expectApiError(archive, 412, 'precondition_failed');
+    expect(
+      (
+        await app.api({
+          method: 'DELETE',
+          path: `/api/links/${link.id}`,
+          headers: { 'if-match': mine.headers!.etag! },
+        })
+      ).statusCode,
+    ).toBe(204);
+  });
+
+  it('answers a create with Location and ETag', async () => {
+    const res = await app.api({
+      method: 'POST',
+      path: '/api/links',
+      body: { url: 'https://shop.example/loc', touchpoint: 'loc-tp', stage: 'awareness' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers?.location).toBe(`/api/links/${bodyOf(res).id}`);
+    expect(res.headers?.etag).toMatch(/^"[0-9a-z]+"$/);
+  });
+});
+
+describe('HTTP semantics of errors', () => {
+  it('a 405 says which methods the path answers; a 401 how to authenticate', async () => {
+    const res = await app.api({ method: 'PUT', path: '/api/links' });
+    expectApiError(res, 405, 'method_not_allowed');
+    expect(res.headers?.allow).toBe('GET, POST');
+    const anonymous = await app.api({ path: '/api/links', key: '' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers?.['www-authenticate']).toMatch(/^Bearer /);
+  });
 });
 
 describe('archiving a link', () => {

@@ -65,20 +65,24 @@ beforeEach(() => {
 describe('GET /{slug}', () => {
   it('answers 302 to the destination with the UTM parameters and the request query minus r', async () => {
     const link = await freshLink({
-      url: 'https://shop.example/spring?lang=en&utm_medium=keep-mine',
-      utm: { source: 'poster', medium: 'print', campaign: 'spring' },
+      url: 'https://shop.example/spring?lang=en&utm_medium=print',
+      utm: { source: 'poster', campaign: 'spring' },
     });
-    const res = await app.click(link.slug, { query: { r: 'qr', coupon: 'SAVE10', utm_campaign: 'lobby' } });
+    const res = await app.click(link.slug, {
+      query: { r: 'qr', coupon: 'SAVE10', lang: 'de', utm_campaign: 'forged', utm_content: 'lobby' },
+    });
     expect(res.statusCode).toBe(302);
     const location = new URL(res.headers!.location!);
     expect(location.origin + location.pathname).toBe('https://shop.example/spring');
-    expect(location.searchParams.get('lang')).toBe('en');
-    expect(location.searchParams.get('utm_source')).toBe('poster');
-    // The destination's own utm_medium wins over the link's.
-    expect(location.searchParams.getAll('utm_medium')).toEqual(['keep-mine']);
-    // The request's own query wins over both.
-    expect(location.searchParams.getAll('utm_campaign')).toEqual(['lobby']);
+    // The request's own parameters replace the destination's, and add to them.
+    expect(location.searchParams.getAll('lang')).toEqual(['de']);
     expect(location.searchParams.get('coupon')).toBe('SAVE10');
+    // The UTMs the link sets (in utm or in its URL) are its campaign's attribution: the request cannot
+    // rewrite them, only set one the link leaves open (ADR 4).
+    expect(location.searchParams.getAll('utm_source')).toEqual(['poster']);
+    expect(location.searchParams.getAll('utm_medium')).toEqual(['print']);
+    expect(location.searchParams.getAll('utm_campaign')).toEqual(['spring']);
+    expect(location.searchParams.getAll('utm_content')).toEqual(['lobby']);
     expect(location.searchParams.has('r')).toBe(false);
   });
 

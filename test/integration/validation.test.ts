@@ -167,6 +167,27 @@ const CASES: Case[] = [
     code: 'validation_error',
   },
   {
+    // Browsers read https:\\evil.example as https://evil.example: stored, it would look like another link.
+    name: 'a destination with backslashes for slashes',
+    request: () => post(link({ url: 'https:\\\\evil.example/x' })),
+    status: 400,
+    code: 'validation_error',
+    mentions: /backslash/,
+  },
+  {
+    name: 'a destination with one slash after the scheme',
+    request: () => post(link({ url: 'https:/evil.example/x' })),
+    status: 400,
+    code: 'validation_error',
+  },
+  {
+    name: 'UTM settings that contradict the destination URL',
+    request: () => post(link({ url: 'https://shop.example/?utm_source=x', utm: { source: 'y' } })),
+    status: 400,
+    code: 'validation_error',
+    mentions: /utm_source=x/,
+  },
+  {
     name: 'URL over 2,048 characters',
     request: () => post(link({ url: `https://shop.example/${'a'.repeat(2100)}` })),
     status: 400,

@@ -1,12 +1,23 @@
-import type { ApiAction } from '#api/context';
+import type { ApiAction, ApiContext } from '#api/context';
+import type { LinkView } from '#links/model';
 import { bulkCreateSchema, createLinkSchema, listLinksQuerySchema, updateLinkSchema } from '#links/schema';
-import { archiveLink, createLink, getLink, listLinks, updateLink, view } from '#links/service';
+import { archiveLink, createLink, getLink, linkEtag, listLinks, updateLink, view } from '#links/service';
 import { AppError } from '#shared/errors';
-import { errorBody, json, noContent, parseWith } from '#shared/http';
+import { errorBody, header, json, noContent, parseWith } from '#shared/http';
+
+/** A link answered with its version (ETag, for If-Match) and, when created, where it lives. */
+function linkResponse(status: number, link: LinkView, created = false) {
+  const headers: Record<string, string> = { etag: linkEtag(link) };
+  if (created) headers.location = `/api/links/${link.id}`;
+  return json(status, link, headers);
+}
+
+const ifMatchOf = (ctx: Pick<ApiContext, 'event'>) => header(ctx.event, 'if-match');
 
 export const createLinkAction: ApiAction = {
   permission: 'write_links',
-  run: async (ctx) => json(201, await createLink(parseWith(createLinkSchema, ctx.body(), 'link'))),
+  run: async (ctx) =>
+    linkResponse(201, await createLink(parseWith(createLinkSchema, ctx.body(), 'link')), true),
 };
 
 /** Each link is validated and created on its own; one bad link does not fail the others. */
@@ -49,19 +60,21 @@ export const listLinksAction: ApiAction = {
 
 export const getLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'read',
-  run: async (ctx) => json(200, view(await getLink(ctx.params.id))),
+  run: async (ctx) => linkResponse(200, view(await getLink(ctx.params.id))),
 };
 
 export const updateLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'write_links',
-  run: async (ctx) =>
-    json(200, await updateLink(ctx.params.id, parseWith(updateLinkSchema, ctx.body(), 'link'))),
+  run: async (ctx) => {
+    const input = parseWith(updateLinkSchema, ctx.body(), 'link');
+    return linkResponse(200, view(await updateLink(ctx.params.id, input, { ifMatch: ifMatchOf(ctx) })));
+  },
 };
 
 export const archiveLinkAction: ApiAction<'/api/links/{id}'> = {
   permission: 'write_links',
   run: async (ctx) => {
-    await archiveLink(ctx.params.id);
+    await archiveLink(ctx.params.id, { ifMatch: ifMatchOf(ctx) });
     return noContent();
   },
 };

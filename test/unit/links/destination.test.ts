@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { destinationFor } from '#links/destination';
+import { destinationFor, utmConflict } from '#links/destination';
 import type { Link, Utm } from '#links/model';
 
 function link(url: string, utm: Utm = {}): Link {
@@ -60,15 +60,21 @@ describe('destinationFor', () => {
     expect(url.searchParams.get('utm_medium')).toBe('print');
   });
 
-  it('lets the request query win over both', () => {
+  it("never lets the request rewrite a UTM the link sets (the campaign's attribution)", () => {
     const url = go(
       'https://shop.example/a?utm_source=mine&utm_medium=x',
       { source: 'poster', campaign: 'spring' },
-      'utm_source=lobby&utm_campaign=autumn',
+      'utm_source=evil&utm_campaign=autumn&utm_medium=y',
     );
-    expect(url.searchParams.getAll('utm_source')).toEqual(['lobby']);
-    expect(url.searchParams.getAll('utm_campaign')).toEqual(['autumn']);
-    expect(url.searchParams.get('utm_medium')).toBe('x');
+    expect(url.searchParams.getAll('utm_source')).toEqual(['mine']);
+    expect(url.searchParams.getAll('utm_campaign')).toEqual(['spring']);
+    expect(url.searchParams.getAll('utm_medium')).toEqual(['x']);
+  });
+
+  it('lets the request set the UTMs the link leaves open (tagging one printed link per placement)', () => {
+    const url = go('https://shop.example/a', { source: 'poster' }, 'utm_content=lobby&utm_source=evil');
+    expect(url.searchParams.getAll('utm_content')).toEqual(['lobby']);
+    expect(url.searchParams.getAll('utm_source')).toEqual(['poster']);
   });
 
   it('passes other request parameters through and keeps the destination ones', () => {
@@ -111,5 +117,15 @@ describe('destinationFor', () => {
   it('does not change the host or path, whatever the query says', () => {
     const url = go('https://shop.example/path', {}, 'next=https://evil.example/');
     expect(url.origin + url.pathname).toBe('https://shop.example/path');
+  });
+});
+
+describe('utmConflict', () => {
+  it('names a UTM set both in the link and in its URL with different values', () => {
+    expect(utmConflict('https://a.example/?utm_source=x', { source: 'y' })).toMatch(
+      /utm.source 'y'.*utm_source=x/,
+    );
+    expect(utmConflict('https://a.example/?utm_source=x', { source: 'x', medium: 'print' })).toBeNull();
+    expect(utmConflict('https://a.example/', { source: 'y' })).toBeNull();
   });
 });
