@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { DAY_MS, periodQuerySchema, resolvePeriod } from '#analytics/period';
 import { getJourney } from '#journeys/service';
 import { dayOf, parseCreditAttribute } from '#shared/counter-items';
+import { minorUnitDigits } from '#shared/currency';
 import { FRESHNESS_SECONDS } from '#shared/freshness';
 import { nameSchema } from '#shared/validation';
 import { CREDIT_UNIT, LOOKBACKS, type Lookback } from './credits';
@@ -49,9 +50,12 @@ export interface AttributionReport {
   touchpoints: AttributionRow[];
 }
 
-/** Credits are stored in millionths: shown with four decimals for conversions, in cents for money. */
+/**
+ * Credits are stored in millionths: shown with four decimals for conversions, and for money to the
+ * currency's minor unit (cents for EUR, whole yen, fils for BHD).
+ */
 const CONVERSION_STEP = CREDIT_UNIT / 10_000;
-const CENT = 10_000;
+const minorUnitStep = (currency: string) => 10 ** (6 - minorUnitDigits(currency));
 
 /**
  * Rounds `parts` (integers) to multiples of `step` so that they add up to their rounded sum, by largest
@@ -121,7 +125,7 @@ export async function attributionReport(
       c,
       apportion(
         credited.map(([, row]) => row.revenue.get(c) ?? 0),
-        CENT,
+        minorUnitStep(c),
       ),
     ]),
   );
@@ -151,9 +155,10 @@ export async function attributionReport(
   };
 }
 
-/** Cents per currency as amounts, leaving out currencies with nothing credited. */
-function moneyOf(cents: Array<[string, number]>): Record<string, number> {
+/** Minor units per currency as amounts, leaving out currencies with nothing credited. */
+function moneyOf(units: Array<[string, number]>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [currency, amount] of cents) if (amount !== 0) out[currency] = amount / 100;
+  for (const [currency, amount] of units)
+    if (amount !== 0) out[currency] = amount / 10 ** minorUnitDigits(currency);
   return out;
 }

@@ -1,5 +1,6 @@
 import '#shared/zod-locale';
 import * as z from 'zod/mini';
+import { decimalsOf, isCurrency, minorUnitDigits } from '#shared/currency';
 import { isoDateTimeSchema, nameSchema, textSchema } from '#shared/validation';
 
 /**
@@ -18,7 +19,7 @@ export interface Conversion {
   journey: string;
   touchpoint: string;
   stage: string;
-  /** Minor-unit precision is the caller's: stored as sent (at most 2 decimals). */
+  /** Stored as sent, with at most its currency's minor-unit decimals (2 for EUR, 0 for JPY, 3 for BHD). */
   value: number | null;
   currency: string | null;
   orderId: string | null;
@@ -28,11 +29,15 @@ export interface Conversion {
   receivedAt: string;
 }
 
-/** At most two decimals, up to a billion: money, not arbitrary floats (credits add it in millionths, exactly). */
+/**
+ * Money, not arbitrary floats: up to a billion, with at most as many decimals as the currency's minor
+ * unit (checked with the currency below; 4 is the most any currency has). Credits add it in millionths,
+ * exactly.
+ */
 const valueSchema = z.number().check(
   z.gte(0),
   z.lte(1_000_000_000),
-  z.refine((v) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6, 'must have at most 2 decimals'),
+  z.refine((v) => decimalsOf(v) <= 4, 'must have at most as many decimals as its currency (2 for EUR)'),
 );
 
 export const recordConversionSchema = z
@@ -40,7 +45,14 @@ export const recordConversionSchema = z
     clickId: z.string().check(z.trim(), z.minLength(1), z.maxLength(64)),
     event: nameSchema('event'),
     value: z.optional(valueSchema),
-    currency: z.optional(z.string().check(z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD or EUR'))),
+    currency: z.optional(
+      z
+        .string()
+        .check(
+          z.regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD or EUR'),
+          z.refine(isCurrency, 'is not an ISO 4217 currency code'),
+        ),
+    ),
     orderId: z.optional(textSchema(1, 128)),
     customerId: z.optional(textSchema(1, 128)),
     at: z.optional(isoDateTimeSchema),
@@ -49,6 +61,18 @@ export const recordConversionSchema = z
     z.refine((c) => (c.value === undefined) === (c.currency === undefined), {
       message: 'send value and currency together',
       path: ['currency'],
+    }),
+    z.superRefine((c, ctx) => {
+      if (c.value === undefined || c.currency === undefined || !isCurrency(c.currency)) return;
+      const allowed = minorUnitDigits(c.currency);
+      if (decimalsOf(c.value) > allowed) {
+        ctx.issues.push({
+          code: 'custom',
+          message: `${c.currency} amounts have ${allowed === 0 ? 'no decimals' : `at most ${allowed} decimals`}`,
+          path: ['value'],
+          input: c.value,
+        });
+      }
     }),
   );
 export type RecordConversionInput = z.infer<typeof recordConversionSchema>;

@@ -189,7 +189,7 @@ export function visitorConversionOf(conversion: {
 }): VisitorConversion {
   const out: VisitorConversion = { id: conversion.id, e: conversion.event, t: Date.parse(conversion.at) };
   if (conversion.value !== null && conversion.currency !== null) {
-    // Values have at most 2 decimals (the API checks it): millionths are exact integers.
+    // Values have at most 4 decimals (their currency's minor unit, checked by the API): millionths are exact integers.
     out.v = Math.round(conversion.value * 1_000_000);
     out.c = conversion.currency;
   }

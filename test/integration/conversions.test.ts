@@ -101,6 +101,17 @@ describe('recording a conversion', () => {
     expect((await recordConversion(parse({ ...input, event: 'signup' }))).created).toBe(true);
   });
 
+  it('takes values to their currency's minor unit: three decimals for BHD, none for JPY', async () => {
+    const { cid } = await clickThrough();
+    const fils = await recordConversion(parse({ clickId: cid, event: 'purchase', value: 12.345, currency: 'BHD' }));
+    expect(fils.conversion).toMatchObject({ value: 12.345, currency: 'BHD' });
+    const yen = await recordConversion(parse({ clickId: cid, event: 'purchase', value: 4800, currency: 'JPY' }));
+    expect(yen.conversion).toMatchObject({ value: 4800, currency: 'JPY' });
+    expect(() => parse({ clickId: cid, event: 'purchase', value: 4800.5, currency: 'JPY' })).toThrow(
+      /JPY amounts have no decimals/,
+    );
+  });
+
   it('refuses an unknown click id with a 404 and a conversion before its click with a 400', async () => {
     await expect(recordConversion(parse({ clickId: 'nope', event: 'purchase' }))).rejects.toMatchObject({
       status: 404,
@@ -194,6 +205,9 @@ describe('POST /api/conversions and GET /t.js', () => {
       [{ clickId: cid, event: 'purchase', value: 10.001, currency: 'EUR' }, 400],
       [{ clickId: cid, event: 'purchase', value: -1, currency: 'EUR' }, 400],
       [{ clickId: cid, event: 'purchase', value: 1, currency: 'euro' }, 400],
+      [{ clickId: cid, event: 'purchase', value: 1, currency: 'ZZZ' }, 400], // not an ISO 4217 code
+      [{ clickId: cid, event: 'purchase', value: 1000.5, currency: 'JPY' }, 400], // yen have no decimals
+      [{ clickId: cid, event: 'purchase', value: 1.2345, currency: 'BHD' }, 400], // fils: 3 decimals
       [{ clickId: cid, event: 'purchase', orderId: 'a\u0000b' }, 400],
       [{ clickId: cid, event: 'purchase', at: '2999-01-01T00:00:00Z' }, 400],
       [{ clickId: cid, event: 'purchase', extra: 1 }, 400],
