@@ -101,11 +101,15 @@ describe('recording a conversion', () => {
     expect((await recordConversion(parse({ ...input, event: 'signup' }))).created).toBe(true);
   });
 
-  it('takes values to their currency's minor unit: three decimals for BHD, none for JPY', async () => {
+  it("takes values to their currency's minor unit: three decimals for BHD, none for JPY", async () => {
     const { cid } = await clickThrough();
-    const fils = await recordConversion(parse({ clickId: cid, event: 'purchase', value: 12.345, currency: 'BHD' }));
+    const fils = await recordConversion(
+      parse({ clickId: cid, event: 'purchase', value: 12.345, currency: 'BHD' }),
+    );
     expect(fils.conversion).toMatchObject({ value: 12.345, currency: 'BHD' });
-    const yen = await recordConversion(parse({ clickId: cid, event: 'purchase', value: 4800, currency: 'JPY' }));
+    const yen = await recordConversion(
+      parse({ clickId: cid, event: 'purchase', value: 4800, currency: 'JPY' }),
+    );
     expect(yen.conversion).toMatchObject({ value: 4800, currency: 'JPY' });
     expect(() => parse({ clickId: cid, event: 'purchase', value: 4800.5, currency: 'JPY' })).toThrow(
       /JPY amounts have no decimals/,
