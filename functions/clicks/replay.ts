@@ -97,6 +97,7 @@ export async function replayClickLog(
     expired: 0,
   };
   let lineNumber = 0;
+  const inFlight = new Set<Promise<void>>();
   for await (const line of lines) {
     lineNumber++;
     const record = failedClickRecord(line);
@@ -119,16 +120,28 @@ export async function replayClickLog(
       log.error('click_replay_expired', { line: lineNumber, item });
       continue;
     }
-    try {
-      if (await putClickIfAbsent(item)) result.inserted++;
-      else result.alreadyStored++;
-    } catch (err) {
-      result.failed++;
-      log.error('click_replay_failed', { line: lineNumber, item, error: (err as Error).message });
-    }
+    const at = lineNumber;
+    const write = putClickIfAbsent(item).then(
+      (inserted) => {
+        if (inserted) result.inserted++;
+        else result.alreadyStored++;
+      },
+      (err: unknown) => {
+        result.failed++;
+        log.error('click_replay_failed', { line: at, item, error: (err as Error).message });
+      },
+    );
+    // A few writes at a time: a long outage's log replays in minutes, not one round trip per click.
+    inFlight.add(write);
+    void write.finally(() => inFlight.delete(write));
+    if (inFlight.size >= REPLAY_CONCURRENCY) await Promise.race(inFlight);
   }
+  await Promise.all(inFlight);
   return result;
 }
+
+/** Writes in flight at once while replaying (each is an independent, idempotent PutItem). */
+const REPLAY_CONCURRENCY = 16;
 
 /** Replayed in full: every click found is stored now (or was already). */
 export const replayComplete = (r: ReplayResult) => r.failed + r.unreadable + r.invalid + r.expired === 0;

@@ -16,6 +16,7 @@ useMetricsService('api');
 /** Every api route with its action (the type is in functions/api/context.ts). */
 const actions: ApiActions = {
   'GET /healthz': system.healthAction,
+  'HEAD /healthz': system.healthAction,
   'GET /api/openapi.json': system.openApiAction,
   'GET /dashboard': system.dashboardAction,
   'GET /dashboard/{asset}': system.dashboardAction,

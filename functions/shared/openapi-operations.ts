@@ -59,6 +59,12 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
     ok: { status: 200, description: 'Healthy', body: 'Health' },
     public: true,
   },
+  'HEAD /healthz': {
+    summary: 'Health check for monitors that use HEAD: the same status, no body',
+    tag: 'system',
+    ok: { status: 200, description: 'Healthy' },
+    public: true,
+  },
   'GET /api/openapi.json': {
     summary: 'This document',
     tag: 'system',

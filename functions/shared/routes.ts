@@ -13,6 +13,8 @@ export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 
 
 export const ROUTE_TABLE = {
   'GET /healthz': 'api',
+  // Uptime monitors often check with HEAD; without its own route it would be read as the slug `healthz`.
+  'HEAD /healthz': 'api',
   'GET /api/openapi.json': 'api',
   'POST /api/links': 'api',
   'GET /api/links': 'api',

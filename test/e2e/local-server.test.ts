@@ -76,10 +76,13 @@ afterAll(async () => {
 });
 
 describe('the local server over HTTP', () => {
-  it('answers /healthz', async () => {
+  it('answers /healthz, also to HEAD (as uptime monitors check)', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
+    const head = await fetch(`${base}/healthz`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
   });
 
   it('refuses destinations that loop back to this server by another name (issue 14)', async () => {
