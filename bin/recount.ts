@@ -45,6 +45,11 @@ async function main(): Promise<void> {
     process.stdout.write(
       `Recounted ${report.clicks} raw clicks into ${report.counterItems} counter items.\n`,
     );
+    if (report.rejectedClicks > 0) {
+      process.stdout.write(
+        `${report.rejectedClicks} raw-click items are not clicks and were left out, as the aggregator leaves them out (StreamRecordsRejected).\n`,
+      );
+    }
     const visitors = report.visitorDifferences.length;
     if (visitors > 0) {
       process.stdout.write(

@@ -50,7 +50,7 @@ export interface AggregateStats {
  * is left out, logged whole and counted in the StreamRecordsRejected metric (an alarm), never counted
  * into counters of `undefined`.
  */
-function parse(records: DynamoDBRecord[]): StreamRecord[] {
+function parse(records: DynamoDBRecord[], reported: Set<string>): StreamRecord[] {
   const out: StreamRecord[] = [];
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
@@ -60,8 +60,12 @@ function parse(records: DynamoDBRecord[]): StreamRecord[] {
     if (keys.isClickPk(item.pk)) {
       const problem = storedClickProblem(item);
       if (problem) {
-        log.error('stream_record_rejected', { seq, problem, item });
-        recordMetric.streamRecordRejected();
+        // Once per invocation, though the handler may read the batch again after a conflict.
+        if (!reported.has(seq)) {
+          reported.add(seq);
+          log.error('stream_record_rejected', { seq, problem, item });
+          recordMetric.streamRecordRejected();
+        }
       } else out.push({ kind: 'click', seq, clickPk: item.pk, click: clickFromItem(item) });
     } else if (item.entity === 'conversion' && keys.isConversionPk(item.pk))
       out.push({ kind: 'conversion', seq, conversion: conversionFromItem(item) });
@@ -124,8 +128,9 @@ export async function aggregateRecords(
     deltaWrites: 0,
   };
   const clicks: ClickEvent[] = [];
+  const rejected = new Set<string>();
   for (let attempt = 1; ; attempt++) {
-    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks);
+    const failed = await aggregateOnce(remaining, { ...options, now }, stats, clicks, rejected);
     if (!failed) break;
     if (attempt >= IN_HANDLER_ATTEMPTS) return { batchItemFailures: [{ itemIdentifier: failed }], stats };
     // Resume at the failed record: checkpoints and visitor versions are read again, so a conflict with
@@ -172,8 +177,9 @@ async function aggregateOnce(
   options: AggregateOptions & { now: number },
   stats: AggregateStats,
   clicks: ClickEvent[],
+  rejected: Set<string>,
 ): Promise<string | undefined> {
-  const parsed = parse(records);
+  const parsed = parse(records, rejected);
   if (parsed.length === 0) return undefined;
 
   // Read together (one round trip instead of three); on a redelivery this reads a few visitors whose

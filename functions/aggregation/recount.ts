@@ -1,5 +1,6 @@
 import type { ClickEvent } from '#clicks/model';
 import { clickFromItem } from '#clicks/repository';
+import { storedClickProblem } from '#clicks/stored-click';
 import type { Conversion } from '#conversions/model';
 import { conversionFromItem } from '#conversions/repository';
 import { contributions } from '#journeys/contributions';
@@ -17,7 +18,7 @@ import {
 import { config } from '#shared/config';
 import { COUNTER_ENTITIES, isCountAttribute } from '#shared/counter-items';
 import { ValidationError } from '#shared/errors';
-import type { Key } from '#shared/keys';
+import { type Key, keys } from '#shared/keys';
 import { itemId, scanEntities } from '#shared/table';
 import { ALL_DELTA_SLOTS, applyDeltas, pendingDeltaSummary } from './apply-deltas';
 import { type CounterUpdate, clickCounterUpdates, contributionDelta, mergeUpdates } from './counters';
@@ -50,6 +51,8 @@ export interface RecountDifference {
 
 export interface RecountReport {
   clicks: number;
+  /** Raw-click items that are not clicks (StreamRecordsRejected): neither counted nor compared. */
+  rejectedClicks: number;
   counterItems: number;
   differences: RecountDifference[];
   repaired: number;
@@ -91,16 +94,19 @@ export async function recount(
   const conversions: Conversion[] = [];
   const stored = new Map<string, Record<string, unknown>>();
   const storedVisitors = new Map<string, StoredVisitorItem>();
+  let rejectedClicks = 0;
   let scanned = 0;
   await scanEntities((item) => {
     scanned++;
     if (scanned % 500 === 0) options.onProgress?.(scanned);
     if (item.entity === 'click') {
-      clicks.push(clickFromItem(item));
+      // What the aggregator leaves out (stream_record_rejected), recount leaves out too.
+      if (storedClickProblem(item) === null) clicks.push(clickFromItem(item));
+      else rejectedClicks++;
     } else if (item.entity === 'conversion') {
       conversions.push(conversionFromItem(item));
     } else if (item.entity === 'visitor') {
-      storedVisitors.set(String(item.pk).slice('VISITOR#'.length), {
+      storedVisitors.set(keys.visitorIdOf(String(item.pk)), {
         state: parseVisitorState(String(item.state)),
         version: Number(item.version),
         firstClickMissing: item.firstClickMissing === true,
@@ -187,6 +193,7 @@ export async function recount(
   }
   return {
     clicks: clicks.length,
+    rejectedClicks,
     counterItems: ids.size,
     differences,
     repaired,

@@ -2,8 +2,10 @@ import type { Link } from '#links/model';
 import { MINTED_VISITOR_ID } from '#shared/keys';
 
 /** One GET of a short URL, as stored (docs/design.md §1). No raw IP is ever part of it. */
-export type ClickSource = 'click' | 'scan';
-export type DeviceType = 'mobile' | 'tablet' | 'desktop' | 'tv' | 'bot' | 'unknown';
+export const CLICK_SOURCES = ['click', 'scan'] as const;
+export type ClickSource = (typeof CLICK_SOURCES)[number];
+export const DEVICE_TYPES = ['mobile', 'tablet', 'desktop', 'tv', 'bot', 'unknown'] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export interface ClickEvent {
   id: string;

@@ -34,45 +34,80 @@ export interface ReplayResult {
 
 type LogRecord = { message?: unknown; item?: unknown };
 
-/** The `click_write_failed` record a line holds, 'unreadable' when it names one but holds none, or null. */
-export function failedClickRecord(line: string): { item: unknown } | 'unreadable' | null {
-  if (!line.includes(CLICK_WRITE_FAILED)) return null;
-  return findRecord(line, 3) ?? 'unreadable';
+/**
+ * The failed clicks a line holds, and how many of the `click_write_failed` records it names could not be
+ * read; null for a line that names none. One line may hold several (a one-line JSON array, tab-separated
+ * `--output text`), each found on its own.
+ */
+export function failedClicksIn(line: string): { items: unknown[]; unreadable: number } | null {
+  const named = line.split(CLICK_WRITE_FAILED).length - 1;
+  if (named === 0) return null;
+  const items = recordsIn(line, 3);
+  return { items, unreadable: Math.max(0, named - items.length) };
 }
 
-function findRecord(text: string, depth: number): { item: unknown } | undefined {
-  if (depth === 0) return undefined;
-  const start = text.indexOf('{');
-  const end = text.lastIndexOf('}');
-  if (start >= 0 && end > start) {
-    const json = text.slice(start, end + 1);
-    // As printed; then as a CSV field holds it (every quote doubled).
-    for (const candidate of [json, json.replaceAll('""', '"')]) {
-      const found = recordIn(parseJson(candidate), depth);
-      if (found) return found;
-    }
+/** The click items of the records in `text`: JSON values in it, as printed or as a CSV field holds them. */
+function recordsIn(text: string, depth: number): unknown[] {
+  if (depth === 0) return [];
+  let best: unknown[] = [];
+  // As printed; then as a CSV field holds it (every quote doubled).
+  for (const candidate of [text, text.replaceAll('""', '"')]) {
+    const found = jsonValuesIn(candidate).flatMap((value) => recordsOf(value, depth));
+    if (found.length > best.length) best = found;
   }
-  // A JSON string literal holding the line (a pretty-printed export's `"@message": "{\"level\"…"`).
-  for (const literal of text.matchAll(/"((?:[^"\\]|\\.)*click_write_failed(?:[^"\\]|\\.)*)"/g)) {
-    const inner = parseJson(`"${literal[1]}"`);
-    const found = typeof inner === 'string' ? findRecord(inner, depth - 1) : undefined;
-    if (found) return found;
-  }
-  return undefined;
+  if (best.length > 0) return best;
+  // JSON string literals holding lines (a pretty-printed export's `"@message": "{\"level\"…"`).
+  return [...text.matchAll(/"((?:[^"\\]|\\.)*)"/g)]
+    .filter((literal) => literal[1]?.includes(CLICK_WRITE_FAILED))
+    .flatMap((literal) => {
+      const inner = parseJson(`"${literal[1]}"`);
+      return typeof inner === 'string' ? recordsIn(inner, depth - 1) : [];
+    });
 }
 
-function recordIn(value: unknown, depth: number): { item: unknown } | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
+/** The click items in a parsed value: a record itself, or anything holding records (arrays, wrappers). */
+function recordsOf(value: unknown, depth: number): unknown[] {
+  if (typeof value === 'string') return value.includes(CLICK_WRITE_FAILED) ? recordsIn(value, depth - 1) : [];
+  if (Array.isArray(value)) return value.flatMap((v) => recordsOf(v, depth));
+  if (typeof value !== 'object' || value === null) return [];
   const record = value as LogRecord & Record<string, unknown>;
-  if (record.message === CLICK_WRITE_FAILED && 'item' in record) return { item: record.item };
-  // An export's wrapper: the line is a string field of it (`@message`, `message`).
-  for (const field of Object.values(record)) {
-    if (typeof field === 'string' && field.includes(CLICK_WRITE_FAILED)) {
-      const found = findRecord(field, depth - 1);
-      if (found) return found;
+  if (record.message === CLICK_WRITE_FAILED && 'item' in record) return [record.item];
+  // An export's wrapper (`@message`, `message`, `events: [...]`).
+  return Object.values(record).flatMap((v) => recordsOf(v, depth));
+}
+
+/** Every complete JSON object or array in `text`, left to right. */
+function jsonValuesIn(text: string): unknown[] {
+  const values: unknown[] = [];
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] !== '{' && text[i] !== '[') continue;
+    const end = closingBracket(text, i);
+    const value = end > i ? parseJson(text.slice(i, end + 1)) : undefined;
+    if (value !== undefined) {
+      values.push(value);
+      i = end;
     }
   }
-  return undefined;
+  return values;
+}
+
+/** Where the bracket opened at `start` closes (strings skipped), or -1. */
+function closingBracket(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
 }
 
 function parseJson(text: string): unknown {
@@ -100,27 +135,35 @@ export async function replayClickLog(
   const inFlight = new Set<Promise<void>>();
   for await (const line of lines) {
     lineNumber++;
-    const record = failedClickRecord(line);
-    if (record === null) continue;
-    if (record === 'unreadable') {
-      result.unreadable++;
-      log.error('click_replay_unreadable', { line: lineNumber, text: line.slice(0, 300) });
-      continue;
+    const found = failedClicksIn(line);
+    if (found === null) continue;
+    if (found.unreadable > 0) {
+      result.unreadable += found.unreadable;
+      log.error('click_replay_unreadable', {
+        line: lineNumber,
+        records: found.unreadable,
+        text: line.slice(0, 300),
+      });
     }
+    for (const candidate of found.items) await replayOne(candidate, lineNumber);
+  }
+  await Promise.all(inFlight);
+  return result;
+
+  async function replayOne(candidate: unknown, lineNumber: number): Promise<void> {
     result.lines++;
-    const problem = storedClickProblem(record.item);
+    const problem = storedClickProblem(candidate);
     if (problem) {
       result.invalid++;
-      log.error('click_replay_invalid', { line: lineNumber, problem, item: record.item });
-      continue;
+      log.error('click_replay_invalid', { line: lineNumber, problem, item: candidate });
+      return;
     }
-    const item = record.item as ClickItem;
+    const item = candidate as ClickItem;
     if (item.ttl * 1000 <= now.getTime()) {
       result.expired++;
       log.error('click_replay_expired', { line: lineNumber, item });
-      continue;
+      return;
     }
-    const at = lineNumber;
     const write = putClickIfAbsent(item).then(
       (inserted) => {
         if (inserted) result.inserted++;
@@ -128,7 +171,7 @@ export async function replayClickLog(
       },
       (err: unknown) => {
         result.failed++;
-        log.error('click_replay_failed', { line: at, item, error: (err as Error).message });
+        log.error('click_replay_failed', { line: lineNumber, item, error: (err as Error).message });
       },
     );
     // A few writes at a time: a long outage's log replays in minutes, not one round trip per click.
@@ -136,8 +179,6 @@ export async function replayClickLog(
     void write.finally(() => inFlight.delete(write));
     if (inFlight.size >= REPLAY_CONCURRENCY) await Promise.race(inFlight);
   }
-  await Promise.all(inFlight);
-  return result;
 }
 
 /** Writes in flight at once while replaying (each is an independent, idempotent PutItem). */

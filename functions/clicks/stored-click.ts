@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { ClickEvent, ClickSource, DeviceType } from './model';
+import { CLICK_SOURCES, DEVICE_TYPES } from './model';
 
 /**
  * The shape of a stored raw-click item, checked where a click comes back from outside the redirect's own
@@ -8,15 +8,6 @@ import type { ClickEvent, ClickSource, DeviceType } from './model';
  */
 const text = z.string().check(z.minLength(1));
 const isoMillis = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/));
-const sources = ['click', 'scan'] as const satisfies readonly ClickSource[];
-const devices = [
-  'mobile',
-  'tablet',
-  'desktop',
-  'tv',
-  'bot',
-  'unknown',
-] as const satisfies readonly DeviceType[];
 
 export const storedClickSchema = z.object({
   pk: z.string().check(z.startsWith('CLICK#')),
@@ -30,10 +21,10 @@ export const storedClickSchema = z.object({
   journey: text,
   stage: text,
   touchpoint: text,
-  source: z.enum(sources),
+  source: z.enum(CLICK_SOURCES),
   visitorId: text,
   bot: z.boolean(),
-  device: z.enum(devices),
+  device: z.enum(DEVICE_TYPES),
   os: z.string(),
   browser: z.string(),
   referrer: z.nullable(z.string()),
@@ -42,8 +33,6 @@ export const storedClickSchema = z.object({
   newVisitor: z.optional(z.literal(true)),
   ttl: z.number(),
 });
-
-export type StoredClick = z.infer<typeof storedClickSchema> & ClickEvent;
 
 /** Why `item` is not a stored click (the first problem, with its field), or null when it is one. */
 export function storedClickProblem(item: unknown): string | null {

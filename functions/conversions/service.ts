@@ -9,15 +9,18 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A token this young may name a click the redirect has answered but not stored yet (ADR 0027). */
 const JUST_CLICKED_MS = 60_000;
-/** Pauses between looks for such a click: together longer than the click write's deadline (800 ms). */
-const WAITS_FOR_CLICK_MS = [250, 500, 1_000];
+/**
+ * Pauses between looks for such a click: together just longer than the click write's deadline (800 ms),
+ * and short, because during a DynamoDB outage every such conversion holds an API instance this long.
+ */
+const WAITS_FOR_CLICK_MS = [300, 700];
 /** What a 503 for a click still being stored tells the shop (Retry-After, seconds). */
 const RETRY_FOR_CLICK_SECONDS = 5;
 
 /**
  * The click a token names. The redirect answers before it stores the click, so a shop that reports a
  * conversion at once (a sign-up on the landing page) can be faster than that write: for a token made in
- * the last minute, it is looked for again for ~2 s, and then answered with a 503 and Retry-After (the
+ * the last minute, it is looked for again for ~1 s, and then answered with a 503 and Retry-After (the
  * write may have gone to the replay log), not with a 404 that says the id is wrong.
  */
 async function clickOfToken(token: string, now: Date) {
@@ -27,7 +30,7 @@ async function clickOfToken(token: string, now: Date) {
   const age = madeAt ? now.getTime() - Date.parse(madeAt) : Number.POSITIVE_INFINITY;
   if (age < -MAX_CLOCK_SKEW_MS || age > JUST_CLICKED_MS) {
     throw new NotFoundError(
-      `There is no click '${token}': pass the tp_cid value from the landing URL as it was (clicks older than the retention are gone).`,
+      `There is no click '${token}': pass the tp_cid value from the landing URL as it was (clicks older than the retention are gone; a click whose write failed exists again once it is replayed).`,
     );
   }
   for (const ms of WAITS_FOR_CLICK_MS) {

@@ -162,8 +162,10 @@ export async function markLinkExhausted(link: Link, at: string): Promise<void> {
   const table = config().tableName;
   // Links are stored with `exhaustedAt: null`, so "not yet marked" is "missing or NULL". The limit must
   // still be the one the count was checked against: an edit raising it meanwhile wins.
+  // `updatedAt` moves too: the link's ETag changes with its status, and an edit that read the link before
+  // (conditioned on `updatedAt`) is retried on the exhausted link rather than clearing `exhaustedAt`.
   const set = {
-    UpdateExpression: 'SET #l.exhaustedAt = :at',
+    UpdateExpression: 'SET #l.exhaustedAt = :at, #l.updatedAt = :at',
     ConditionExpression:
       'attribute_exists(pk) AND #l.maxClicks = :limit AND (attribute_not_exists(#l.exhaustedAt) OR attribute_type(#l.exhaustedAt, :null))',
     ExpressionAttributeNames: { '#l': LINK_FIELDS },

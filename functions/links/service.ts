@@ -232,12 +232,12 @@ async function editLink(
 const precondition = () =>
   new PreconditionFailedError('The link was changed by someone else meanwhile; read it again.');
 
-/** `If-Match: *` or a list of entity tags (weak ones compare by their value, RFC 9110 §13.1.1). */
+/** `If-Match: *` or a list of entity tags, compared strongly (RFC 9110 §13.1.1): a weak tag never matches. */
 function etagMatches(ifMatch: string, link: Link): boolean {
   const current = linkEtag(link);
   return ifMatch
     .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
+    .map((tag) => tag.trim())
     .some((tag) => tag === '*' || tag === current);
 }
 

@@ -141,7 +141,8 @@ export function readJsonBody(event: HttpEvent): unknown {
     .find((p) => p.startsWith('charset='))
     ?.slice('charset='.length)
     .replaceAll('"', '');
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+  // US-ASCII is a subset of UTF-8; anything else would be read wrongly.
+  if (charset !== undefined && !['utf-8', 'utf8', 'us-ascii'].includes(charset)) {
     throw new UnsupportedMediaTypeError(`Send the body as UTF-8 JSON (got charset=${charset}).`);
   }
   const encoding = header(event, 'content-encoding')?.trim().toLowerCase();
@@ -155,14 +156,15 @@ export function readJsonBody(event: HttpEvent): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    // V8 quotes the start of the text it could not read ("Unexpected token 'x', "…" is not valid JSON");
-    // the position is what helps, the quoted bytes are the client's own and may be binary.
-    const reason = (e as Error).message
-      .replace(/, ".*" is not valid JSON$/su, '')
-      .replace(/^Unexpected token '(.)'/su, (_, ch: string) => {
-        const code = (ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-        return `unexpected character U+${code}`;
-      });
+    // V8 quotes part of the text it could not read ("Unexpected token 'x', "…"... is not valid JSON"):
+    // the client's own bytes, maybe binary. Say which character instead; other messages give positions.
+    const message = (e as Error).message;
+    const token = /^Unexpected token '(.)'/su.exec(message)?.[1];
+    const reason = token
+      ? `unexpected character U+${(token.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`
+      : message.includes('is not valid JSON')
+        ? 'it is not JSON'
+        : message;
     throw new ValidationError(`The request body is not valid JSON: ${reason}`);
   }
 }

@@ -121,6 +121,8 @@ export const keys = {
 
   /** One visitor's bounded journey state (first clicks per link, touchpoint and stage). */
   visitor: (visitorId: string): Key => ({ pk: `VISITOR#${visitorId}`, sk: 'STATE' }),
+  /** The visitor id a visitor item's `pk` holds (the inverse of keys.visitor). */
+  visitorIdOf: (pk: string): string => pk.slice('VISITOR#'.length),
 
   /**
    * A visitor id the redirect mints names the click that minted it (ADR 0015): `m_`, the click's time

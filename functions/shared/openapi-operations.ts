@@ -46,7 +46,7 @@ const ETAG = { ETag: "The link's version: send it as If-Match to edit only that 
 const IF_MATCH = true as const;
 
 const PERIOD = {
-  from: 'Start of the period, inclusive. Default: 30 days before `to`.',
+  from: 'Start of the period, inclusive. Default: 30 days of whole buckets ending with the one `to` falls in.',
   to: 'End of the period, exclusive. Default: now.',
 };
 const FORMAT = { format: 'json (default) or csv; `Accept: text/csv` also picks CSV' };

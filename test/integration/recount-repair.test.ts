@@ -27,6 +27,13 @@ beforeAll(async () => {
   }
 });
 
+/** 10:00 UTC on the n-th of four days ending a week ago: within any retention, whenever the test runs. */
+const day = (n: number) => {
+  const start = new Date(Date.now() - 11 * 86_400_000);
+  start.setUTCHours(10, 0, 0, 0);
+  return new Date(start.getTime() + n * 86_400_000).toISOString();
+};
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -41,17 +48,17 @@ async function clickOn(stage: string, iso: string, cookies?: string[]): Promise<
 }
 
 it('recount --repair rebuilds the journey states a dead-lettered batch left behind, so counters stay right', async () => {
-  const visitor = await clickOn('awareness', '2026-10-01T10:00:00.000Z');
+  const visitor = await clickOn('awareness', day(1));
   await pumpStream();
 
   // The first consideration click's batch is dead-lettered: Lambda moves on and never delivers it again.
-  await clickOn('consideration', '2026-10-02T10:00:00.000Z', visitor);
-  await clickOn('consideration', '2026-10-03T10:00:00.000Z', visitor);
+  await clickOn('consideration', day(2), visitor);
+  await clickOn('consideration', day(3), visitor);
   let skipped = 0;
   const withoutDeadLettered = (records: Parameters<typeof aggregateRecords>[0]) =>
     aggregateRecords(
       records.filter((r) => {
-        const deadLettered = r.dynamodb?.NewImage?.at?.S?.startsWith('2026-10-02') ?? false;
+        const deadLettered = r.dynamodb?.NewImage?.at?.S === day(2);
         if (deadLettered) skipped++;
         return !deadLettered;
       }),
@@ -67,7 +74,7 @@ it('recount --repair rebuilds the journey states a dead-lettered batch left behi
   expect(await recount()).toMatchObject({ differences: [], visitorDifferences: [] });
 
   // The visitor goes on: their progression is computed from the repaired state.
-  await clickOn('decision', '2026-10-04T10:00:00.000Z', visitor);
+  await clickOn('decision', day(4), visitor);
   await pumpStream(withoutDeadLettered);
   expect(await recount()).toMatchObject({ differences: [], visitorDifferences: [] });
 });

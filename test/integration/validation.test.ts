@@ -80,6 +80,20 @@ const CASES: Case[] = [
     mentions: /^The request body is not valid JSON: unexpected character U\+001F$/,
   },
   {
+    name: 'a long binary body that is not JSON: no bytes of it quoted back',
+    request: () => raw(`\u001f\u008b\u0008${'\u00ff'.repeat(40)}secret-looking-bytes`, 'application/json'),
+    status: 400,
+    code: 'validation_error',
+    mentions: /^The request body is not valid JSON: unexpected character U\+001F$/,
+  },
+  {
+    name: 'a body cut short',
+    request: () => raw('{"url": "https://a.example", "touchpoint": "tp", "stage": "aw', 'application/json'),
+    status: 400,
+    code: 'validation_error',
+    mentions: /^The request body is not valid JSON: (?!.*a\.example)/,
+  },
+  {
     name: 'JSON that is not an object (array)',
     request: () => raw('[1,2]', 'application/json'),
     status: 400,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failedClickRecord } from '#clicks/replay';
+import { failedClicksIn } from '#clicks/replay';
 import { clickItem } from '#clicks/repository';
 import { storedClickProblem } from '#clicks/stored-click';
 import { clickOn } from '../../support/clicks';
@@ -36,12 +36,26 @@ describe('replay reads a failed click from', () => {
     ],
     ['a Markdown table row', `| 2026-11-25 10:00:00.912 | ${line} |`],
   ])('%s', (_, text) => {
-    expect(failedClickRecord(text)).toEqual({ item });
+    expect(failedClicksIn(text)).toEqual({ items: [item], unreadable: 0 });
+  });
+
+  it('every record of a line that holds several (a one-line JSON array, tab-separated text output)', () => {
+    const other = line.replace('"id":"c1"', '"id":"c2"');
+    const second = JSON.parse(other).item;
+    expect(second.id).toBe('c2');
+    const oneLineArray = JSON.stringify([{ '@message': line }, { '@message': other }]);
+    expect(failedClicksIn(oneLineArray)).toEqual({ items: [item, second], unreadable: 0 });
+    expect(failedClicksIn(`${line}\t${other}`)).toEqual({ items: [item, second], unreadable: 0 });
+    // One of three cut short: two found, one said to be unreadable.
+    expect(failedClicksIn(`${line}\t${other}\t${line.slice(0, 150)}`)).toEqual({
+      items: [item, second],
+      unreadable: 1,
+    });
   });
 
   it('and says so when a line names click_write_failed but holds no click (truncated, re-encoded)', () => {
-    expect(failedClickRecord(line.slice(0, 200))).toBe('unreadable');
-    expect(failedClickRecord(`"${line}"`.replaceAll('"', "'"))).toBe('unreadable');
+    expect(failedClicksIn(line.slice(0, 200))).toEqual({ items: [], unreadable: 1 });
+    expect(failedClicksIn(`"${line}"`.replaceAll('"', "'"))).toEqual({ items: [], unreadable: 1 });
   });
 
   it('ignoring every other line', () => {
@@ -51,7 +65,7 @@ describe('replay reads a failed click from', () => {
       '',
       '{not json',
     ])
-      expect(failedClickRecord(other)).toBeNull();
+      expect(failedClicksIn(other)).toBeNull();
   });
 });
 
