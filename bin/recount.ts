@@ -1,6 +1,7 @@
 /**
  * `npm run recount [-- --repair]`: rebuilds every counter and visitor journey state from the raw clicks
- * and reports differences (exit 2), or repairs them.
+ * and reports differences (exit 2), or repairs them. Pause aggregation first (docs/operations.md): it
+ * counts what the stream still holds, then compares, leaving out clicks that arrive while it runs.
  * Uses the same environment as the server (DYNAMODB_ENDPOINT / TABLE_NAME; AWS credentials for AWS).
  * Against the local data it starts DynamoDB Local on the data directory unless DYNAMODB_ENDPOINT is set
  * (stop `npm start` first: DynamoDB Local files are not shared between processes).
@@ -30,12 +31,15 @@ async function main(): Promise<void> {
   const { dynamoClient } = await import('#shared/dynamo');
   const { config } = await import('#shared/config');
   const { recount } = await import('#aggregation/recount');
+  // Counts what is still in the stream first, and leaves out what arrives meanwhile (bin/stream-drain.ts).
+  const stream = (await import('./stream-drain')).streamDrain();
   try {
     const table = await dynamoClient.send(new DescribeTableCommand({ TableName: config().tableName }));
     const total = Number(table.Table?.ItemCount ?? 0);
     let scanned = 0;
     const report = await recount({
       repair,
+      stream,
       onProgress: (n) => {
         scanned = n;
         process.stderr.write(`\r${bar(n, Math.max(total, n))}`);
@@ -76,6 +80,7 @@ async function main(): Promise<void> {
     }
     process.exitCode = (report.differences.length > 0 || visitors > 0) && !repair ? 2 : 0;
   } finally {
+    stream.close();
     await stopLocal?.();
   }
 }

@@ -39,8 +39,22 @@ import { putCounterItem, putVisitorState } from './repository';
  *
  * Repair writes absolute values: pause aggregation while it runs (disable the event source mapping and
  * the ApplyPendingDeltas schedule in AWS; locally, stop `npm start`), or increments committed meanwhile
- * are overwritten. It refuses to run while counter deltas are pending that it cannot apply first.
+ * are overwritten. With `stream`, what the stream still holds uncounted is counted first and what
+ * arrives meanwhile is left out, so that resuming the mapping counts nothing twice (docs/operations.md).
+ * It refuses to run while counter deltas are pending that it cannot apply first.
  */
+/**
+ * The table's stream, as recount needs it while aggregation is paused (bin/stream-drain.ts): what is in
+ * the stream and not yet counted is counted first; what arrives while recount runs is left out (the
+ * event source mapping counts it once it runs again).
+ */
+export interface StreamDrain {
+  drain(): Promise<void>;
+  /** `itemId`s of the raw clicks and conversions written to the stream since drain() finished. */
+  arrivedSinceDrain(): Promise<Set<string>>;
+  close(): void;
+}
+
 export interface RecountDifference {
   pk: string;
   sk: string;
@@ -68,7 +82,12 @@ interface StoredVisitorItem {
 }
 
 export async function recount(
-  options: { repair?: boolean; onProgress?: (scanned: number) => void; now?: Date } = {},
+  options: {
+    repair?: boolean;
+    onProgress?: (scanned: number) => void;
+    now?: Date;
+    stream?: StreamDrain;
+  } = {},
 ): Promise<RecountReport> {
   // First bucket whose clicks cannot have expired yet (a day of margin for TTL's own delay).
   const retainedFrom = new Date(
@@ -82,6 +101,7 @@ export async function recount(
   // Counters are compared once every pending delta is applied (ADR 0009): what the API will show.
   // Repair writes absolute values, so it must not run while any delta is still pending: applied later,
   // it would count its clicks a second time on top of the repaired value.
+  await options.stream?.drain();
   await applyDeltas(ALL_DELTA_SLOTS);
   const pending = await pendingDeltaSummary();
   if (options.repair && (pending.deltas > 0 || pending.jobs > 0)) {
@@ -90,8 +110,8 @@ export async function recount(
         '(see the apply_deltas_failed log lines); repair would count their clicks twice. Nothing was changed.',
     );
   }
-  const clicks: ClickEvent[] = [];
-  const conversions: Conversion[] = [];
+  const clickItems: Array<Record<string, unknown>> = [];
+  const conversionItems: Array<Record<string, unknown>> = [];
   const stored = new Map<string, Record<string, unknown>>();
   const storedVisitors = new Map<string, StoredVisitorItem>();
   let rejectedClicks = 0;
@@ -101,10 +121,10 @@ export async function recount(
     if (scanned % 500 === 0) options.onProgress?.(scanned);
     if (item.entity === 'click') {
       // What the aggregator leaves out (stream_record_rejected), recount leaves out too.
-      if (storedClickProblem(item) === null) clicks.push(clickFromItem(item));
+      if (storedClickProblem(item) === null) clickItems.push(item);
       else rejectedClicks++;
     } else if (item.entity === 'conversion') {
-      conversions.push(conversionFromItem(item));
+      conversionItems.push(item);
     } else if (item.entity === 'visitor') {
       storedVisitors.set(keys.visitorIdOf(String(item.pk)), {
         state: parseVisitorState(String(item.state)),
@@ -116,6 +136,12 @@ export async function recount(
     }
   });
   options.onProgress?.(scanned);
+  // Written since the drain: not counted yet, and counted by the event source mapping once it runs again.
+  const arrived = (await options.stream?.arrivedSinceDrain()) ?? new Set<string>();
+  const settled = (item: Record<string, unknown>) =>
+    !arrived.has(itemId({ pk: String(item.pk), sk: String(item.sk) }));
+  const clicks: ClickEvent[] = clickItems.filter(settled).map(clickFromItem);
+  const conversions: Conversion[] = conversionItems.filter(settled).map(conversionFromItem);
 
   clicks.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
   const shapes = await journeyShapes([...new Set(clicks.map((c) => c.journey))]);
