@@ -11,7 +11,7 @@ import { aggregateRecords } from '#aggregation/aggregate';
 import type { StreamDrain } from '#aggregation/recount';
 import { toLambdaRecord } from '#local/stream-poller';
 import { config } from '#shared/config';
-import { dynamoClient } from '#shared/dynamo';
+import { dynamoClient, endpointConfig } from '#shared/dynamo';
 import { keys } from '#shared/keys';
 import { itemId } from '#shared/table';
 
@@ -28,7 +28,7 @@ import { itemId } from '#shared/table';
 const EMPTY_READS_AT_END = 3;
 
 export function streamDrain(): StreamDrain {
-  const streams = new DynamoDBStreamsClient(clientConfig());
+  const streams = new DynamoDBStreamsClient(endpointConfig());
   /** Per shard, the last sequence number the drain read (undefined: the shard was empty then). */
   let drainedTo: Map<string, string | undefined> | undefined;
 
@@ -56,21 +56,6 @@ export function streamDrain(): StreamDrain {
     },
     close: () => streams.destroy(),
   };
-}
-
-/** The same endpoint, region and credentials as the table's client (DYNAMODB_ENDPOINT, or AWS). */
-function clientConfig() {
-  const endpoint = process.env.DYNAMODB_ENDPOINT;
-  return endpoint
-    ? {
-        endpoint,
-        region: process.env.AWS_REGION ?? 'local',
-        credentials: {
-          accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-          secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-        },
-      }
-    : {};
 }
 
 /**

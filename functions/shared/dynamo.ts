@@ -19,21 +19,24 @@ const quietLogger = {
  * across invocations. `DYNAMODB_ENDPOINT` points it at DynamoDB Local (or any other endpoint).
  */
 function createClient(): DynamoDBClient {
+  return new DynamoDBClient({ ...endpointConfig(), maxAttempts: 3, logger: quietLogger });
+}
+
+/**
+ * Where DynamoDB is: `DYNAMODB_ENDPOINT` (DynamoDB Local, with placeholder credentials unless real ones
+ * are set), else AWS from the environment. Other clients of the same tables (the stream's) use it too.
+ */
+export function endpointConfig(): Pick<DynamoDBClientConfig, 'endpoint' | 'region' | 'credentials'> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
-  return new DynamoDBClient({
-    ...(endpoint
-      ? {
-          endpoint,
-          region: process.env.AWS_REGION ?? 'local',
-          credentials: {
-            accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-            secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-          },
-        }
-      : {}),
-    maxAttempts: 3,
-    logger: quietLogger,
-  });
+  if (!endpoint) return {};
+  return {
+    endpoint,
+    region: process.env.AWS_REGION ?? 'local',
+    credentials: {
+      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    },
+  };
 }
 
 export const dynamoClient = createClient();
