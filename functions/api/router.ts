@@ -50,11 +50,17 @@ export function createRouter<F extends FunctionName, T>(fn: F, actions: ActionMa
   }
   return (method: string, path: string): RouteMatch<T> => {
     const allowed = new Set<string>();
+    // HEAD is GET without the body (RFC 9110 §9.3.2), for paths without a HEAD route of their own.
+    const wanted =
+      method === 'HEAD' && !compiled.some((r) => r.method === 'HEAD' && r.pattern.test(path))
+        ? 'GET'
+        : method;
     for (const route of compiled) {
       const m = route.pattern.exec(path);
       if (!m) continue;
       allowed.add(route.method);
-      if (route.method !== method) continue;
+      if (route.method === 'GET') allowed.add('HEAD');
+      if (route.method !== wanted) continue;
       const params: Record<string, string> = {};
       route.names.forEach((name, i) => {
         params[name] = safeDecode(m[i + 1] ?? '');

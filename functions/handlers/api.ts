@@ -49,7 +49,11 @@ export function handler(event: HttpEvent, context?: unknown): Promise<HttpResult
       const { action, params } = route(event.requestContext.http.method, event.rawPath);
       const ctx = await buildContext(event, params, action.permission);
       // The router ran this action because the path matched its route's template: the params it names are there.
-      return await action.run(ctx as ApiContext<never>);
+      const result = await action.run(ctx as ApiContext<never>);
+      // A HEAD answers what GET would, headers only.
+      return event.requestContext.http.method === 'HEAD'
+        ? { ...result, body: '', isBase64Encoded: false }
+        : result;
     } catch (err) {
       return toHttpError(err, event);
     } finally {

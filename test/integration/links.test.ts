@@ -451,7 +451,12 @@ describe('HTTP semantics of errors', () => {
   it('a 405 says which methods the path answers; a 401 how to authenticate', async () => {
     const res = await app.api({ method: 'PUT', path: '/api/links' });
     expectApiError(res, 405, 'method_not_allowed');
-    expect(res.headers?.allow).toBe('GET, POST');
+    expect(res.headers?.allow).toBe('GET, HEAD, POST');
+    // HEAD is answered like GET, without a body.
+    const head = await app.api({ method: 'HEAD', path: '/api/links' });
+    expect(head.statusCode).toBe(200);
+    expect(head.headers?.['content-type']).toMatch(/^application\/json/);
+    expect(head.body).toBe('');
     const anonymous = await app.api({ path: '/api/links', key: '' });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers?.['www-authenticate']).toMatch(/^Bearer /);
