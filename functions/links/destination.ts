@@ -24,8 +24,14 @@ function taggedDestination(link: Link): { url: string; utmNames: ReadonlySet<str
 }
 
 /**
+ * Request parameters that are ours, never the destination's: `r` (the scan marker) and `tp_cid` (the
+ * click id a conversion-tracking link adds itself; one a visitor sends would name someone else's click).
+ */
+const OURS: ReadonlySet<string> = new Set(['r', 'tp_cid']);
+
+/**
  * Where a redirect goes: the destination, plus the link's UTM parameters, plus the request's own query
- * (minus `r`, our scan marker), which replaces the destination's parameters of the same name, except the
+ * (minus `r` and `tp_cid`, ours), which replaces the destination's parameters of the same name, except the
  * UTM parameters the link sets: those are the campaign's attribution, and a visitor's `?utm_source=…`
  * must not rewrite it. A UTM the link leaves open can still be set per placement
  * (docs/adr/0004-redirect-query.md). Most requests bring no query of their own: they get the tagged
@@ -33,7 +39,7 @@ function taggedDestination(link: Link): { url: string; utmNames: ReadonlySet<str
  */
 export function destinationFor(link: Link, requestQuery: URLSearchParams): string {
   const { url, utmNames } = taggedDestination(link);
-  const passed = [...requestQuery].filter(([name]) => name !== 'r' && !utmNames.has(name));
+  const passed = [...requestQuery].filter(([name]) => !OURS.has(name) && !utmNames.has(name));
   if (passed.length === 0) return url;
   const target = new URL(url);
   for (const [name] of passed) target.searchParams.delete(name);

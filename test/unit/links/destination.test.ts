@@ -82,6 +82,12 @@ describe('destinationFor', () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({ lang: 'en', coupon: 'SAVE10', gclid: 'abc' });
   });
 
+  it("drops a visitor's tp_cid (only a conversion-tracking link sets one, naming its own click)", () => {
+    expect(go('https://shop.example/a', {}, 'tp_cid=someone-elses&x=1').searchParams.has('tp_cid')).toBe(
+      false,
+    );
+  });
+
   it('drops r (the scan marker), whatever its value, but keeps a destination r', () => {
     expect(go('https://shop.example/a', {}, 'r=qr').search).toBe('');
     expect(go('https://shop.example/a', {}, 'r=anything&x=1').searchParams.has('r')).toBe(false);
