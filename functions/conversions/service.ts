@@ -1,5 +1,5 @@
 import { nanoid } from 'nanoid';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
+import { ConflictError, NotFoundError, ServiceUnavailableError, ValidationError } from '#shared/errors';
 import { keys } from '#shared/keys';
 import type { Conversion, RecordConversionInput } from './model';
 import { getClickByToken, putConversionOnce } from './repository';
@@ -46,7 +46,8 @@ async function clickOfToken(token: string, now: Date) {
 
 /**
  * Records a conversion for the click its `tp_cid` names: 201 the first time, 200 with the first one for
- * a repeated event + order id (counted once). An id that names no stored click is a 404; one made in the
+ * a repeated event + order id (counted once; 409 if it comes with another value, currency or click). An
+ * id that names no stored click is a 404; one made in the
  * last minute whose click is not stored yet, a 503 with Retry-After.
  */
 export async function recordConversion(
@@ -76,5 +77,18 @@ export async function recordConversion(
     receivedAt: now.toISOString(),
   };
   const { stored, created } = await putConversionOnce(conversion);
+  // A retry sends the same order again: 200 with the first. The same order with another amount or click
+  // is not a retry; saying nothing would let the shop believe the second version counted.
+  if (
+    !created &&
+    (stored.value !== conversion.value ||
+      stored.currency !== conversion.currency ||
+      stored.clickId !== conversion.clickId)
+  ) {
+    throw new ConflictError(
+      `Order '${conversion.orderId}' of '${conversion.event}' was reported before with ${stored.value === null ? 'no value' : `${stored.value} ${stored.currency}`} for click '${stored.clickId}'; an order counts once, as first reported.`,
+      { conversion: stored },
+    );
+  }
   return { conversion: stored, created };
 }

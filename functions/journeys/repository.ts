@@ -22,8 +22,9 @@ function journeyOf(item: Record<string, unknown>): Journey {
   };
 }
 
-export async function putJourneyItem(journey: Journey): Promise<void> {
-  await db.send(
+/** Stores the journey; true when it did not exist before (a create, not a replace). */
+export async function putJourneyItem(journey: Journey): Promise<boolean> {
+  const { Attributes: before } = await db.send(
     new PutCommand({
       TableName: config().tableName,
       Item: {
@@ -36,8 +37,10 @@ export async function putJourneyItem(journey: Journey): Promise<void> {
         description: journey.description,
         updatedAt: journey.updatedAt,
       },
+      ReturnValues: 'ALL_OLD',
     }),
   );
+  return before === undefined;
 }
 
 export async function listJourneyItems(): Promise<Journey[]> {

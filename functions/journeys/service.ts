@@ -68,7 +68,12 @@ export async function assertTouchpointStage(
  * Defines or redefines a journey. Removing a stage that active links still use would orphan them, so
  * that is a 409 naming the touchpoints to move first.
  */
-export async function putJourney(name: string, input: PutJourneyInput, now = new Date()): Promise<Journey> {
+/** Creates or replaces a journey; `created` says which (201 or 200). */
+export async function putJourney(
+  name: string,
+  input: PutJourneyInput,
+  now = new Date(),
+): Promise<{ journey: Journey; created: boolean }> {
   const touchpoints = await listJourneyTouchpoints(name);
   const orphaned = touchpoints.filter((t) => t.links > 0 && !input.stages.includes(t.stage));
   if (orphaned.length > 0) {
@@ -86,6 +91,6 @@ export async function putJourney(name: string, input: PutJourneyInput, now = new
     description: input.description || null,
     updatedAt: now.toISOString(),
   };
-  await putJourneyItem(journey);
-  return journey;
+  const created = await putJourneyItem(journey);
+  return { journey, created };
 }

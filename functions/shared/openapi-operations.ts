@@ -200,7 +200,8 @@ export const OPERATIONS: { [K in DocumentedRouteKey]: Operation } = {
     tag: 'journeys',
     pathParams: { journey: journeyNameSchema },
     body: 'PutJourney',
-    ok: { status: 200, description: 'The journey', body: 'Journey' },
+    ok: { status: 200, description: 'The journey, redefined', body: 'Journey' },
+    alsoOk: { status: 201, description: 'The journey, created (Location names it)', body: 'Journey' },
   },
   'GET /api/journeys/{journey}/funnel': {
     summary: 'Funnel, per-touchpoint progression and bottlenecks',

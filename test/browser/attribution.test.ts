@@ -92,7 +92,7 @@ describe('conversions and attribution in Chromium', () => {
     shopUrl = `http://127.0.0.1:${(shop.address() as AddressInfo).port}`;
     expect(
       (await api('PUT', '/api/journeys/shop', { stages: ['discover', 'buy'], goals: ['purchase'] })).status,
-    ).toBe(200);
+    ).toBe(201);
     const link = await api('POST', '/api/links', {
       url: `${shopUrl}/landing?lang=en`,
       touchpoint: 'window-poster',

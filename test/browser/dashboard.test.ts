@@ -689,7 +689,7 @@ describe('dashboard in Chromium', () => {
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
       body: JSON.stringify({ stages: ['invited', 'registered', 'attended'] }),
     });
-    expect(put.status).toBe(200);
+    expect(put.status).toBe(201);
     const bulk = await fetch(`${rt.url}/api/links/bulk`, {
       method: 'POST',
       headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },

@@ -329,7 +329,8 @@ describe('the local server over HTTP', () => {
       goals: ['purchase'],
       description: 'e2e tour',
     });
-    expect(journey.status).toBe(200);
+    expect(journey.status).toBe(201); // created (a redefinition answers 200)
+    expect(journey.headers.get('location')).toBe('/api/journeys/tour');
     expect((await api('/api/journeys')).status).toBe(200);
     expect((await api('/api/journeys/tour')).status).toBe(200);
 

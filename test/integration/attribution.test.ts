@@ -68,7 +68,7 @@ beforeAll(async () => {
     path: '/api/journeys/shop',
     body: { stages: ['discover', 'consider', 'buy'], goals: ['purchase'] },
   });
-  expect(put.statusCode, put.body).toBe(200);
+  expect(put.statusCode, put.body).toBe(201);
   expect(bodyOf(put).goals).toEqual(['purchase']);
   for (const [touchpoint, stage] of [
     ['ig-ad', 'discover'],

@@ -93,10 +93,16 @@ describe('recording a conversion', () => {
       orderId: 'A-1001',
     });
     const items = await countItems();
-    const again = await recordConversion(parse({ ...input, value: 99 }));
+    const again = await recordConversion(parse(input));
     expect(again.created).toBe(false);
     expect(again.conversion).toEqual(first.conversion);
     expect(await countItems(), 'a repeat stores nothing').toBe(items);
+    // The same order with another amount is not a retry: a 409 that shows what counted, storing nothing.
+    await expect(recordConversion(parse({ ...input, value: 99 }))).rejects.toMatchObject({
+      status: 409,
+      message: expect.stringMatching(/49\.9 EUR/),
+    });
+    expect(await countItems()).toBe(items);
     // The same order id under another event is another conversion.
     expect((await recordConversion(parse({ ...input, event: 'signup' }))).created).toBe(true);
   });

@@ -23,7 +23,7 @@ async function funnel(journey: string, query: Record<string, string> = {}): Prom
 
 async function defineJourney(name: string, stages: string[]) {
   const res = await app.api({ method: 'PUT', path: `/api/journeys/${name}`, body: { stages } });
-  expect(res.statusCode, res.body).toBe(200);
+  expect(res.statusCode, res.body).toBe(201);
 }
 
 async function link(journey: string, touchpoint: string, stage: string) {

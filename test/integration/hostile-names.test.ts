@@ -58,7 +58,7 @@ beforeAll(async () => {
       path: `/api/journeys/${name}`,
       body: { stages: [name, 'later'] },
     });
-    expect(put.statusCode, put.body).toBe(200);
+    expect(put.statusCode, put.body).toBe(201);
     const first = await createLink(name, name, name);
     const later = await createLink(name, `${name}-next`, 'later');
     // A touchpoint with the name in the default journey too.
@@ -82,7 +82,7 @@ describe('journey description', () => {
       path: '/api/journeys/spring-launch',
       body: { stages: ['seen', 'bought'], description },
     });
-    expect(put.statusCode, put.body).toBe(200);
+    expect(put.statusCode, put.body).toBe(201);
     expect(parseBody<{ description: string }>(put).description).toBe(description);
     const got = await app.api({ path: '/api/journeys/spring-launch' });
     expect(parseBody<{ description: string }>(got).description).toBe(description);

@@ -59,7 +59,7 @@ describe('least privilege matches what the code does', () => {
       path: '/api/journeys/iam',
       body: { stages: ['one', 'two'] },
     });
-    expect(journey.statusCode).toBe(200);
+    expect(journey.statusCode).toBe(201);
     const created = await app.api({
       method: 'POST',
       path: '/api/links',

@@ -617,11 +617,19 @@ describe('journeys', () => {
       path: '/api/journeys/b2b',
       body: { stages: ['awareness', 'research', 'purchase', 'support'] },
     });
-    expect(put.statusCode, put.body).toBe(200);
+    expect(put.statusCode, put.body).toBe(201);
+    expect(put.headers?.location).toBe('/api/journeys/b2b');
     expect(parseBody(put)).toMatchObject({
       name: 'b2b',
       stages: ['awareness', 'research', 'purchase', 'support'],
     });
+    // The same PUT again redefines it: 200.
+    const again = await app.api({
+      method: 'PUT',
+      path: '/api/journeys/b2b',
+      body: { stages: ['awareness', 'research', 'purchase', 'support'] },
+    });
+    expect(again.statusCode, again.body).toBe(200);
 
     const read = parseBody(await app.api({ path: '/api/journeys/b2b' }));
     expect(read).toMatchObject({ name: 'b2b', stages: ['awareness', 'research', 'purchase', 'support'] });

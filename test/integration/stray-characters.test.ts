@@ -154,7 +154,7 @@ describe('real text is accepted and read back exactly', () => {
       path: '/api/journeys/real-text',
       body: { stages: ['a'], description },
     });
-    expect(put.statusCode, put.body).toBe(200);
+    expect(put.statusCode, put.body).toBe(201);
     expect(bodyOf(await app.api({ path: '/api/journeys/real-text' })).description).toBe(description);
   });
 

@@ -18,6 +18,7 @@ export const putJourneyAction: ApiAction<'/api/journeys/{journey}'> = {
   permission: 'admin',
   run: async (ctx) => {
     const name = parseWith(journeyNameSchema, ctx.params.journey, 'journey name');
-    return json(200, await putJourney(name, parseWith(putJourneySchema, ctx.body(), 'journey')));
+    const { journey, created } = await putJourney(name, parseWith(putJourneySchema, ctx.body(), 'journey'));
+    return json(created ? 201 : 200, journey, created ? { location: `/api/journeys/${journey.name}` } : {});
   },
 };
