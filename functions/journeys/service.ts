@@ -91,6 +91,7 @@ export async function putJourney(
     description: input.description || null,
     updatedAt: now.toISOString(),
   };
-  const created = await putJourneyItem(journey);
+  // The built-in default journey exists before anyone stores it: defining it is a redefinition.
+  const created = (await putJourneyItem(journey)) && name !== DEFAULT_JOURNEY.name;
   return { journey, created };
 }
