@@ -1,18 +1,11 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import {
-  DescribeStreamCommand,
-  DynamoDBStreamsClient,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type Shard,
-} from '@aws-sdk/client-dynamodb-streams';
+import { DynamoDBStreamsClient, GetRecordsCommand, type Shard } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { aggregateRecords } from '#aggregation/aggregate';
 import type { StreamDrain } from '#aggregation/recount';
-import { toLambdaRecord } from '#local/stream-poller';
+import { isAggregatedInsert, listShards, shardIterator, toLambdaRecord } from '#local/stream-poller';
 import { config } from '#shared/config';
 import { dynamoClient, endpointConfig } from '#shared/dynamo';
-import { keys } from '#shared/keys';
 import { itemId } from '#shared/table';
 
 /**
@@ -75,17 +68,7 @@ async function readShards(
   for (const shard of parentsFirst(await listShards(streams, streamArn))) {
     const id = shard.ShardId ?? '';
     const after = from.get(id);
-    let iterator = (
-      await streams.send(
-        new GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: id,
-          ...(after
-            ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: after }
-            : { ShardIteratorType: 'TRIM_HORIZON' }),
-        }),
-      )
-    ).ShardIterator;
+    let iterator = await shardIterator(streams, streamArn, id, after);
     readTo.set(id, after);
     for (let empty = 0; iterator && empty < EMPTY_READS_AT_END; ) {
       const res = await streams.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: 1000 }));
@@ -97,29 +80,11 @@ async function readShards(
       }
       empty = 0;
       readTo.set(id, records.at(-1)?.dynamodb?.SequenceNumber);
-      const counted = records.map((r) => toLambdaRecord(r, streamArn)).filter(isClickOrConversionInsert);
+      const counted = records.map((r) => toLambdaRecord(r, streamArn)).filter(isAggregatedInsert);
       if (counted.length > 0) await onRecords(counted);
     }
   }
   return readTo;
-}
-
-function isClickOrConversionInsert(record: DynamoDBRecord): boolean {
-  const pk = record.dynamodb?.Keys?.pk?.S;
-  return record.eventName === 'INSERT' && pk !== undefined && (keys.isClickPk(pk) || keys.isConversionPk(pk));
-}
-
-async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
-  const shards: Shard[] = [];
-  let start: string | undefined;
-  do {
-    const res = await streams.send(
-      new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
-    );
-    shards.push(...(res.StreamDescription?.Shards ?? []));
-    start = res.StreamDescription?.LastEvaluatedShardId;
-  } while (start);
-  return shards;
 }
 
 /** Shards ordered so that a parent comes before its children (per-key order, as Lambda keeps it). */

@@ -5,6 +5,7 @@ import {
   DynamoDBStreamsClient,
   GetRecordsCommand,
   GetShardIteratorCommand,
+  type Shard,
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { keys } from '#shared/keys';
@@ -140,7 +141,7 @@ export class StreamPoller {
       if (!shard.iterator) shard.closed = true;
       const raw = res.Records ?? [];
       shard.lastSequence = raw.at(-1)?.dynamodb?.SequenceNumber ?? shard.lastSequence;
-      const records = raw.map((r) => toLambdaRecord(r, this.streamArn)).filter((r) => this.matches(r));
+      const records = raw.map((r) => toLambdaRecord(r, this.streamArn)).filter(isAggregatedInsert);
       if (records.length > 0) {
         if (shard.pending.length === 0) shard.firstPendingAt = Date.now();
         shard.pending.push(...records);
@@ -156,17 +157,8 @@ export class StreamPoller {
     return active;
   }
 
-  private async iteratorAfter(shardId: string, sequence: string | undefined): Promise<string | undefined> {
-    const res = await this.streams.send(
-      new GetShardIteratorCommand({
-        StreamArn: this.streamArn,
-        ShardId: shardId,
-        ...(sequence
-          ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequence }
-          : { ShardIteratorType: 'TRIM_HORIZON' }),
-      }),
-    );
-    return res.ShardIterator;
+  private iteratorAfter(shardId: string, sequence: string | undefined): Promise<string | undefined> {
+    return shardIterator(this.streams, this.streamArn ?? '', shardId, sequence);
   }
 
   private async invoke(shardId: string, shard: ShardState, batchSize: number): Promise<void> {
@@ -206,13 +198,6 @@ export class StreamPoller {
     await sleep(Math.min(2000, 100 * 2 ** shard.attempts));
   }
 
-  private matches(record: DynamoDBRecord): boolean {
-    const pk = record.dynamodb?.Keys?.pk?.S;
-    return (
-      record.eventName === 'INSERT' && pk !== undefined && (keys.isClickPk(pk) || keys.isConversionPk(pk))
-    );
-  }
-
   private async discoverShards(): Promise<void> {
     if (Date.now() - this.lastDiscovery < 1000) return;
     this.lastDiscovery = Date.now();
@@ -221,36 +206,64 @@ export class StreamPoller {
       this.streamArn = table.Table?.LatestStreamArn;
       if (!this.streamArn) throw new Error(`Table ${this.options.tableName} has no stream`);
     }
-    let exclusiveStart: string | undefined;
-    do {
-      const res = await this.streams.send(
-        new DescribeStreamCommand({ StreamArn: this.streamArn, ExclusiveStartShardId: exclusiveStart }),
-      );
-      for (const shard of res.StreamDescription?.Shards ?? []) {
-        const id = shard.ShardId;
-        if (id === undefined || this.shards.has(id)) continue;
-        // A child shard starts only after its parent has been read to its end (ordering per key).
-        const parent = shard.ParentShardId ? this.shards.get(shard.ParentShardId) : undefined;
-        if (parent && !(parent.closed && parent.pending.length === 0)) continue;
-        const it = await this.streams.send(
-          new GetShardIteratorCommand({
-            StreamArn: this.streamArn,
-            ShardId: id,
-            ShardIteratorType: 'TRIM_HORIZON',
-          }),
-        );
-        this.shards.set(id, {
-          iterator: it.ShardIterator,
-          pending: [],
-          firstPendingAt: Date.now(),
-          closed: false,
-          lastSequence: undefined,
-          attempts: 0,
-        });
-      }
-      exclusiveStart = res.StreamDescription?.LastEvaluatedShardId;
-    } while (exclusiveStart);
+    for (const shard of await listShards(this.streams, this.streamArn)) {
+      const id = shard.ShardId;
+      if (id === undefined || this.shards.has(id)) continue;
+      // A child shard starts only after its parent has been read to its end (ordering per key).
+      const parent = shard.ParentShardId ? this.shards.get(shard.ParentShardId) : undefined;
+      if (parent && !(parent.closed && parent.pending.length === 0)) continue;
+      this.shards.set(id, {
+        iterator: await shardIterator(this.streams, this.streamArn, id, undefined),
+        pending: [],
+        firstPendingAt: Date.now(),
+        closed: false,
+        lastSequence: undefined,
+        attempts: 0,
+      });
+    }
   }
+}
+
+/**
+ * What the aggregator is handed, as the stack's event source mapping filters the stream: the INSERTs of
+ * raw clicks and conversions.
+ */
+export function isAggregatedInsert(record: DynamoDBRecord): boolean {
+  const pk = record.dynamodb?.Keys?.pk?.S;
+  return record.eventName === 'INSERT' && pk !== undefined && (keys.isClickPk(pk) || keys.isConversionPk(pk));
+}
+
+/** Every shard of the stream (DescribeStream pages through them). */
+export async function listShards(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let start: string | undefined;
+  do {
+    const res = await streams.send(
+      new DescribeStreamCommand({ StreamArn: streamArn, ExclusiveStartShardId: start }),
+    );
+    shards.push(...(res.StreamDescription?.Shards ?? []));
+    start = res.StreamDescription?.LastEvaluatedShardId;
+  } while (start);
+  return shards;
+}
+
+/** An iterator at the records after `sequence`, or at the shard's start without one. */
+export async function shardIterator(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  shardId: string,
+  sequence: string | undefined,
+): Promise<string | undefined> {
+  const res = await streams.send(
+    new GetShardIteratorCommand({
+      StreamArn: streamArn,
+      ShardId: shardId,
+      ...(sequence
+        ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: sequence }
+        : { ShardIteratorType: 'TRIM_HORIZON' }),
+    }),
+  );
+  return res.ShardIterator;
 }
 
 function sleep(ms: number): Promise<void> {

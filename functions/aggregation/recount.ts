@@ -43,18 +43,6 @@ import { putCounterItem, putVisitorState } from './repository';
  * arrives meanwhile is left out, so that resuming the mapping counts nothing twice (docs/operations.md).
  * It refuses to run while counter deltas are pending that it cannot apply first.
  */
-/**
- * The table's stream, as recount needs it while aggregation is paused (bin/stream-drain.ts): what is in
- * the stream and not yet counted is counted first; what arrives while recount runs is left out (the
- * event source mapping counts it once it runs again).
- */
-export interface StreamDrain {
-  drain(): Promise<void>;
-  /** `itemId`s of the raw clicks and conversions written to the stream since drain() finished. */
-  arrivedSinceDrain(): Promise<Set<string>>;
-  close(): void;
-}
-
 export interface RecountDifference {
   pk: string;
   sk: string;
@@ -79,6 +67,18 @@ interface StoredVisitorItem {
   state: VisitorState;
   version: number;
   firstClickMissing: boolean;
+}
+
+/**
+ * The table's stream, as recount needs it while aggregation is paused (bin/stream-drain.ts): what is in
+ * the stream and not yet counted is counted first; what arrives while recount runs is left out (the
+ * event source mapping counts it once it runs again).
+ */
+export interface StreamDrain {
+  drain(): Promise<void>;
+  /** `itemId`s of the raw clicks and conversions written to the stream since drain() finished. */
+  arrivedSinceDrain(): Promise<Set<string>>;
+  close(): void;
 }
 
 export async function recount(

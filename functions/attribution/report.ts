@@ -54,7 +54,9 @@ export interface AttributionReport {
  * Credits are stored in millionths: shown with four decimals for conversions, and for money to the
  * currency's minor unit (cents for EUR, whole yen, fils for BHD).
  */
-const CONVERSION_STEP = CREDIT_UNIT / 10_000;
+/** Conversions are shown in ten-thousandths. */
+const SHOWN_PER_CONVERSION = 10_000;
+const CONVERSION_STEP = CREDIT_UNIT / SHOWN_PER_CONVERSION;
 const minorUnitStep = (currency: string) => 10 ** (6 - minorUnitDigits(currency));
 
 /**
@@ -132,7 +134,7 @@ export async function attributionReport(
   const touchpoints: AttributionRow[] = credited.map(([touchpoint, row], i) => ({
     touchpoint,
     stage: row.stage,
-    conversions: (conversions[i] ?? 0) / 10_000,
+    conversions: (conversions[i] ?? 0) / SHOWN_PER_CONVERSION,
     revenue: moneyOf(currencies.map((c) => [c, revenue.get(c)?.[i] ?? 0])),
   }));
   touchpoints.sort(
@@ -149,7 +151,7 @@ export async function attributionReport(
     from: period.from.toISOString(),
     to: period.to.toISOString(),
     freshnessSeconds: FRESHNESS_SECONDS,
-    conversions: sum(conversions) / 10_000,
+    conversions: sum(conversions) / SHOWN_PER_CONVERSION,
     revenue: moneyOf(currencies.map((c) => [c, sum(revenue.get(c) ?? [])])),
     touchpoints,
   };

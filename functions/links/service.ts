@@ -43,11 +43,6 @@ const defaultPort = (protocol: string) => (protocol === 'https:' ? '443' : '80')
  * service itself answers on loopback (the local server), every loopback name on its port. A loop would
  * turn one visit into many counted clicks.
  */
-function assertUtmAgrees(url: string, utm: Link['utm']): void {
-  const conflict = utmConflict(url, utm);
-  if (conflict) throw new ValidationError(conflict, { field: 'utm' });
-}
-
 function assertNotShortDomain(url: string, field: string): void {
   const parsed = new URL(url);
   // `tp.test.` is the same host as `tp.test` (a fully qualified name), so drop a trailing dot.
@@ -63,6 +58,12 @@ function assertNotShortDomain(url: string, field: string): void {
   if (selfOnLoopback || names.some((d) => d === host || d === hostname)) {
     throw new ValidationError(`${field} must not point at this service (${hostname}); that would loop.`);
   }
+}
+
+/** A link's `utm` must not contradict a `utm_*` its own URL sets (ADR 4): one of the two would be ignored. */
+function assertUtmAgrees(url: string, utm: Link['utm']): void {
+  const conflict = utmConflict(url, utm);
+  if (conflict) throw new ValidationError(conflict, { field: 'utm' });
 }
 
 function resolveDomain(domain: string | undefined): string {
@@ -163,10 +164,12 @@ export async function updateLink(
   input: UpdateLinkInput,
   options: EditOptions = {},
 ): Promise<Link> {
-  return editLink(id, options, async (before, now) => {
-    if (input.url) assertNotShortDomain(input.url, 'url');
-    if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
-    assertFuture(input.expiresAt, now);
+  // What depends on the input alone is checked once, not on every attempt of the edit.
+  const now = options.now ?? new Date();
+  if (input.url) assertNotShortDomain(input.url, 'url');
+  if (input.fallbackUrl) assertNotShortDomain(input.fallbackUrl, 'fallbackUrl');
+  assertFuture(input.expiresAt, now);
+  return editLink(id, { ...options, now }, async (before) => {
     const { slug: _slug, domain: _domain, ...changes } = input;
     const after: Link = {
       ...before,
